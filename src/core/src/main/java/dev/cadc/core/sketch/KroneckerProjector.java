@@ -1,6 +1,7 @@
 package dev.cadc.core.sketch;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The {@link ProjectionKind#KRONECKER} projection (as LoGra does): layer {@code l}'s per-sample
@@ -33,7 +34,7 @@ public final class KroneckerProjector {
         if (layers == null || layers.isEmpty()) {
             throw new IllegalArgumentException("the kronecker projection needs at least one layer shape");
         }
-        if (layers.contains(null)) {
+        if (layers.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("layer shapes must not contain null: " + layers);
         }
         int layerCount = layers.size();
