@@ -118,7 +118,7 @@ if __name__ == "__main__":
     print("layer split k=100 [(3,7),(50,40),(1,9)]:", layer_split(100, [(3, 7), (50, 40), (1, 9)]))
     gradient = [0.1 * (i - 4) for i in range(10)]
     print("dense gradient (as float32):", [repr(f32(t)) for t in gradient])
-    print("dense sketch seed 7 k 3 =", [repr(t) for t in dense_sketch(7, gradient, 3)])
+    print("dense sketch seed 7 k 6 =", [repr(t) for t in dense_sketch(7, gradient, 6)])
     shapes = [(2, 3), (3, 2)]
     deltas = [[0.5, -1.0], [1.0, 2.0, -0.5]]
     inputs = [[1.0, 0.25, -2.0], [3.0, -1.0]]

@@ -3,6 +3,7 @@ package dev.cadc.core.sketch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -40,8 +41,8 @@ class DenseProjectorTest extends ProjectionTestBase {
 
     @Test
     void sketchOfPinnedGradientMatchesReference() {
-        DenseProjector projector = new DenseProjector(SMALL_SEED, 10, PINNED_DENSE_SKETCH_K3.length);
-        assertThat(projector.project(pinnedDenseGradient())).containsExactly(PINNED_DENSE_SKETCH_K3);
+        DenseProjector projector = new DenseProjector(SMALL_SEED, 10, PINNED_DENSE_SKETCH.length);
+        assertThat(projector.project(pinnedDenseGradient())).containsExactly(PINNED_DENSE_SKETCH);
     }
 
     @Test
@@ -68,11 +69,13 @@ class DenseProjectorTest extends ProjectionTestBase {
 
     @Test
     void writesAtTheOffsetAndLeavesTheRestAlone() {
-        DenseProjector projector = new DenseProjector(SMALL_SEED, 10, PINNED_DENSE_SKETCH_K3.length);
-        float[] out = {9f, 9f, 9f, 9f, 9f};
+        DenseProjector projector = new DenseProjector(SMALL_SEED, 10, PINNED_DENSE_SKETCH.length);
+        float[] out = new float[PINNED_DENSE_SKETCH.length + 2];
+        Arrays.fill(out, 9f);
         projector.project(pinnedDenseGradient(), out, 1);
-        assertThat(out).containsExactly(9f, PINNED_DENSE_SKETCH_K3[0], PINNED_DENSE_SKETCH_K3[1],
-                PINNED_DENSE_SKETCH_K3[2], 9f);
+        assertThat(out[0]).isEqualTo(9f);
+        assertThat(Arrays.copyOfRange(out, 1, out.length - 1)).containsExactly(PINNED_DENSE_SKETCH);
+        assertThat(out[out.length - 1]).isEqualTo(9f);
     }
 
     @Test

@@ -41,7 +41,10 @@ abstract class ProjectionTestBase {
         return gradient;
     }
 
-    static final float[] PINNED_DENSE_SKETCH_K3 = {0.40414518117904663f, -0.17320507764816284f, -0.40414518117904663f};
+    /** Seed 7, k = 6: one block of four rows and two single rows of the accumulation loop. */
+    static final float[] PINNED_DENSE_SKETCH = {
+            0.2857738137245178f, -0.12247449159622192f, -0.2857738137245178f,
+            -0.2857738137245178f, 0.4490731358528137f, 0.12247449904680252f};
 
     /** Pinned kronecker input: layers (2 x 3) and (3 x 2), k = 8, so each layer is 2 x 2. */
     static final int PINNED_KRONECKER_SKETCH_DIM = 8;

@@ -12,8 +12,8 @@ class SketchProjectorsTest extends ProjectionTestBase {
 
     @Test
     void buildsTheProjectorTheSpecNames() {
-        DenseProjector dense = SketchProjectors.forSpec(new ProjectionSpec(3, SMALL_SEED, ProjectionKind.DENSE), 10);
-        assertThat(dense.project(pinnedDenseGradient())).containsExactly(PINNED_DENSE_SKETCH_K3);
+        DenseProjector dense = SketchProjectors.forSpec(new ProjectionSpec(PINNED_DENSE_SKETCH.length, SMALL_SEED, ProjectionKind.DENSE), 10);
+        assertThat(dense.project(pinnedDenseGradient())).containsExactly(PINNED_DENSE_SKETCH);
         KroneckerProjector kronecker = SketchProjectors.forSpec(
                 new ProjectionSpec(PINNED_KRONECKER_SKETCH_DIM, SMALL_SEED, ProjectionKind.KRONECKER), LAYERS);
         assertThat(kronecker.sketch(PINNED_DELTAS, PINNED_INPUTS)).containsExactly(PINNED_KRONECKER_SKETCH);
