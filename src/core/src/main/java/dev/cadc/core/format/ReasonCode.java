@@ -21,7 +21,7 @@ public enum ReasonCode {
     UNKNOWN_ROLE,
     /** A schema version this build does not read. */
     UNSUPPORTED_VERSION,
-    /** A required value is null. */
+    /** A required value is null (or, for a run id, empty). */
     NULL_VALUE,
     /** Rows of one record name different runs, or a run other than the record key. */
     RUN_MISMATCH,
@@ -32,5 +32,11 @@ public enum ReasonCode {
     /** A control record whose JSON is malformed or lacks a field. */
     BAD_CONTROL_RECORD,
     /** A record with an unknown {@code cadc-record-type} or {@code content-type} header. */
-    UNKNOWN_RECORD_TYPE
+    UNKNOWN_RECORD_TYPE,
+    /**
+     * A value that is present and of the right type but outside its valid range or unreadable: a
+     * negative step, a POOL or PROBE row before checkpoint 0, a metadata number that does not parse,
+     * an unknown projection kind in metadata, curriculum rows out of order or repeating a sample.
+     */
+    INVALID_VALUE
 }

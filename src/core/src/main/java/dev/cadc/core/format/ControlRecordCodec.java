@@ -1,0 +1,159 @@
+package dev.cadc.core.format;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cadc.core.sketch.ProjectionKind;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Encodes and decodes the JSON control records ({@link RunStart}, {@link CheckpointComplete}) as
+ * {@code schemas/run-start.schema.json} and {@code schemas/checkpoint-complete.schema.json} define them.
+ *
+ * <p>Decoding rejects with BAD_CONTROL_RECORD: malformed JSON, a value that is not one object,
+ * duplicate keys, trailing content, a missing field, a field of the wrong JSON type (numbers must be
+ * integer literals that fit the field), negative checkpoint or rows, an unknown influence source or
+ * projection kind. Fields it does not know are ignored, so a later version may add fields.
+ */
+public final class ControlRecordCodec {
+
+    /** Control records are a few hundred bytes; anything beyond this limit is OVERSIZED. */
+    public static final int MAX_BYTES = 64 * 1024;
+
+    /** The fields of a run-start record, all required. */
+    public static final List<String> RUN_START_FIELDS =
+            List.of("run_id", "sketch_dim", "projection_seed", "projection_kind", "influence_source");
+    /** The fields of a checkpoint-complete record, all required. */
+    public static final List<String> CHECKPOINT_COMPLETE_FIELDS = List.of("run_id", "checkpoint", "rows");
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private ControlRecordCodec() {}
+
+    /** The JSON value of {@code record} (UTF-8, compact, fields in schema order). */
+    public static byte[] encode(ControlRecord record) {
+        ObjectNode json = MAPPER.createObjectNode();
+        json.put("run_id", record.runId());
+        if (record instanceof RunStart runStart) {
+            json.put("sketch_dim", runStart.sketchDim());
+            json.put("projection_seed", runStart.projectionSeed());
+            json.put("projection_kind", runStart.projectionKind().wireName());
+            json.put("influence_source", runStart.influenceSource().wireName());
+        } else if (record instanceof CheckpointComplete complete) {
+            json.put("checkpoint", complete.checkpoint());
+            json.put("rows", complete.rows());
+        }
+        try {
+            return MAPPER.writeValueAsBytes(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("serialising a JSON tree cannot fail", e);
+        }
+    }
+
+    /**
+     * Decodes a control record given its {@code cadc-record-type} header.
+     *
+     * @throws InvalidRecordException UNKNOWN_RECORD_TYPE for another record type, else as the class says
+     */
+    public static ControlRecord decode(String recordType, byte[] value) {
+        if (WireFormat.RECORD_TYPE_RUN_START.equals(recordType)) {
+            return decodeRunStart(value);
+        }
+        if (WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE.equals(recordType)) {
+            return decodeCheckpointComplete(value);
+        }
+        throw new InvalidRecordException(ReasonCode.UNKNOWN_RECORD_TYPE,
+                "control record type '" + recordType + "' is not " + WireFormat.RECORD_TYPE_RUN_START + " or "
+                        + WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE);
+    }
+
+    /** Decodes a run-start record. */
+    public static RunStart decodeRunStart(byte[] value) {
+        JsonNode json = parse(value, WireFormat.RECORD_TYPE_RUN_START);
+        String kindName = text(json, "projection_kind");
+        String sourceName = text(json, "influence_source");
+        ProjectionKind kind;
+        InfluenceSource source;
+        try {
+            kind = ProjectionKind.fromWireName(kindName);
+            source = InfluenceSource.fromWireName(sourceName);
+        } catch (IllegalArgumentException e) {
+            throw bad("run-start: " + e.getMessage());
+        }
+        return new RunStart(
+                text(json, "run_id"),
+                (int) integer(json, "sketch_dim", 1, Integer.MAX_VALUE),
+                integer(json, "projection_seed", Long.MIN_VALUE, Long.MAX_VALUE),
+                kind,
+                source);
+    }
+
+    /** Decodes a checkpoint-complete record. */
+    public static CheckpointComplete decodeCheckpointComplete(byte[] value) {
+        JsonNode json = parse(value, WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE);
+        return new CheckpointComplete(
+                text(json, "run_id"),
+                (int) integer(json, "checkpoint", 0, Integer.MAX_VALUE),
+                integer(json, "rows", 0, Long.MAX_VALUE));
+    }
+
+    private static JsonNode parse(byte[] value, String recordType) {
+        if (value == null) {
+            throw bad(recordType + " record has a null value");
+        }
+        if (value.length > MAX_BYTES) {
+            throw new InvalidRecordException(ReasonCode.OVERSIZED,
+                    recordType + " record of " + value.length + " bytes exceeds the limit of " + MAX_BYTES);
+        }
+        JsonNode json;
+        try {
+            json = MAPPER.readTree(value);
+        } catch (IOException e) {
+            throw new InvalidRecordException(ReasonCode.BAD_CONTROL_RECORD,
+                    recordType + " record is not valid JSON: " + e.getMessage(), e);
+        }
+        if (json == null || !json.isObject()) {
+            throw bad(recordType + " record must be one JSON object, got "
+                    + (json == null ? "nothing" : json.getNodeType()));
+        }
+        return json;
+    }
+
+    private static JsonNode field(JsonNode json, String name) {
+        JsonNode node = json.get(name);
+        if (node == null || node.isNull()) {
+            throw bad("required field '" + name + "' is missing or null");
+        }
+        return node;
+    }
+
+    private static String text(JsonNode json, String name) {
+        JsonNode node = field(json, name);
+        if (!node.isTextual()) {
+            throw bad("field '" + name + "' must be a string, got " + node.getNodeType() + " " + node);
+        }
+        return node.textValue();
+    }
+
+    private static long integer(JsonNode json, String name, long min, long max) {
+        JsonNode node = field(json, name);
+        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+            throw bad("field '" + name + "' must be an integer literal within signed 64 bits, got " + node);
+        }
+        long value = node.longValue();
+        if (value < min || value > max) {
+            throw bad("field '" + name + "' must be in [" + min + ", " + max + "], got " + value);
+        }
+        return value;
+    }
+
+    private static InvalidRecordException bad(String message) {
+        return new InvalidRecordException(ReasonCode.BAD_CONTROL_RECORD, message);
+    }
+}
