@@ -1,0 +1,123 @@
+package dev.cadc.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cadc.core.curriculum.CurriculumJson;
+import dev.cadc.core.format.CapabilitySummary;
+import dev.cadc.core.format.CurriculumEntry;
+import dev.cadc.core.format.Role;
+import dev.cadc.trainer.client.RunInspector;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cadc inspect}: what the topics say about a run, as a table or as JSON. */
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print a run's newest committed curriculum and capabilities, its sketch rows by role, its control",
+            "records and its dead letters. With nothing curated yet it still prints the counts."
+        })
+final class InspectCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--run", required = true, paramLabel = "ID", description = "The run id (the record key).")
+    String runId;
+
+    @Option(names = "--json", description = "Print JSON (the shape of 'cadc curate --out', plus the counts).")
+    boolean json;
+
+    @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "How long to wait for each topic to be read to its end (default ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = "--max-rows", defaultValue = "20", description = "Curriculum rows to show per stage in the table (default ${DEFAULT-VALUE}).")
+    int maxRows;
+
+    @Override
+    public Integer call() throws Exception {
+        RunInspector.RunReport report = RunInspector.inspect(
+                Map.of("bootstrap.servers", bootstrap), runId, Duration.ofSeconds(timeoutSeconds));
+        PrintStream out = System.out;
+        if (json) {
+            out.print(CurriculumJson.write(toJson(report)));
+        } else {
+            printTable(report, out);
+        }
+        return 0;
+    }
+
+    private static ObjectNode toJson(RunInspector.RunReport report) {
+        ObjectNode root;
+        if (report.curriculum() != null) {
+            root = CurriculumJson.of(report.curriculum(), report.capabilities(), null);
+        } else {
+            root = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+            root.put("run_id", report.runId());
+            root.putNull("version");
+            root.set("capabilities", CurriculumJson.capabilitiesJson(report.capabilities()));
+            root.putArray("stages");
+            root.putNull("harmful");
+        }
+        ObjectNode rows = root.putObject("sketch_rows");
+        report.sketchRows().forEach((role, count) -> rows.put(role.name(), count));
+        ObjectNode control = root.putObject("control_records");
+        report.controlRecords().forEach(control::put);
+        root.put("unreadable_records", report.unreadableRecords());
+        root.put("dead_letters", report.deadLetters());
+        return root;
+    }
+
+    private void printTable(RunInspector.RunReport report, PrintStream out) {
+        out.println("run " + report.runId());
+        out.println("  sketch rows: " + Arrays.stream(Role.values())
+                .map(role -> role + " " + report.sketchRows().get(role))
+                .collect(Collectors.joining(", ")));
+        out.println("  control records: " + (report.controlRecords().isEmpty() ? "none" : report.controlRecords().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))));
+        if (report.unreadableRecords() > 0) {
+            out.println("  unreadable sketch records: " + report.unreadableRecords());
+        }
+        out.println("  dead letters: " + report.deadLetters());
+        if (report.capabilities() == null) {
+            out.println("  capabilities: none published yet");
+        } else {
+            out.printf("  capabilities (version %d, checkpoint %d):%n", report.capabilities().version(), report.capabilities().checkpoint());
+            out.printf("    %4s  %6s  %10s  %10s  %s%n", "id", "probes", "difficulty", "attributed", "probe ids");
+            for (CapabilitySummary capability : report.capabilities().capabilities()) {
+                out.printf("    %4d  %6d  %10.4f  %10d  %s%n", capability.id(), capability.probeCount(),
+                        capability.difficulty(), capability.attributed(), abbreviate(capability.probes()));
+            }
+        }
+        if (report.curriculum() == null) {
+            out.println("  curriculum: none published yet");
+            return;
+        }
+        var curriculum = report.curriculum();
+        out.printf("  curriculum version %d (checkpoint %d): %d selected of budget %d from a pool of %d; %d harmful excluded; shortfall %d%n",
+                curriculum.version(), curriculum.checkpoint(), curriculum.entries().size(), curriculum.budget(),
+                curriculum.poolSize(), curriculum.harmfulCount(), curriculum.shortfall());
+        out.printf("    %5s  %8s  %12s  %10s  %12s%n", "stage", "position", "sample", "capability", "influence");
+        Map<Integer, java.util.List<CurriculumEntry>> byStage = curriculum.entries().stream()
+                .collect(Collectors.groupingBy(CurriculumEntry::stage, java.util.TreeMap::new, Collectors.toList()));
+        byStage.forEach((stage, entries) -> {
+            entries.stream().limit(maxRows).forEach(entry -> out.printf("    %5d  %8d  %12d  %10d  %12.6g%n",
+                    entry.stage(), entry.position(), entry.sampleId(), entry.capability(), entry.influence()));
+            if (entries.size() > maxRows) {
+                out.printf("    %5d  ... %d more in this stage%n", stage, entries.size() - maxRows);
+            }
+        });
+    }
+
+    private static String abbreviate(long[] ids) {
+        String shown = Arrays.stream(ids).limit(8).mapToObj(Long::toString).collect(Collectors.joining(","));
+        return ids.length > 8 ? shown + ",... (" + ids.length + ")" : shown;
+    }
+}

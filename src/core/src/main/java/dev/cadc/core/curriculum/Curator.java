@@ -1,0 +1,385 @@
+package dev.cadc.core.curriculum;
+
+import dev.cadc.core.capability.CapabilityClusterer;
+import dev.cadc.core.capability.Clustering;
+import dev.cadc.core.capability.ProbeTrajectories;
+import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.Role;
+import dev.cadc.core.format.SketchBatch;
+import dev.cadc.core.influence.CapabilityScorer;
+import dev.cadc.core.influence.ProbeCheckpoint;
+import dev.cadc.core.math.Vectors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole curation of one run, as the SPEC defines it: the batch reference, and the composition of
+ * the pieces the Flink job calls one operator at a time ({@link CapabilityClusterer},
+ * {@link ProbeCheckpoint}, {@link CapabilityScorer}, {@link BalancedSelector}, {@link StageSequencer}).
+ *
+ * <ol>
+ *   <li>Survey pass: probe trajectories, the pool (distinct sample ids of the influence source) and
+ *       the checkpoints.
+ *   <li>Capabilities: the online clusterer is updated at every probe checkpoint in order, exactly as
+ *       the streaming job does, so ids and warm starts follow the same history.
+ *   <li>Influence: one pass per checkpoint, in checkpoint order, adds each sample's term
+ *       {@code eta_j <u_j(x_i), u_j(v_p)>} to {@code A(i, p)} (double; one term per sample and
+ *       checkpoint, so the sums do not depend on row order or thread count).
+ *   <li>Scores, balanced selection with duplicate skipping (trajectories of a shortlist of candidates
+ *       loaded in a further pass, widened and redone if the selection reaches past it), stages.
+ * </ol>
+ */
+public final class Curator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Curator.class);
+
+    /** Trajectory bytes the duplicate guard may load before it works from a shortlist. */
+    private static final double SHORTLIST_HEAP_FRACTION = 0.25;
+
+    private final CuratorConfig config;
+
+    public Curator(CuratorConfig config) {
+        this.config = config;
+    }
+
+    /** Curates run {@code runId} of {@code source}, using {@code influenceSource} rows for influence. */
+    public CurationResult curate(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
+        Role sourceRole = influenceSource == InfluenceSource.TRAIN ? Role.TRAIN : Role.POOL;
+        Survey survey = survey(source, runId, sketchDim, sourceRole);
+        if (survey.sampleIds.length == 0) {
+            throw new IllegalArgumentException("run " + runId + " has no " + sourceRole + " sketches (its influence source is "
+                    + influenceSource + "): nothing to curate");
+        }
+        if (survey.probesByCheckpoint.isEmpty()) {
+            throw new IllegalArgumentException("run " + runId + " has no PROBE sketches: capabilities cannot be discovered");
+        }
+
+        ProbeTrajectories trajectories = new ProbeTrajectories(sketchDim);
+        CapabilityClusterer clusterer = new CapabilityClusterer(config.clustering());
+        for (Map.Entry<Integer, List<ProbeRow>> checkpoint : survey.probesByCheckpoint.entrySet()) {
+            for (ProbeRow probe : checkpoint.getValue()) {
+                trajectories.add(checkpoint.getKey(), probe.probeId, probe.sketch, probe.loss);
+            }
+            Clustering clustering = clusterer.update(trajectories);
+            LOG.info("run {}: checkpoint {}: {} capabilities over {} probes", runId, checkpoint.getKey(),
+                    clustering.capabilityCount(), clustering.probeCount());
+        }
+        Clustering clustering = clusterer.current();
+
+        InfluenceTable influence = accumulateInfluence(source, runId, sketchDim, sourceRole, survey, trajectories);
+        CapabilityScorer scorer = new CapabilityScorer(clustering, config.aggregation(), config.strongest());
+        CapabilityScorer.Score[] scores = IntStream.range(0, influence.sampleCount()).parallel()
+                .mapToObj(i -> scorer.score(influence.row(i)))
+                .toArray(CapabilityScorer.Score[]::new);
+
+        long budget = config.budget().resolve(survey.sampleIds.length);
+        Selection selection = select(source, runId, sketchDim, sourceRole, survey, clustering, influence, scores, budget);
+        return assemble(runId, survey, clustering, trajectories, influence, scores, selection);
+    }
+
+    private Survey survey(SketchSource source, String runId, int sketchDim, Role sourceRole) {
+        Survey survey = new Survey();
+        TreeSet<Long> sampleIds = new TreeSet<>();
+        scan(source, batch -> {
+            if (!batch.runId().equals(runId)) {
+                return;
+            }
+            requireDimension(batch, sketchDim);
+            for (int row = 0; row < batch.rowCount(); row++) {
+                Role role = batch.role(row);
+                int checkpoint = batch.checkpoint(row);
+                if (role == Role.PROBE) {
+                    survey.probesByCheckpoint.computeIfAbsent(checkpoint, c -> new ArrayList<>())
+                            .add(new ProbeRow(batch.sampleId(row), batch.sketch(row), batch.loss(row)));
+                } else if (role == sourceRole && checkpoint >= 0) {
+                    sampleIds.add(batch.sampleId(row));
+                    survey.influenceCheckpoints.add(checkpoint);
+                }
+            }
+        });
+        survey.sampleIds = sampleIds.stream().mapToLong(Long::longValue).toArray();
+        // Probe rows of one checkpoint in id order: a re-sent probe row replaces the first in any order.
+        survey.probesByCheckpoint.values().forEach(rows -> rows.sort(Comparator.comparingLong(r -> r.probeId)));
+        return survey;
+    }
+
+    /**
+     * {@code A(i, p) = sum_j eta_j <u_j(x_i), u_j(v_p)>}, one pass per checkpoint in ascending order.
+     * POOL: one row per (sample, checkpoint); a repeated row is ignored. TRAIN: every step of the
+     * checkpoint's window counts, summed in step order into the checkpoint's term.
+     */
+    private InfluenceTable accumulateInfluence(SketchSource source, String runId, int sketchDim, Role sourceRole,
+            Survey survey, ProbeTrajectories trajectories) {
+        InfluenceTable table = new InfluenceTable(survey.sampleIds, trajectories.probeCount());
+        int probes = trajectories.probeCount();
+        for (int checkpoint : survey.influenceCheckpoints) {
+            if (!trajectories.hasCheckpoint(checkpoint)) {
+                LOG.warn("run {}: checkpoint {} has {} sketches but no probe sketches; its terms are zero",
+                        runId, checkpoint, sourceRole);
+                continue;
+            }
+            ProbeCheckpoint probeCheckpoint = new ProbeCheckpoint(checkpoint, sketchDim, trajectories.unitSketchMatrix(checkpoint));
+            BitSet seen = new BitSet(survey.sampleIds.length);
+            List<StepTerm> stepTerms = new ArrayList<>();
+            scan(source, batch -> {
+                if (!batch.runId().equals(runId)) {
+                    return;
+                }
+                List<int[]> rows = new ArrayList<>();
+                for (int row = 0; row < batch.rowCount(); row++) {
+                    if (batch.role(row) != sourceRole || batch.checkpoint(row) != checkpoint) {
+                        continue;
+                    }
+                    int sample = table.indexOf(batch.sampleId(row));
+                    if (sourceRole == Role.POOL) {
+                        if (seen.get(sample)) {
+                            continue;
+                        }
+                        seen.set(sample);
+                    }
+                    rows.add(new int[] {row, sample});
+                }
+                if (sourceRole == Role.POOL) {
+                    // Each sample gets exactly one term here, so rows may be added in parallel.
+                    rows.parallelStream().forEach(r -> {
+                        float[] scratch = new float[sketchDim];
+                        probeCheckpoint.addTerms(batch.sketch(r[0]), batch.learningRate(r[0]), scratch, table.row(r[1]));
+                    });
+                } else {
+                    rows.parallelStream()
+                            .map(r -> new StepTerm(r[1], batch.step(r[0]), probeCheckpoint.terms(batch.sketch(r[0]), batch.learningRate(r[0]))))
+                            .forEachOrdered(stepTerms::add);
+                }
+            });
+            if (sourceRole == Role.TRAIN) {
+                foldStepTerms(stepTerms, table, probes);
+            }
+        }
+        return table;
+    }
+
+    private static void foldStepTerms(List<StepTerm> stepTerms, InfluenceTable table, int probes) {
+        stepTerms.sort(Comparator.comparingInt(StepTerm::sample).thenComparingLong(StepTerm::step)
+                .thenComparing(t -> t.terms, Arrays::compare));
+        int i = 0;
+        while (i < stepTerms.size()) {
+            int sample = stepTerms.get(i).sample;
+            double[] checkpointTerm = new double[probes];
+            for (; i < stepTerms.size() && stepTerms.get(i).sample == sample; i++) {
+                double[] terms = stepTerms.get(i).terms;
+                for (int p = 0; p < probes; p++) {
+                    checkpointTerm[p] += terms[p];
+                }
+            }
+            double[] row = table.row(sample);
+            for (int p = 0; p < probes; p++) {
+                row[p] += checkpointTerm[p];
+            }
+        }
+    }
+
+    private Selection select(SketchSource source, String runId, int sketchDim, Role sourceRole, Survey survey,
+            Clustering clustering, InfluenceTable influence, CapabilityScorer.Score[] scores, long budget) {
+        BalancedSelector selector = new BalancedSelector(config.withinCapability());
+        if (config.duplicateThreshold() >= 1) {
+            return selector.select(clustering, influence, scores, budget, DuplicateGuard.disabled());
+        }
+        int[] checkpoints = survey.influenceCheckpoints.stream().mapToInt(Integer::intValue).toArray();
+        int trajectoryFloats = checkpoints.length * sketchDim;
+        int[] candidates = IntStream.range(0, scores.length).filter(i -> scores[i].isCandidate()).toArray();
+        long allBytes = (long) candidates.length * trajectoryFloats * Float.BYTES;
+        long allowedBytes = (long) (Runtime.getRuntime().maxMemory() * SHORTLIST_HEAP_FRACTION);
+        int depth = allBytes <= allowedBytes ? Integer.MAX_VALUE : initialDepth(clustering, budget);
+        while (true) {
+            BitSet shortlist = depth == Integer.MAX_VALUE ? bits(candidates) : shortlist(clustering, influence, scores, depth);
+            Map<Integer, float[]> loaded = loadTrajectories(source, runId, sketchDim, sourceRole, influence, shortlist, checkpoints);
+            DuplicateGuard guard = new DuplicateGuard(sample -> {
+                float[] trajectory = loaded.get(sample);
+                if (trajectory == null) {
+                    throw new DuplicateGuard.MissingTrajectoryException(sample);
+                }
+                return trajectory;
+            }, checkpoints.length, config.duplicateThreshold());
+            try {
+                return selector.select(clustering, influence, scores, budget, guard);
+            } catch (DuplicateGuard.MissingTrajectoryException e) {
+                LOG.info("run {}: selection reached past a shortlist of {} candidates; widening it", runId, shortlist.cardinality());
+                depth = depth >= Integer.MAX_VALUE / 2 ? Integer.MAX_VALUE : depth * 2;
+            }
+        }
+    }
+
+    private static int initialDepth(Clustering clustering, long budget) {
+        int capabilities = Math.max(1, clustering.capabilityCount());
+        long perCapability = (budget + capabilities - 1) / capabilities;
+        long perProbe = (perCapability * capabilities + clustering.probeCount() - 1) / Math.max(1, clustering.probeCount());
+        return (int) Math.min(Integer.MAX_VALUE / 4, 2 * perProbe + 16);
+    }
+
+    /** The {@code depth} best candidates of every probe (by A) and of every capability (by I), as a set. */
+    private static BitSet shortlist(Clustering clustering, InfluenceView influence, CapabilityScorer.Score[] scores, int depth) {
+        BitSet shortlist = new BitSet(scores.length);
+        int[] capabilityIds = clustering.capabilityIds();
+        for (int c = 0; c < capabilityIds.length; c++) {
+            int capability = c;
+            int[] candidates = IntStream.range(0, scores.length)
+                    .filter(i -> scores[i].isCandidate() && scores[i].attributedIndex() == capability)
+                    .toArray();
+            int[] probes = clustering.probeIndicesOf(capabilityIds[c]);
+            for (int probe : probes) {
+                top(candidates, depth, i -> influence.influence(i, probe), influence).forEach(shortlist::set);
+            }
+            top(candidates, (int) Math.min(Integer.MAX_VALUE, (long) depth * Math.max(1, probes.length)),
+                    i -> scores[i].attributedInfluence(), influence).forEach(shortlist::set);
+        }
+        return shortlist;
+    }
+
+    private static List<Integer> top(int[] candidates, int count, java.util.function.IntToDoubleFunction key, InfluenceView influence) {
+        Comparator<Integer> worstFirst = Comparator.<Integer>comparingDouble(key::applyAsDouble)
+                .thenComparing(Comparator.<Integer>comparingLong(influence::sampleId).reversed());
+        PriorityQueue<Integer> heap = new PriorityQueue<>(worstFirst);
+        for (int candidate : candidates) {
+            heap.add(candidate);
+            if (heap.size() > count) {
+                heap.poll();
+            }
+        }
+        return new ArrayList<>(heap);
+    }
+
+    private static BitSet bits(int[] indices) {
+        BitSet bits = new BitSet();
+        for (int index : indices) {
+            bits.set(index);
+        }
+        return bits;
+    }
+
+    /**
+     * The concatenated unit sketches (over {@code checkpoints}) of the shortlisted samples. For the
+     * TRAIN source a checkpoint's part is the normalised sum of the sample's unit step sketches there.
+     */
+    private Map<Integer, float[]> loadTrajectories(SketchSource source, String runId, int sketchDim, Role sourceRole,
+            InfluenceTable influence, BitSet shortlist, int[] checkpoints) {
+        Map<Integer, float[]> trajectories = new HashMap<>();
+        Map<Integer, Integer> checkpointSlot = new HashMap<>();
+        for (int slot = 0; slot < checkpoints.length; slot++) {
+            checkpointSlot.put(checkpoints[slot], slot);
+        }
+        BitSet[] seen = new BitSet[checkpoints.length];
+        Arrays.setAll(seen, slot -> new BitSet());
+        float[] unit = new float[sketchDim];
+        scan(source, batch -> {
+            if (!batch.runId().equals(runId)) {
+                return;
+            }
+            for (int row = 0; row < batch.rowCount(); row++) {
+                Integer slot = checkpointSlot.get(batch.checkpoint(row));
+                if (batch.role(row) != sourceRole || slot == null) {
+                    continue;
+                }
+                int sample = influence.indexOf(batch.sampleId(row));
+                if (sample < 0 || !shortlist.get(sample)) {
+                    continue;
+                }
+                if (sourceRole == Role.POOL && seen[slot].get(sample)) {
+                    continue;
+                }
+                seen[slot].set(sample);
+                float[] trajectory = trajectories.computeIfAbsent(sample, s -> new float[checkpoints.length * sketchDim]);
+                Vectors.copyNormalized(batch.sketch(row), 0, sketchDim, unit, 0);
+                for (int d = 0; d < sketchDim; d++) {
+                    trajectory[slot * sketchDim + d] += unit[d];
+                }
+            }
+        });
+        if (sourceRole == Role.TRAIN) {
+            for (float[] trajectory : trajectories.values()) {
+                for (int slot = 0; slot < checkpoints.length; slot++) {
+                    Vectors.copyNormalized(trajectory, slot * sketchDim, sketchDim, trajectory, slot * sketchDim);
+                }
+            }
+        }
+        return trajectories;
+    }
+
+    private CurationResult assemble(String runId, Survey survey, Clustering clustering, ProbeTrajectories trajectories,
+            InfluenceTable influence, CapabilityScorer.Score[] scores, Selection selection) {
+        int[] capabilityIds = clustering.capabilityIds();
+        double[] difficulty = StageSequencer.difficulty(clustering, trajectories);
+        int[] stageOf = StageSequencer.stages(capabilityIds, difficulty, config.stages());
+        long[] attributed = new long[capabilityIds.length];
+        List<Long> harmful = new ArrayList<>();
+        for (int i = 0; i < scores.length; i++) {
+            if (scores[i].harmful()) {
+                harmful.add(influence.sampleId(i));
+            } else if (scores[i].attributedIndex() >= 0) {
+                attributed[scores[i].attributedIndex()]++;
+            }
+        }
+        List<CurationResult.CapabilityOutcome> capabilities = new ArrayList<>();
+        for (int c = 0; c < capabilityIds.length; c++) {
+            capabilities.add(new CurationResult.CapabilityOutcome(capabilityIds[c], clustering.probeIdsOf(capabilityIds[c]),
+                    difficulty[c], attributed[c], stageOf[c]));
+        }
+        int stageCount = Arrays.stream(stageOf).max().orElse(0);
+        double[] shares = config.stages().stepShares();
+        TreeMap<Integer, List<CurationResult.SelectedSample>> byStage = new TreeMap<>();
+        for (int stage = 1; stage <= stageCount; stage++) {
+            byStage.put(stage, new ArrayList<>());
+        }
+        for (int c : StageSequencer.curriculumOrder(capabilityIds, difficulty, stageOf, config.stages())) {
+            for (int sample : selection.selectedByCapability()[c]) {
+                byStage.get(stageOf[c]).add(new CurationResult.SelectedSample(
+                        influence.sampleId(sample), capabilityIds[c], scores[sample].capabilityInfluence()[c]));
+            }
+        }
+        List<CurationResult.StageOutcome> stages = new ArrayList<>();
+        byStage.forEach((stage, samples) -> stages.add(new CurationResult.StageOutcome(
+                stage, stageCount == shares.length ? shares[stage - 1] : 1.0 / stageCount, List.copyOf(samples))));
+        int newestCheckpoint = Math.max(survey.probesByCheckpoint.lastKey(),
+                survey.influenceCheckpoints.isEmpty() ? -1 : survey.influenceCheckpoints.last());
+        return new CurationResult(runId, newestCheckpoint, selection.budget(), survey.sampleIds.length,
+                selection.shortfall(), List.copyOf(capabilities), List.copyOf(stages),
+                harmful.stream().mapToLong(Long::longValue).toArray(), selection.duplicatesSkipped());
+    }
+
+    private static void requireDimension(SketchBatch batch, int sketchDim) {
+        if (batch.projection().sketchDim() != sketchDim) {
+            throw new IllegalArgumentException("run " + batch.runId() + " has sketches of dimension "
+                    + batch.projection().sketchDim() + " where " + sketchDim + " was expected");
+        }
+    }
+
+    private static void scan(SketchSource source, java.util.function.Consumer<SketchBatch> visitor) {
+        try {
+            source.scan(visitor);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the sketches: " + e.getMessage(), e);
+        }
+    }
+
+    private record ProbeRow(long probeId, float[] sketch, float loss) {}
+
+    private record StepTerm(int sample, long step, double[] terms) {}
+
+    private static final class Survey {
+        final TreeMap<Integer, List<ProbeRow>> probesByCheckpoint = new TreeMap<>();
+        final TreeSet<Integer> influenceCheckpoints = new TreeSet<>();
+        long[] sampleIds;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.cadc.core.curriculum;
+
+import dev.cadc.core.capability.ClusteringConfig;
+import dev.cadc.core.influence.AggregationRule;
+import dev.cadc.core.influence.CapabilityScorer;
+
+/**
+ * Every knob of a curation, with the SPEC's defaults: budget 5%, capabilities K in [2, 16], the
+ * strongest-interactions rule with m = 10, probe coverage within a capability, near-duplicates above a
+ * mean sketch cosine of 0.98 skipped, 3 cumulative stages easiest first.
+ */
+public record CuratorConfig(
+        Budget budget,
+        ClusteringConfig clustering,
+        AggregationRule aggregation,
+        int strongest,
+        WithinCapability withinCapability,
+        double duplicateThreshold,
+        StagePlan stages) {
+
+    public static final String DEFAULT_BUDGET = "0.05";
+
+    public CuratorConfig {
+        if (strongest < 1) {
+            throw new IllegalArgumentException("strongest interactions m must be >= 1, got " + strongest);
+        }
+        if (!(duplicateThreshold > -1 && duplicateThreshold <= 1)) {
+            throw new IllegalArgumentException("duplicate threshold is a cosine in (-1, 1], got " + duplicateThreshold);
+        }
+    }
+
+    public static CuratorConfig defaults() {
+        return new CuratorConfig(Budget.parse(DEFAULT_BUDGET), ClusteringConfig.defaults(), AggregationRule.STRONGEST,
+                CapabilityScorer.DEFAULT_STRONGEST, WithinCapability.COVERAGE, DuplicateGuard.DEFAULT_THRESHOLD,
+                StagePlan.equalShares(StagePlan.DEFAULT_STAGES));
+    }
+
+    public CuratorConfig withBudget(Budget newBudget) {
+        return new CuratorConfig(newBudget, clustering, aggregation, strongest, withinCapability, duplicateThreshold, stages);
+    }
+
+    public CuratorConfig withClustering(ClusteringConfig newClustering) {
+        return new CuratorConfig(budget, newClustering, aggregation, strongest, withinCapability, duplicateThreshold, stages);
+    }
+
+    public CuratorConfig withAggregation(AggregationRule newAggregation, int newStrongest) {
+        return new CuratorConfig(budget, clustering, newAggregation, newStrongest, withinCapability, duplicateThreshold, stages);
+    }
+
+    public CuratorConfig withWithinCapability(WithinCapability mode) {
+        return new CuratorConfig(budget, clustering, aggregation, strongest, mode, duplicateThreshold, stages);
+    }
+
+    public CuratorConfig withDuplicateThreshold(double threshold) {
+        return new CuratorConfig(budget, clustering, aggregation, strongest, withinCapability, threshold, stages);
+    }
+
+    public CuratorConfig withStages(StagePlan plan) {
+        return new CuratorConfig(budget, clustering, aggregation, strongest, withinCapability, duplicateThreshold, plan);
+    }
+}

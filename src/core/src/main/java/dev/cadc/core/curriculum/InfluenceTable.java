@@ -1,0 +1,44 @@
+package dev.cadc.core.curriculum;
+
+import java.util.Arrays;
+
+/**
+ * The batch curator's {@code A(i, p)}: one double row per sample (ascending sample id), one column per
+ * probe. Memory: {@code 8 * P} bytes per sample (4 KiB at 512 probes; 200,000 samples take 800 MiB).
+ */
+public final class InfluenceTable implements InfluenceView {
+
+    private final long[] sampleIds;
+    private final double[][] rows;
+
+    /** @param sampleIds ascending, distinct */
+    public InfluenceTable(long[] sampleIds, int probeCount) {
+        this.sampleIds = sampleIds.clone();
+        this.rows = new double[sampleIds.length][probeCount];
+    }
+
+    /** The index of {@code sampleId}, or a negative number when it is not in the table. */
+    public int indexOf(long sampleId) {
+        return Arrays.binarySearch(sampleIds, sampleId);
+    }
+
+    /** The mutable row of sample index {@code sample}. */
+    public double[] row(int sample) {
+        return rows[sample];
+    }
+
+    @Override
+    public int sampleCount() {
+        return sampleIds.length;
+    }
+
+    @Override
+    public long sampleId(int sample) {
+        return sampleIds[sample];
+    }
+
+    @Override
+    public double influence(int sample, int probe) {
+        return rows[sample][probe];
+    }
+}

@@ -1,0 +1,64 @@
+package dev.cadc.core.influence;
+
+import dev.cadc.core.math.Vectors;
+
+/**
+ * The probes' unit-normalised sketches at one checkpoint, against which sample sketches are scored:
+ * the TracIn term of sample {@code i} at checkpoint {@code j} for probe {@code p} is
+ * {@code eta_j * <phi_j(x_i) / |phi_j(x_i)|, phi_j(v_p) / |phi_j(v_p)|>}.
+ *
+ * <p>The one place this product is computed: the batch curator and the Flink influence operator both
+ * call {@link #addTerms}, so their sums agree bit for bit.
+ */
+public final class ProbeCheckpoint {
+
+    private final int checkpoint;
+    private final int sketchDim;
+    private final int probeCount;
+    private final float[] unitSketches;
+
+    /**
+     * @param unitSketches row-major {@code probeCount x sketchDim}, each row unit-normalised (or zero for
+     *     a probe without a sketch at this checkpoint), in the probe order the caller indexes by
+     */
+    public ProbeCheckpoint(int checkpoint, int sketchDim, float[] unitSketches) {
+        if (unitSketches.length % sketchDim != 0) {
+            throw new IllegalArgumentException("probe matrix of " + unitSketches.length
+                    + " floats is not a whole number of rows of " + sketchDim);
+        }
+        this.checkpoint = checkpoint;
+        this.sketchDim = sketchDim;
+        this.probeCount = unitSketches.length / sketchDim;
+        this.unitSketches = unitSketches;
+    }
+
+    public int checkpoint() {
+        return checkpoint;
+    }
+
+    public int probeCount() {
+        return probeCount;
+    }
+
+    /**
+     * Adds {@code eta * <unit(sampleSketch), u_p>} to {@code target[p]} for every probe {@code p}.
+     * {@code scratch} (length k) receives the unit-normalised sample sketch.
+     */
+    public void addTerms(float[] sampleSketch, double eta, float[] scratch, double[] target) {
+        if (sampleSketch.length != sketchDim) {
+            throw new IllegalArgumentException("sample sketch has " + sampleSketch.length
+                    + " floats, probes have " + sketchDim);
+        }
+        Vectors.copyNormalized(sampleSketch, 0, sketchDim, scratch, 0);
+        for (int p = 0; p < probeCount; p++) {
+            target[p] += eta * Vectors.dot(scratch, 0, unitSketches, p * sketchDim, sketchDim);
+        }
+    }
+
+    /** The terms of one sample sketch as a fresh vector. */
+    public double[] terms(float[] sampleSketch, double eta) {
+        double[] terms = new double[probeCount];
+        addTerms(sampleSketch, eta, new float[sketchDim], terms);
+        return terms;
+    }
+}

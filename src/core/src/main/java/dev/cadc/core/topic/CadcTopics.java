@@ -1,0 +1,39 @@
+package dev.cadc.core.topic;
+
+import dev.cadc.core.format.WireFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The topics of the wire contract with the settings CADC creates them with (see
+ * {@code schemas/README.md}). Curriculum and capabilities are compacted and keyed by run id, so the
+ * newest version of each run survives; sketches and dead letters are plain logs.
+ */
+public final class CadcTopics {
+
+    public static final String SKETCHES = WireFormat.TOPIC_SKETCHES;
+    public static final String CURRICULUM = WireFormat.TOPIC_CURRICULUM;
+    public static final String CAPABILITIES = WireFormat.TOPIC_CAPABILITIES;
+    public static final String DEAD_LETTER = WireFormat.TOPIC_DEAD_LETTER;
+
+    /** Largest record on CADC's topics; publishers split sketch batches below it. */
+    public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+    /** Partitions of {@code cadc.sketches} when CADC creates it: runs spread over them by key. */
+    public static final int DEFAULT_SKETCH_PARTITIONS = 4;
+
+    private CadcTopics() {}
+
+    /** All four topics, sketches with {@code sketchPartitions} partitions. */
+    public static List<TopicSpec> all(int sketchPartitions) {
+        Map<String, String> large = Map.of("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES));
+        Map<String, String> compactedLarge = Map.of(
+                "cleanup.policy", "compact",
+                "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES));
+        return List.of(
+                new TopicSpec(SKETCHES, sketchPartitions, large),
+                new TopicSpec(CURRICULUM, 1, compactedLarge),
+                new TopicSpec(CAPABILITIES, 1, compactedLarge),
+                new TopicSpec(DEAD_LETTER, 1, large));
+    }
+}

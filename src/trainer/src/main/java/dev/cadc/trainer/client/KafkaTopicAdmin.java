@@ -1,0 +1,58 @@
+package dev.cadc.trainer.client;
+
+import dev.cadc.core.topic.TopicSpec;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates CADC's topics when they are missing; leaves existing topics as they are. */
+public final class KafkaTopicAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicAdmin.class);
+
+    private KafkaTopicAdmin() {}
+
+    /**
+     * Creates every topic in {@code specs} that does not exist yet, with a replication factor the
+     * cluster chooses (its {@code default.replication.factor}).
+     *
+     * @param clientConfig Kafka client properties ({@code bootstrap.servers}, security settings, ...)
+     */
+    public static void ensureTopics(Map<String, Object> clientConfig, List<TopicSpec> specs) {
+        try (Admin admin = Admin.create(clientConfig)) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = specs.stream()
+                    .filter(spec -> !existing.contains(spec.name()))
+                    .map(spec -> new NewTopic(spec.name(), java.util.Optional.of(spec.partitions()), java.util.Optional.empty())
+                            .configs(spec.configs()))
+                    .toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (var entry : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    entry.getValue().get();
+                    LOG.info("created topic {}", entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create topics "
+                    + specs.stream().map(TopicSpec::name).collect(Collectors.joining(", "))
+                    + " at " + clientConfig.get("bootstrap.servers") + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.cadc.trainer.client;
+
+import dev.cadc.core.format.CheckpointComplete;
+import dev.cadc.core.format.ControlRecordCodec;
+import dev.cadc.core.format.Role;
+import dev.cadc.core.format.RunStart;
+import dev.cadc.core.format.SketchBatch;
+import dev.cadc.core.format.SketchCodec;
+import dev.cadc.core.format.WireFormat;
+import dev.cadc.core.topic.CadcTopics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The trainer's side of {@code cadc.sketches}: publishes a run's run-start record, its sketch batches
+ * (split into records below the topic's size limit) and its checkpoint-complete records, with an
+ * idempotent producer ({@code acks=all}), compression and batching.
+ *
+ * <p>It counts the POOL and PROBE rows it publishes per (run, checkpoint), so
+ * {@link #completeCheckpoint} announces exactly the rows a consumer has to wait for. Sends are
+ * asynchronous; the first failure is rethrown by the next call, {@link #flush()} or {@link #close()}.
+ * Not thread-safe: one publisher per trainer thread.
+ */
+public final class SketchPublisher implements AutoCloseable {
+
+    /** Target size of one Kafka record; batches are split into records of at most this many bytes. */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+    /** Arrow IPC framing (schema message, batch header, buffer padding) on top of the row payload. */
+    private static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final int maxRecordBytes;
+    private final Map<String, RunStart> startedRuns = new HashMap<>();
+    private final Map<String, Map<Integer, Long>> scanRowsByRunAndCheckpoint = new HashMap<>();
+    private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
+
+    /**
+     * @param clientConfig Kafka producer properties: {@code bootstrap.servers} and anything to pass
+     *     through (security settings, {@code compression.type}, ...); they override CADC's defaults,
+     *     except idempotence and {@code acks=all}, which the checkpoint row counts depend on
+     */
+    public SketchPublisher(Map<String, Object> clientConfig) {
+        this(clientConfig, DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    public SketchPublisher(Map<String, Object> clientConfig, int maxRecordBytes) {
+        if (maxRecordBytes <= RECORD_OVERHEAD_BYTES || maxRecordBytes > CadcTopics.MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("maxRecordBytes must be in (" + RECORD_OVERHEAD_BYTES + ", "
+                    + CadcTopics.MAX_MESSAGE_BYTES + "], got " + maxRecordBytes);
+        }
+        this.maxRecordBytes = maxRecordBytes;
+        KafkaTopicAdmin.ensureTopics(clientConfig, CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
+        config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 256L * 1024 * 1024);
+        config.putAll(clientConfig);
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, CadcTopics.MAX_MESSAGE_BYTES);
+        this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Publishes the run-start record that fixes the run's projection and influence source. */
+    public void startRun(RunStart runStart) {
+        rethrowFailure();
+        RunStart previous = startedRuns.putIfAbsent(runStart.runId(), runStart);
+        if (previous != null && !previous.equals(runStart)) {
+            throw new IllegalStateException("run " + runStart.runId() + " was started with " + previous
+                    + "; a run's projection and influence source cannot change, start a new run id instead");
+        }
+        send(runStart.runId(), ControlRecordCodec.encode(runStart),
+                WireFormat.CONTENT_TYPE_JSON, WireFormat.RECORD_TYPE_RUN_START);
+    }
+
+    /**
+     * Publishes a batch of sketch rows of one run, split into records of at most the configured size.
+     *
+     * @throws IllegalStateException when the run was not started with {@link #startRun} here, or the
+     *     batch's projection differs from the run's
+     */
+    public void publish(SketchBatch batch) {
+        rethrowFailure();
+        RunStart run = startedRuns.get(batch.runId());
+        if (run == null) {
+            throw new IllegalStateException("run " + batch.runId() + " has no run-start record; call startRun first");
+        }
+        if (!run.projection().equals(batch.projection())) {
+            throw new IllegalStateException("batch of run " + batch.runId() + " uses projection " + batch.projection()
+                    + " but the run was started with " + run.projection());
+        }
+        int bytesPerRow = 4 * batch.projection().sketchDim() + 40 + batch.runId().length() * 4;
+        int rowsPerRecord = Math.max(1, (maxRecordBytes - RECORD_OVERHEAD_BYTES) / bytesPerRow);
+        for (SketchBatch part : split(batch, rowsPerRecord)) {
+            send(batch.runId(), SketchCodec.encode(part), WireFormat.CONTENT_TYPE_ARROW, null);
+        }
+        Map<Integer, Long> counts = scanRowsByRunAndCheckpoint.computeIfAbsent(batch.runId(), id -> new HashMap<>());
+        for (int row = 0; row < batch.rowCount(); row++) {
+            if (batch.role(row) != Role.TRAIN) {
+                counts.merge(batch.checkpoint(row), 1L, Long::sum);
+            }
+        }
+    }
+
+    /**
+     * Publishes the checkpoint-complete record of {@code checkpoint}, counting every POOL and PROBE row
+     * this publisher sent for it, after flushing them so that the record follows its rows.
+     */
+    public CheckpointComplete completeCheckpoint(String runId, int checkpoint) {
+        if (!startedRuns.containsKey(runId)) {
+            throw new IllegalStateException("run " + runId + " has no run-start record; call startRun first");
+        }
+        flush();
+        long rows = scanRowsByRunAndCheckpoint.getOrDefault(runId, Map.of()).getOrDefault(checkpoint, 0L);
+        CheckpointComplete complete = new CheckpointComplete(runId, checkpoint, rows);
+        send(runId, ControlRecordCodec.encode(complete),
+                WireFormat.CONTENT_TYPE_JSON, WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE);
+        flush();
+        return complete;
+    }
+
+    /** Waits until every record sent so far is acknowledged; rethrows the first send failure. */
+    public void flush() {
+        producer.flush();
+        rethrowFailure();
+    }
+
+    @Override
+    public void close() {
+        try {
+            flush();
+        } finally {
+            producer.close(Duration.ofSeconds(30));
+        }
+    }
+
+    private void send(String runId, byte[] value, String contentType, String recordType) {
+        ProducerRecord<byte[], byte[]> record =
+                new ProducerRecord<>(CadcTopics.SKETCHES, runId.getBytes(StandardCharsets.UTF_8), value);
+        record.headers().add(header(WireFormat.HEADER_SCHEMA_VERSION, String.valueOf(WireFormat.SCHEMA_VERSION)));
+        record.headers().add(header(WireFormat.HEADER_CONTENT_TYPE, contentType));
+        if (recordType != null) {
+            record.headers().add(header(WireFormat.HEADER_RECORD_TYPE, recordType));
+        }
+        producer.send(record, (metadata, exception) -> {
+            if (exception != null) {
+                firstFailure.compareAndSet(null, exception);
+            }
+        });
+    }
+
+    /** Consecutive slices of at most {@code rowsPerRecord} rows. */
+    private static List<SketchBatch> split(SketchBatch batch, int rowsPerRecord) {
+        if (batch.rowCount() <= rowsPerRecord) {
+            return List.of(batch);
+        }
+        List<SketchBatch> parts = new ArrayList<>();
+        float[] sketch = new float[batch.projection().sketchDim()];
+        for (int from = 0; from < batch.rowCount(); from += rowsPerRecord) {
+            SketchBatch.Builder part = SketchBatch.builder(batch.runId(), batch.projection());
+            for (int row = from; row < Math.min(batch.rowCount(), from + rowsPerRecord); row++) {
+                batch.copySketch(row, sketch, 0);
+                part.add(batch.step(row), batch.checkpoint(row), batch.role(row), batch.sampleId(row),
+                        batch.learningRate(row), batch.loss(row), sketch);
+            }
+            parts.add(part.build());
+        }
+        return parts;
+    }
+
+    private static RecordHeader header(String name, String value) {
+        return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void rethrowFailure() {
+        Exception failure = firstFailure.get();
+        if (failure != null) {
+            throw new IllegalStateException("publishing to " + CadcTopics.SKETCHES + " failed: " + failure.getMessage(), failure);
+        }
+    }
+}

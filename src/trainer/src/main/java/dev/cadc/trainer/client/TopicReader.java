@@ -1,0 +1,107 @@
+package dev.cadc.trainer.client;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads one topic from its beginning, all partitions, without a consumer group (nothing is committed),
+ * with {@code isolation.level=read_committed} so that aborted transactions of the exactly-once job are
+ * never seen. Reading continues where the previous call stopped.
+ */
+public final class TopicReader implements AutoCloseable {
+
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String topic;
+
+    /**
+     * @param clientConfig Kafka client properties; {@code bootstrap.servers} is required, anything else
+     *     (security settings, timeouts) is passed through
+     */
+    public TopicReader(Map<String, Object> clientConfig, String topic) {
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
+        config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.topic = topic;
+    }
+
+    /**
+     * Hands every record up to the end offsets as of this call to {@code handler}, in partition order.
+     *
+     * @return whether the end was reached before {@code timeout}
+     */
+    public boolean readToEnd(Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        Instant deadline = Instant.now().plus(timeout);
+        if (!assignPartitions(timeout)) {
+            return true;
+        }
+        Map<TopicPartition, Long> endOffsets = consumer.endOffsets(consumer.assignment(), timeout);
+        while (!reached(endOffsets)) {
+            Duration left = Duration.between(Instant.now(), deadline);
+            if (left.isNegative() || left.isZero()) {
+                return false;
+            }
+            consumer.poll(min(left, POLL_INTERVAL)).forEach(handler);
+        }
+        return true;
+    }
+
+    /** Hands whatever arrives within {@code timeout} to {@code handler}. */
+    public void poll(Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        if (!assignPartitions(timeout)) {
+            return;
+        }
+        consumer.poll(timeout).forEach(handler);
+    }
+
+    private boolean reached(Map<TopicPartition, Long> endOffsets) {
+        for (Map.Entry<TopicPartition, Long> end : endOffsets.entrySet()) {
+            if (consumer.position(end.getKey()) < end.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Assigns all partitions once the topic exists; false while it does not. */
+    private boolean assignPartitions(Duration timeout) {
+        if (!consumer.assignment().isEmpty()) {
+            return true;
+        }
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
+        if (partitions == null || partitions.isEmpty()) {
+            return false;
+        }
+        List<TopicPartition> assigned = partitions.stream()
+                .map(info -> new TopicPartition(topic, info.partition()))
+                .toList();
+        consumer.assign(assigned);
+        consumer.seekToBeginning(assigned);
+        return true;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,159 @@
+package dev.cadc.trainer.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cadc.core.format.CheckpointComplete;
+import dev.cadc.core.format.ControlRecordCodec;
+import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.Role;
+import dev.cadc.core.format.RunStart;
+import dev.cadc.core.format.SketchBatch;
+import dev.cadc.core.format.SketchCodec;
+import dev.cadc.core.format.WireFormat;
+import dev.cadc.core.sketch.ProjectionKind;
+import dev.cadc.core.sketch.ProjectionSpec;
+import dev.cadc.core.topic.CadcTopics;
+import dev.cadc.trainer.broker.EmbeddedKafkaBroker;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Publishes sketches with {@link SketchPublisher} to a real KRaft broker and reads them back with a
+ * plain consumer and the core codec: every row, header and control record must come back exactly.
+ */
+class SketchPublisherITCase {
+
+    private static final ProjectionSpec PROJECTION = new ProjectionSpec(64, 42L, ProjectionKind.KRONECKER);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+
+    private static EmbeddedKafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void publishedSketchesAndControlRecordsReadBackExactly() {
+        String runId = "run-roundtrip";
+        RunStart runStart = new RunStart(runId, PROJECTION.sketchDim(), PROJECTION.seed(), PROJECTION.kind(), InfluenceSource.POOL);
+        SketchBatch trainRows = randomBatch(runId, Role.TRAIN, -1, 30, 1);
+        SketchBatch checkpointZero = randomBatch(runId, Role.POOL, 0, 500, 2);
+        SketchBatch probesZero = randomBatch(runId, Role.PROBE, 0, 40, 3);
+
+        // A small record limit forces the 500 POOL rows into several records.
+        int maxRecordBytes = 32 * 1024;
+        CheckpointComplete complete;
+        try (SketchPublisher publisher = new SketchPublisher(clientConfig(), maxRecordBytes)) {
+            publisher.startRun(runStart);
+            publisher.publish(trainRows);
+            publisher.publish(checkpointZero);
+            publisher.publish(probesZero);
+            complete = publisher.completeCheckpoint(runId, 0);
+        }
+        assertThat(complete).isEqualTo(new CheckpointComplete(runId, 0, 540));
+
+        List<ConsumerRecord<byte[], byte[]>> records = readRun(runId);
+        assertThat(records).allSatisfy(record -> {
+            assertThat(header(record, WireFormat.HEADER_SCHEMA_VERSION)).isEqualTo("1");
+            assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(runId);
+        });
+
+        ConsumerRecord<byte[], byte[]> first = records.get(0);
+        assertThat(header(first, WireFormat.HEADER_RECORD_TYPE)).isEqualTo(WireFormat.RECORD_TYPE_RUN_START);
+        assertThat(header(first, WireFormat.HEADER_CONTENT_TYPE)).isEqualTo(WireFormat.CONTENT_TYPE_JSON);
+        assertThat(ControlRecordCodec.decodeRunStart(first.value())).isEqualTo(runStart);
+
+        ConsumerRecord<byte[], byte[]> last = records.get(records.size() - 1);
+        assertThat(header(last, WireFormat.HEADER_RECORD_TYPE)).isEqualTo(WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE);
+        assertThat(ControlRecordCodec.decodeCheckpointComplete(last.value())).isEqualTo(complete);
+
+        List<ConsumerRecord<byte[], byte[]>> sketchRecords = records.subList(1, records.size() - 1);
+        assertThat(sketchRecords).hasSizeGreaterThan(3);
+        SketchBatch.Builder readBack = SketchBatch.builder(runId, PROJECTION);
+        for (ConsumerRecord<byte[], byte[]> record : sketchRecords) {
+            assertThat(header(record, WireFormat.HEADER_CONTENT_TYPE)).isEqualTo(WireFormat.CONTENT_TYPE_ARROW);
+            assertThat(record.headers().lastHeader(WireFormat.HEADER_RECORD_TYPE)).isNull();
+            assertThat(record.value().length).isLessThanOrEqualTo(maxRecordBytes);
+            appendRows(readBack, SketchCodec.decode(record.value()));
+        }
+        SketchBatch.Builder expected = SketchBatch.builder(runId, PROJECTION);
+        appendRows(expected, trainRows);
+        appendRows(expected, checkpointZero);
+        appendRows(expected, probesZero);
+        assertThat(readBack.build()).isEqualTo(expected.build());
+    }
+
+    @Test
+    void refusesSketchesOfARunItDidNotStartOrWithAnotherProjection() {
+        try (SketchPublisher publisher = new SketchPublisher(clientConfig())) {
+            SketchBatch batch = randomBatch("run-unstarted", Role.POOL, 0, 3, 4);
+            assertThatThrownBy(() -> publisher.publish(batch))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("no run-start");
+
+            publisher.startRun(new RunStart("run-other-seed", 64, 7L, ProjectionKind.KRONECKER, InfluenceSource.POOL));
+            SketchBatch otherSeed = randomBatch("run-other-seed", Role.POOL, 0, 3, 5);
+            assertThatThrownBy(() -> publisher.publish(otherSeed))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("projection");
+        }
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readRun(String runId) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (TopicReader reader = new TopicReader(clientConfig(), CadcTopics.SKETCHES)) {
+            assertThat(reader.readToEnd(READ_TIMEOUT, record -> {
+                if (runId.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+                    records.add(record);
+                }
+            })).isTrue();
+        }
+        return records;
+    }
+
+    private static void appendRows(SketchBatch.Builder builder, SketchBatch batch) {
+        for (int row = 0; row < batch.rowCount(); row++) {
+            builder.add(batch.step(row), batch.checkpoint(row), batch.role(row), batch.sampleId(row),
+                    batch.learningRate(row), batch.loss(row), batch.sketch(row));
+        }
+    }
+
+    static SketchBatch randomBatch(String runId, Role role, int checkpoint, int rows, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        SketchBatch.Builder builder = SketchBatch.builder(runId, PROJECTION);
+        for (int row = 0; row < rows; row++) {
+            float[] sketch = new float[PROJECTION.sketchDim()];
+            for (int i = 0; i < sketch.length; i++) {
+                sketch[i] = (float) random.nextGaussian();
+            }
+            builder.add(100L * seed + row, checkpoint, role, seed * 1_000_000L + row,
+                    1e-3f, (float) random.nextDouble(), sketch);
+        }
+        return builder.build();
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, Object> clientConfig() {
+        return Map.of("bootstrap.servers", broker.bootstrapServers());
+    }
+}
