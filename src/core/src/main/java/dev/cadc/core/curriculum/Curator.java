@@ -55,8 +55,31 @@ public final class Curator {
         this.config = config;
     }
 
+    /**
+     * The analysis behind a curation, before selection: probe trajectories, the clustering after the
+     * newest checkpoint, {@code A(i, p)} for every pool sample and probe, and each sample's score.
+     */
+    public record Analysis(
+            String runId,
+            int sketchDim,
+            Role sourceRole,
+            ProbeTrajectories trajectories,
+            Clustering clustering,
+            InfluenceTable influence,
+            CapabilityScorer.Score[] scores,
+            int[] influenceCheckpoints,
+            int newestCheckpoint) {}
+
     /** Curates run {@code runId} of {@code source}, using {@code influenceSource} rows for influence. */
     public CurationResult curate(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
+        Analysis analysis = analyse(source, runId, sketchDim, influenceSource);
+        long budget = config.budget().resolve(analysis.influence().sampleCount());
+        Selection selection = select(source, analysis, budget);
+        return assemble(analysis, selection);
+    }
+
+    /** Everything up to selection: capabilities, per-probe influence, scores. */
+    public Analysis analyse(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
         Role sourceRole = influenceSource == InfluenceSource.TRAIN ? Role.TRAIN : Role.POOL;
         Survey survey = survey(source, runId, sketchDim, sourceRole);
         if (survey.sampleIds.length == 0) {
@@ -84,10 +107,10 @@ public final class Curator {
         CapabilityScorer.Score[] scores = IntStream.range(0, influence.sampleCount()).parallel()
                 .mapToObj(i -> scorer.score(influence.row(i)))
                 .toArray(CapabilityScorer.Score[]::new);
-
-        long budget = config.budget().resolve(survey.sampleIds.length);
-        Selection selection = select(source, runId, sketchDim, sourceRole, survey, clustering, influence, scores, budget);
-        return assemble(runId, survey, clustering, trajectories, influence, scores, selection);
+        int newestCheckpoint = Math.max(survey.probesByCheckpoint.lastKey(),
+                survey.influenceCheckpoints.isEmpty() ? -1 : survey.influenceCheckpoints.last());
+        return new Analysis(runId, sketchDim, sourceRole, trajectories, clustering, influence, scores,
+                survey.influenceCheckpoints.stream().mapToInt(Integer::intValue).toArray(), newestCheckpoint);
     }
 
     private Survey survey(SketchSource source, String runId, int sketchDim, Role sourceRole) {
@@ -191,13 +214,16 @@ public final class Curator {
         }
     }
 
-    private Selection select(SketchSource source, String runId, int sketchDim, Role sourceRole, Survey survey,
-            Clustering clustering, InfluenceTable influence, CapabilityScorer.Score[] scores, long budget) {
+    private Selection select(SketchSource source, Analysis analysis, long budget) {
+        Clustering clustering = analysis.clustering();
+        InfluenceTable influence = analysis.influence();
+        CapabilityScorer.Score[] scores = analysis.scores();
+        int sketchDim = analysis.sketchDim();
         BalancedSelector selector = new BalancedSelector(config.withinCapability());
         if (config.duplicateThreshold() >= 1) {
             return selector.select(clustering, influence, scores, budget, DuplicateGuard.disabled());
         }
-        int[] checkpoints = survey.influenceCheckpoints.stream().mapToInt(Integer::intValue).toArray();
+        int[] checkpoints = analysis.influenceCheckpoints();
         int trajectoryFloats = checkpoints.length * sketchDim;
         int[] candidates = IntStream.range(0, scores.length).filter(i -> scores[i].isCandidate()).toArray();
         long allBytes = (long) candidates.length * trajectoryFloats * Float.BYTES;
@@ -205,7 +231,7 @@ public final class Curator {
         int depth = allBytes <= allowedBytes ? Integer.MAX_VALUE : initialDepth(clustering, budget);
         while (true) {
             BitSet shortlist = depth == Integer.MAX_VALUE ? bits(candidates) : shortlist(clustering, influence, scores, depth);
-            Map<Integer, float[]> loaded = loadTrajectories(source, runId, sketchDim, sourceRole, influence, shortlist, checkpoints);
+            Map<Integer, float[]> loaded = loadTrajectories(source, analysis, shortlist);
             DuplicateGuard guard = new DuplicateGuard(sample -> {
                 float[] trajectory = loaded.get(sample);
                 if (trajectory == null) {
@@ -216,7 +242,8 @@ public final class Curator {
             try {
                 return selector.select(clustering, influence, scores, budget, guard);
             } catch (DuplicateGuard.MissingTrajectoryException e) {
-                LOG.info("run {}: selection reached past a shortlist of {} candidates; widening it", runId, shortlist.cardinality());
+                LOG.info("run {}: selection reached past a shortlist of {} candidates; widening it",
+                        analysis.runId(), shortlist.cardinality());
                 depth = depth >= Integer.MAX_VALUE / 2 ? Integer.MAX_VALUE : depth * 2;
             }
         }
@@ -273,8 +300,12 @@ public final class Curator {
      * The concatenated unit sketches (over {@code checkpoints}) of the shortlisted samples. For the
      * TRAIN source a checkpoint's part is the normalised sum of the sample's unit step sketches there.
      */
-    private Map<Integer, float[]> loadTrajectories(SketchSource source, String runId, int sketchDim, Role sourceRole,
-            InfluenceTable influence, BitSet shortlist, int[] checkpoints) {
+    private static Map<Integer, float[]> loadTrajectories(SketchSource source, Analysis analysis, BitSet shortlist) {
+        String runId = analysis.runId();
+        int sketchDim = analysis.sketchDim();
+        Role sourceRole = analysis.sourceRole();
+        InfluenceTable influence = analysis.influence();
+        int[] checkpoints = analysis.influenceCheckpoints();
         Map<Integer, float[]> trajectories = new HashMap<>();
         Map<Integer, Integer> checkpointSlot = new HashMap<>();
         for (int slot = 0; slot < checkpoints.length; slot++) {
@@ -317,10 +348,12 @@ public final class Curator {
         return trajectories;
     }
 
-    private CurationResult assemble(String runId, Survey survey, Clustering clustering, ProbeTrajectories trajectories,
-            InfluenceTable influence, CapabilityScorer.Score[] scores, Selection selection) {
+    private CurationResult assemble(Analysis analysis, Selection selection) {
+        Clustering clustering = analysis.clustering();
+        InfluenceTable influence = analysis.influence();
+        CapabilityScorer.Score[] scores = analysis.scores();
         int[] capabilityIds = clustering.capabilityIds();
-        double[] difficulty = StageSequencer.difficulty(clustering, trajectories);
+        double[] difficulty = StageSequencer.difficulty(clustering, analysis.trajectories());
         int[] stageOf = StageSequencer.stages(capabilityIds, difficulty, config.stages());
         long[] attributed = new long[capabilityIds.length];
         List<Long> harmful = new ArrayList<>();
@@ -351,9 +384,7 @@ public final class Curator {
         List<CurationResult.StageOutcome> stages = new ArrayList<>();
         byStage.forEach((stage, samples) -> stages.add(new CurationResult.StageOutcome(
                 stage, stageCount == shares.length ? shares[stage - 1] : 1.0 / stageCount, List.copyOf(samples))));
-        int newestCheckpoint = Math.max(survey.probesByCheckpoint.lastKey(),
-                survey.influenceCheckpoints.isEmpty() ? -1 : survey.influenceCheckpoints.last());
-        return new CurationResult(runId, newestCheckpoint, selection.budget(), survey.sampleIds.length,
+        return new CurationResult(analysis.runId(), analysis.newestCheckpoint(), selection.budget(), influence.sampleCount(),
                 selection.shortfall(), List.copyOf(capabilities), List.copyOf(stages),
                 harmful.stream().mapToLong(Long::longValue).toArray(), selection.duplicatesSkipped());
     }

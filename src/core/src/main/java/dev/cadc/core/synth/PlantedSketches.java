@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * A planted sketch set with a known answer, for tests, benchmarks and the demo: K capability
@@ -45,130 +46,178 @@ public final class PlantedSketches {
 
     private PlantedSketches() {}
 
+    /** Generates the set in memory (tests; for large sets use {@link #emitTo}). */
     public static PlantedSet generate(PlantedConfig config) {
-        SplittableRandom random = new SplittableRandom(config.seed());
-        int k = config.sketchDim();
-        int checkpoints = config.checkpoints();
-        int capabilities = config.capabilities();
-
-        double[][][] direction = new double[capabilities][checkpoints][];
-        double[] baseLoss = new double[capabilities];
-        double[] lossDecay = new double[capabilities];
-        for (int c = 0; c < capabilities; c++) {
-            double[] start = unit(random, k);
-            double[] driftDirection = unit(random, k);
-            for (int j = 0; j < checkpoints; j++) {
-                direction[c][j] = normalize(add(start, scale(driftDirection, config.drift() * j)));
-            }
-            baseLoss[c] = 0.5 + 2.0 * c / Math.max(1, capabilities - 1) + 0.1 * random.nextDouble();
-            lossDecay[c] = 0.1 + 0.7 * random.nextDouble();
-        }
-
-        int probes = capabilities * config.probesPerCapability();
-        int[] probeCapability = new int[probes];
-        double[][] probeOwn = new double[probes][];
-        for (int p = 0; p < probes; p++) {
-            probeCapability[p] = p % capabilities;
-            probeOwn[p] = unit(random, k);
-        }
-
-        int helpful = capabilities * config.helpfulPerCapability();
-        int harmful = (int) Math.round(helpful * config.harmfulFraction());
-        int irrelevant = (int) Math.round(helpful * config.irrelevantFraction());
-        int duplicates = (int) Math.round(helpful * config.duplicateFraction());
-        int poolSize = helpful + harmful + irrelevant + duplicates;
-        long[] ids = permutation(random, poolSize);
-
-        Kind[] kind = new Kind[poolSize];
-        int[] capability = new int[poolSize];
-        int[] favouredProbe = new int[poolSize];
-        int[] original = new int[poolSize];
-        double[][] own = new double[poolSize][];
-        for (int s = 0; s < poolSize; s++) {
-            kind[s] = s < helpful ? Kind.HELPFUL : s < helpful + harmful ? Kind.HARMFUL
-                    : s < helpful + harmful + irrelevant ? Kind.IRRELEVANT : Kind.DUPLICATE;
-            capability[s] = kind[s] == Kind.IRRELEVANT ? -1 : random.nextInt(capabilities);
-            favouredProbe[s] = capability[s] < 0 ? -1 : capability[s] + capabilities * random.nextInt(config.probesPerCapability());
-            original[s] = kind[s] == Kind.DUPLICATE ? random.nextInt(helpful) : -1;
-            if (original[s] >= 0) {
-                capability[s] = capability[original[s]];
-            }
-            own[s] = unit(random, k);
-        }
-
-        ProjectionSpec projection = new ProjectionSpec(k, config.projectionSeed(), ProjectionKind.KRONECKER);
         List<SketchBatch> batches = new ArrayList<>();
-        float[][] previousPool = new float[poolSize][];
+        Plan plan = emit(config, batches::add);
+        return new PlantedSet(config, plan.projection, List.copyOf(batches), plan.probeIds(), plan.probeCapability, plan.truth());
+    }
+
+    /**
+     * Generates the set batch by batch into {@code sink} (at most 2,000 rows each, checkpoint by
+     * checkpoint: PROBE, POOL, then TRAIN rows), holding only one batch of sketches at a time: every
+     * sketch is drawn from a random stream of its own (seed, sample, checkpoint), so a duplicate
+     * recomputes its original instead of remembering it.
+     *
+     * @return the truth (planted capabilities and kinds) without the sketches
+     */
+    public static PlantedSet emitTo(PlantedConfig config, Consumer<SketchBatch> sink) {
+        Plan plan = emit(config, sink);
+        return new PlantedSet(config, plan.projection, List.of(), plan.probeIds(), plan.probeCapability, plan.truth());
+    }
+
+    private static Plan emit(PlantedConfig config, Consumer<SketchBatch> sink) {
+        Plan plan = new Plan(config);
+        int checkpoints = config.checkpoints();
+        if (config.trainSteps() > 0) {
+            // A step before the first checkpoint: counted by consumers, never used for influence.
+            SketchBatch.Builder early = SketchBatch.builder(config.runId(), plan.projection);
+            early.add(0, -1, Role.TRAIN, plan.ids[0], 0.01f, 1f, plan.poolSketch(0, 0));
+            sink.accept(early.build());
+        }
         for (int j = 0; j < checkpoints; j++) {
             float learningRate = (float) (0.01 * (1 - 0.15 * j));
-            SketchBatch.Builder probeBatch = SketchBatch.builder(config.runId(), projection);
-            for (int p = 0; p < probes; p++) {
-                int c = probeCapability[p];
-                double[] signal = add(direction[c][j], scale(probeOwn[p], PROBE_OWN_WEIGHT));
+            SketchBatch.Builder probeBatch = SketchBatch.builder(config.runId(), plan.projection);
+            for (int p = 0; p < plan.probeCapability.length; p++) {
+                SplittableRandom random = plan.stream(TAG_PROBE, p, j);
+                int c = plan.probeCapability[p];
+                double[] signal = add(plan.direction[c][j], scale(plan.probeOwn[p], PROBE_OWN_WEIGHT));
                 float[] sketch = noisy(random, signal, config.noise(), 0.5 + 1.5 * random.nextDouble());
-                float loss = (float) (baseLoss[c] * Math.exp(-lossDecay[c] * j) * (1 + 0.05 * random.nextGaussian()));
+                float loss = (float) (plan.baseLoss[c] * Math.exp(-plan.lossDecay[c] * j) * (1 + 0.05 * random.nextGaussian()));
                 probeBatch.add(j * 1000L, j, Role.PROBE, PROBE_ID_BASE + p, learningRate, Math.max(loss, 0f), sketch);
-            }
-            batches.add(probeBatch.build());
-
-            float[][] poolSketches = new float[poolSize][];
-            for (int s = 0; s < poolSize; s++) {
-                poolSketches[s] = switch (kind[s]) {
-                    case HELPFUL -> noisy(random, add(direction[capability[s]][j], scale(probeOwn[favouredProbe[s]], PROBE_OWN_WEIGHT)),
-                            config.noise(), 0.5 + random.nextDouble());
-                    case HARMFUL -> noisy(random, scale(add(direction[capability[s]][j], scale(probeOwn[favouredProbe[s]], PROBE_OWN_WEIGHT)), -1),
-                            config.noise(), 0.5 + random.nextDouble());
-                    case IRRELEVANT -> noisy(random, own[s], config.noise(), 0.5 + random.nextDouble());
-                    case DUPLICATE -> null;
-                };
-            }
-            for (int s = 0; s < poolSize; s++) {
-                if (kind[s] == Kind.DUPLICATE) {
-                    poolSketches[s] = nearCopy(random, poolSketches[original[s]]);
+                if (probeBatch.rowCount() == MAX_ROWS_PER_BATCH) {
+                    sink.accept(probeBatch.build());
+                    probeBatch = SketchBatch.builder(config.runId(), plan.projection);
                 }
             }
-            addRows(batches, config.runId(), projection, j, Role.POOL, ids, poolSketches, learningRate, random, j * 1000L);
+            if (probeBatch.rowCount() > 0) {
+                sink.accept(probeBatch.build());
+            }
+            SketchBatch.Builder poolBatch = SketchBatch.builder(config.runId(), plan.projection);
+            for (int s = 0; s < plan.ids.length; s++) {
+                float loss = (float) (0.2 + plan.stream(TAG_LOSS, s, j).nextDouble());
+                poolBatch.add(j * 1000L, j, Role.POOL, plan.ids[s], learningRate, loss, plan.poolSketch(s, j));
+                if (poolBatch.rowCount() == MAX_ROWS_PER_BATCH) {
+                    sink.accept(poolBatch.build());
+                    poolBatch = SketchBatch.builder(config.runId(), plan.projection);
+                }
+            }
+            if (poolBatch.rowCount() > 0) {
+                sink.accept(poolBatch.build());
+            }
             if (config.trainSteps() > 0) {
-                addTrainRows(batches, config, projection, j, ids, poolSketches, learningRate, random);
+                SketchBatch.Builder trainBatch = SketchBatch.builder(config.runId(), plan.projection);
+                for (int step = 0; step < config.trainSteps(); step++) {
+                    SplittableRandom random = plan.stream(TAG_TRAIN, step, j);
+                    int s = random.nextInt(plan.ids.length);
+                    trainBatch.add((long) j * config.trainSteps() + step, j, Role.TRAIN, plan.ids[s], learningRate,
+                            (float) (0.2 + random.nextDouble()), nearCopy(random, plan.poolSketch(s, j)));
+                }
+                sink.accept(trainBatch.build());
             }
-            previousPool = poolSketches;
         }
-        if (config.trainSteps() > 0 && previousPool.length > 0) {
-            // A few steps before the first checkpoint: counted by consumers, never used for influence.
-            SketchBatch.Builder early = SketchBatch.builder(config.runId(), projection);
-            early.add(0, -1, Role.TRAIN, ids[0], 0.01f, 1f, previousPool[0]);
-            batches.add(0, early.build());
-        }
-
-        long[] probeIds = new long[probes];
-        Arrays.setAll(probeIds, p -> PROBE_ID_BASE + p);
-        Map<Long, PlantedSample> pool = new HashMap<>();
-        for (int s = 0; s < poolSize; s++) {
-            pool.put(ids[s], new PlantedSample(ids[s], kind[s], capability[s]));
-        }
-        return new PlantedSet(config, projection, List.copyOf(batches), probeIds, probeCapability, Map.copyOf(pool));
+        return plan;
     }
 
-    private static void addRows(List<SketchBatch> batches, String runId, ProjectionSpec projection, int checkpoint, Role role,
-            long[] ids, float[][] sketches, float learningRate, SplittableRandom random, long step) {
-        for (int from = 0; from < ids.length; from += MAX_ROWS_PER_BATCH) {
-            SketchBatch.Builder batch = SketchBatch.builder(runId, projection);
-            for (int s = from; s < Math.min(ids.length, from + MAX_ROWS_PER_BATCH); s++) {
-                batch.add(step, checkpoint, role, ids[s], learningRate, (float) (0.2 + random.nextDouble()), sketches[s]);
-            }
-            batches.add(batch.build());
-        }
-    }
+    private static final long TAG_PROBE = 1;
+    private static final long TAG_POOL = 2;
+    private static final long TAG_LOSS = 3;
+    private static final long TAG_TRAIN = 4;
+    private static final long TAG_DUPLICATE = 5;
 
-    private static void addTrainRows(List<SketchBatch> batches, PlantedConfig config, ProjectionSpec projection, int checkpoint,
-            long[] ids, float[][] poolSketches, float learningRate, SplittableRandom random) {
-        SketchBatch.Builder batch = SketchBatch.builder(config.runId(), projection);
-        for (int step = 0; step < config.trainSteps(); step++) {
-            int s = random.nextInt(ids.length);
-            batch.add((long) checkpoint * config.trainSteps() + step, checkpoint, Role.TRAIN, ids[s], learningRate,
-                    (float) (0.2 + random.nextDouble()), nearCopy(random, poolSketches[s]));
+    /** Everything drawn once per set: directions, losses, probe offsets, the pool's kinds and ids. */
+    private static final class Plan {
+        final PlantedConfig config;
+        final ProjectionSpec projection;
+        final double[][][] direction;
+        final double[] baseLoss;
+        final double[] lossDecay;
+        final int[] probeCapability;
+        final double[][] probeOwn;
+        final long[] ids;
+        final Kind[] kind;
+        final int[] capability;
+        final int[] favouredProbe;
+        final int[] original;
+
+        Plan(PlantedConfig config) {
+            this.config = config;
+            SplittableRandom random = new SplittableRandom(config.seed());
+            int k = config.sketchDim();
+            int checkpoints = config.checkpoints();
+            int capabilities = config.capabilities();
+            projection = new ProjectionSpec(k, config.projectionSeed(), ProjectionKind.KRONECKER);
+            direction = new double[capabilities][checkpoints][];
+            baseLoss = new double[capabilities];
+            lossDecay = new double[capabilities];
+            for (int c = 0; c < capabilities; c++) {
+                double[] start = unit(random, k);
+                double[] driftDirection = unit(random, k);
+                for (int j = 0; j < checkpoints; j++) {
+                    direction[c][j] = normalize(add(start, scale(driftDirection, config.drift() * j)));
+                }
+                baseLoss[c] = 0.5 + 2.0 * c / Math.max(1, capabilities - 1) + 0.1 * random.nextDouble();
+                lossDecay[c] = 0.1 + 0.7 * random.nextDouble();
+            }
+            int probes = capabilities * config.probesPerCapability();
+            probeCapability = new int[probes];
+            probeOwn = new double[probes][];
+            for (int p = 0; p < probes; p++) {
+                probeCapability[p] = p % capabilities;
+                probeOwn[p] = unit(random, k);
+            }
+            int helpful = capabilities * config.helpfulPerCapability();
+            int harmful = (int) Math.round(helpful * config.harmfulFraction());
+            int irrelevant = (int) Math.round(helpful * config.irrelevantFraction());
+            int duplicates = (int) Math.round(helpful * config.duplicateFraction());
+            int poolSize = helpful + harmful + irrelevant + duplicates;
+            ids = permutation(random, poolSize);
+            kind = new Kind[poolSize];
+            capability = new int[poolSize];
+            favouredProbe = new int[poolSize];
+            original = new int[poolSize];
+            for (int s = 0; s < poolSize; s++) {
+                kind[s] = s < helpful ? Kind.HELPFUL : s < helpful + harmful ? Kind.HARMFUL
+                        : s < helpful + harmful + irrelevant ? Kind.IRRELEVANT : Kind.DUPLICATE;
+                capability[s] = kind[s] == Kind.IRRELEVANT ? -1 : random.nextInt(capabilities);
+                favouredProbe[s] = capability[s] < 0 ? -1 : capability[s] + capabilities * random.nextInt(config.probesPerCapability());
+                original[s] = kind[s] == Kind.DUPLICATE ? random.nextInt(helpful) : -1;
+                if (original[s] >= 0) {
+                    capability[s] = capability[original[s]];
+                }
+            }
         }
-        batches.add(batch.build());
+
+        SplittableRandom stream(long tag, long entity, int checkpoint) {
+            long mixed = config.seed() * 0x9E3779B97F4A7C15L + tag * 0xBF58476D1CE4E5B9L + entity * 0x94D049BB133111EBL + checkpoint;
+            return new SplittableRandom(mixed);
+        }
+
+        float[] poolSketch(int s, int j) {
+            SplittableRandom random = stream(TAG_POOL, s, j);
+            return switch (kind[s]) {
+                case HELPFUL -> noisy(random, add(direction[capability[s]][j], scale(probeOwn[favouredProbe[s]], PROBE_OWN_WEIGHT)),
+                        config.noise(), 0.5 + random.nextDouble());
+                case HARMFUL -> noisy(random, scale(add(direction[capability[s]][j], scale(probeOwn[favouredProbe[s]], PROBE_OWN_WEIGHT)), -1),
+                        config.noise(), 0.5 + random.nextDouble());
+                case IRRELEVANT -> noisy(random, unit(stream(TAG_POOL, s, -1), config.sketchDim()), config.noise(), 0.5 + random.nextDouble());
+                case DUPLICATE -> nearCopy(stream(TAG_DUPLICATE, s, j), poolSketch(original[s], j));
+            };
+        }
+
+        long[] probeIds() {
+            long[] probeIds = new long[probeCapability.length];
+            Arrays.setAll(probeIds, p -> PROBE_ID_BASE + p);
+            return probeIds;
+        }
+
+        Map<Long, PlantedSample> truth() {
+            Map<Long, PlantedSample> pool = new HashMap<>();
+            for (int s = 0; s < ids.length; s++) {
+                pool.put(ids[s], new PlantedSample(ids[s], kind[s], capability[s]));
+            }
+            return Map.copyOf(pool);
+        }
     }
 
     private static float[] noisy(SplittableRandom random, double[] signal, double noise, double norm) {

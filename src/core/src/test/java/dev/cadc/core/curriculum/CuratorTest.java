@@ -1,0 +1,183 @@
+package dev.cadc.core.curriculum;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.Role;
+import dev.cadc.core.influence.AggregationRule;
+import dev.cadc.core.synth.PlantedConfig;
+import dev.cadc.core.synth.PlantedSketches;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class CuratorTest extends CurationTestBase {
+
+    @Test
+    void perProbeInfluenceEqualsABruteForceLoop() {
+        PlantedSketches.PlantedSet set = planted(4, 64, 11);
+        Curator.Analysis analysis = analyse(set, CuratorConfig.defaults(), InfluenceSource.POOL);
+
+        List<Row> probes = rows(set.batches(), Role.PROBE);
+        List<Row> pool = rows(set.batches(), Role.POOL);
+        long[] probeIds = analysis.clustering().probeIds();
+        Map<Long, Integer> probeIndex = new HashMap<>();
+        for (int p = 0; p < probeIds.length; p++) {
+            probeIndex.put(probeIds[p], p);
+        }
+        Map<Long, double[]> expected = new HashMap<>();
+        for (Row sample : pool) {
+            double[] row = expected.computeIfAbsent(sample.sampleId(), id -> new double[probeIds.length]);
+            for (Row probe : probes) {
+                if (probe.checkpoint() == sample.checkpoint()) {
+                    row[probeIndex.get(probe.sampleId())] += sample.learningRate() * cosine(sample.sketch(), probe.sketch());
+                }
+            }
+        }
+        InfluenceTable table = analysis.influence();
+        assertThat(table.sampleCount()).isEqualTo(expected.size());
+        for (int i = 0; i < table.sampleCount(); i++) {
+            double[] want = expected.get(table.sampleId(i));
+            for (int p = 0; p < probeIds.length; p++) {
+                assertThat(table.influence(i, p)).isCloseTo(want[p], within(1e-4 * Math.abs(want[p]) + 1e-9));
+            }
+        }
+    }
+
+    @Test
+    void trainSourceInfluenceEqualsABruteForceLoopOverSteps() {
+        PlantedSketches.PlantedSet set = PlantedSketches.generate(PlantedConfig.of(RUN, 12, 3, 64).withTrainSteps(300));
+        Curator.Analysis analysis = analyse(set, CuratorConfig.defaults(), InfluenceSource.TRAIN);
+
+        List<Row> probes = rows(set.batches(), Role.PROBE);
+        long[] probeIds = analysis.clustering().probeIds();
+        Map<Long, double[]> expected = new HashMap<>();
+        for (Row step : rows(set.batches(), Role.TRAIN)) {
+            if (step.checkpoint() < 0) {
+                continue;
+            }
+            double[] row = expected.computeIfAbsent(step.sampleId(), id -> new double[probeIds.length]);
+            for (Row probe : probes) {
+                if (probe.checkpoint() == step.checkpoint()) {
+                    row[Arrays.binarySearch(probeIds, probe.sampleId())] += step.learningRate() * cosine(step.sketch(), probe.sketch());
+                }
+            }
+        }
+        InfluenceTable table = analysis.influence();
+        assertThat(table.sampleCount()).isEqualTo(expected.size());
+        for (int i = 0; i < table.sampleCount(); i++) {
+            double[] want = expected.get(table.sampleId(i));
+            for (int p = 0; p < probeIds.length; p++) {
+                assertThat(table.influence(i, p)).isCloseTo(want[p], within(1e-4 * Math.abs(want[p]) + 1e-9));
+            }
+        }
+    }
+
+    @Test
+    void shuffledInputGivesTheIdenticalCurriculum() {
+        PlantedSketches.PlantedSet set = planted(5, 128, 13);
+        CurationResult ordered = curate(set, CuratorConfig.defaults());
+        CurationResult shuffled = curate(shuffledRows(set.batches(), 99, 333), 128, CuratorConfig.defaults(), InfluenceSource.POOL);
+
+        assertThat(shuffled).isEqualTo(ordered);
+        assertThat(CurriculumJson.write(CurriculumJson.of(shuffled))).isEqualTo(CurriculumJson.write(CurriculumJson.of(ordered)));
+    }
+
+    @Test
+    void budgetIsExactBalancedAndFreeOfHarmfulSamplesAndNearDuplicates() {
+        PlantedSketches.PlantedSet set = planted(4, 128, 14);
+        CurationResult result = curate(set, CuratorConfig.defaults().withBudget(Budget.parse("0.1")));
+
+        long poolSize = set.pool().size();
+        assertThat(result.poolSize()).isEqualTo(poolSize);
+        assertThat(result.budget()).isEqualTo(Math.round(0.1 * poolSize));
+        assertThat(result.shortfall()).isZero();
+        List<CurationResult.SelectedSample> selected = result.selected();
+        assertThat(selected).hasSize((int) result.budget());
+        assertThat(selected.stream().map(CurationResult.SelectedSample::id).distinct().count()).isEqualTo(selected.size());
+
+        Map<Integer, Long> perCapability = selected.stream()
+                .collect(Collectors.groupingBy(CurationResult.SelectedSample::capability, Collectors.counting()));
+        assertThat(perCapability.keySet()).hasSize(result.capabilities().size());
+        long max = perCapability.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        long min = perCapability.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+        assertThat(max - min).as("balance across capabilities").isLessThanOrEqualTo(1);
+
+        Set<Long> scoredHarmful = Arrays.stream(result.harmful()).boxed().collect(Collectors.toSet());
+        Set<Long> plantedHarmful = Arrays.stream(set.idsOf(PlantedSketches.Kind.HARMFUL)).boxed().collect(Collectors.toSet());
+        assertThat(selected).noneMatch(s -> scoredHarmful.contains(s.id()));
+        assertThat(selected).noneMatch(s -> plantedHarmful.contains(s.id()));
+        assertThat(scoredHarmful).containsAll(plantedHarmful);
+
+        assertNoNearDuplicates(set, selected, DuplicateGuard.DEFAULT_THRESHOLD);
+    }
+
+    @Test
+    void tooFewCandidatesSelectsThemAllAndReportsTheShortfall() {
+        PlantedSketches.PlantedSet set = planted(3, 64, 18);
+        CurationResult result = curate(set, CuratorConfig.defaults().withBudget(Budget.parse("0.99")));
+
+        long candidates = result.capabilities().stream().mapToLong(CurationResult.CapabilityOutcome::attributed).sum();
+        assertThat(result.selected()).hasSize((int) (candidates - result.duplicatesSkipped()));
+        assertThat(result.shortfall()).isEqualTo(result.budget() - result.selected().size()).isPositive();
+    }
+
+    @Test
+    void meanRuleAndTopInfluenceModeAlsoHonourTheBudget() {
+        PlantedSketches.PlantedSet set = planted(4, 64, 16);
+        CuratorConfig config = CuratorConfig.defaults().withAggregation(AggregationRule.MEAN, 10)
+                .withWithinCapability(WithinCapability.TOP_INFLUENCE);
+        CurationResult result = curate(set, config);
+        assertThat(result.selected()).hasSize((int) result.budget());
+        assertNoNearDuplicates(set, result.selected(), DuplicateGuard.DEFAULT_THRESHOLD);
+    }
+
+    @Test
+    void stagesAreCumulativeEasiestFirstAndEverySampleAppearsOnce() {
+        PlantedSketches.PlantedSet set = planted(6, 64, 17);
+        CurationResult result = curate(set, CuratorConfig.defaults());
+
+        assertThat(result.stages()).extracting(CurationResult.StageOutcome::stage).containsExactly(1, 2, 3);
+        Map<Integer, CurationResult.CapabilityOutcome> byId = result.capabilities().stream()
+                .collect(Collectors.toMap(CurationResult.CapabilityOutcome::id, c -> c));
+        double previousMax = Double.NEGATIVE_INFINITY;
+        for (CurationResult.StageOutcome stage : result.stages()) {
+            Set<Integer> capabilities = new HashSet<>();
+            stage.samples().forEach(s -> capabilities.add(s.capability()));
+            double min = capabilities.stream().mapToDouble(c -> byId.get(c).difficulty()).min().orElseThrow();
+            assertThat(min).as("stage " + stage.stage() + " is not easier than the one before").isGreaterThanOrEqualTo(previousMax);
+            previousMax = capabilities.stream().mapToDouble(c -> byId.get(c).difficulty()).max().orElseThrow();
+            stage.samples().forEach(s -> assertThat(byId.get(s.capability()).stage()).isEqualTo(stage.stage()));
+        }
+    }
+
+    static void assertNoNearDuplicates(PlantedSketches.PlantedSet set, List<CurationResult.SelectedSample> selected, double threshold) {
+        Set<Long> ids = selected.stream().map(CurationResult.SelectedSample::id).collect(Collectors.toSet());
+        Map<Long, Map<Integer, float[]>> sketches = new HashMap<>();
+        int checkpoints = 0;
+        for (Row row : rows(set.batches(), Role.POOL)) {
+            checkpoints = Math.max(checkpoints, row.checkpoint() + 1);
+            if (ids.contains(row.sampleId())) {
+                sketches.computeIfAbsent(row.sampleId(), id -> new HashMap<>()).put(row.checkpoint(), row.sketch());
+            }
+        }
+        Long[] chosen = ids.toArray(Long[]::new);
+        for (int a = 0; a < chosen.length; a++) {
+            for (int b = a + 1; b < chosen.length; b++) {
+                double sum = 0;
+                for (int j = 0; j < checkpoints; j++) {
+                    float[] x = sketches.get(chosen[a]).get(j);
+                    float[] y = sketches.get(chosen[b]).get(j);
+                    sum += x == null || y == null ? 0 : cosine(x, y);
+                }
+                assertThat(sum / checkpoints).as("mean cosine of %d and %d", chosen[a], chosen[b]).isLessThanOrEqualTo(threshold);
+            }
+        }
+    }
+}
