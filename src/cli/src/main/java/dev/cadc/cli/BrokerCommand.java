@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "broker",
         mixinStandardHelpOptions = true,
+        header = "Run a local development Kafka broker (KRaft) until Ctrl-C.",
         description = {
             "Run a local Kafka broker (KRaft, one node, 127.0.0.1) in the foreground until Ctrl-C or SIGTERM.",
             "Prints 'broker ready at 127.0.0.1:PORT' when clients can connect. Topics are auto-created;",

@@ -6,24 +6,30 @@ import dev.cadc.core.format.CapabilitySummary;
 import dev.cadc.core.format.CurriculumEntry;
 import dev.cadc.core.format.Role;
 import dev.cadc.trainer.client.RunInspector;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code cadc inspect}: what the topics say about a run, as a table or as JSON. */
 @Command(
         name = "inspect",
         mixinStandardHelpOptions = true,
+        header = "Show a run's newest curriculum, capabilities and record counts.",
         description = {
             "Print a run's newest committed curriculum and capabilities, its sketch rows by role, its control",
             "records and its dead letters. With nothing curated yet it still prints the counts."
         })
 final class InspectCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrap;
@@ -45,12 +51,13 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RunInspector.RunReport report = RunInspector.inspect(
                 Map.of("bootstrap.servers", bootstrap), runId, Duration.ofSeconds(timeoutSeconds));
-        PrintStream out = System.out;
+        PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.print(CurriculumJson.write(toJson(report)));
         } else {
             printTable(report, out);
         }
+        out.flush();
         return 0;
     }
 
@@ -75,7 +82,7 @@ final class InspectCommand implements Callable<Integer> {
         return root;
     }
 
-    private void printTable(RunInspector.RunReport report, PrintStream out) {
+    private void printTable(RunInspector.RunReport report, PrintWriter out) {
         out.println("run " + report.runId());
         out.println("  sketch rows: " + Arrays.stream(Role.values())
                 .map(role -> role + " " + report.sketchRows().get(role))

@@ -24,6 +24,7 @@ public final class TopicReader implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String topic;
+    private final Object bootstrapServers;
 
     /**
      * @param clientConfig Kafka client properties; {@code bootstrap.servers} is required, anything else
@@ -39,6 +40,7 @@ public final class TopicReader implements AutoCloseable {
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topic = topic;
+        this.bootstrapServers = clientConfig.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
     }
 
     /**
@@ -84,7 +86,13 @@ public final class TopicReader implements AutoCloseable {
         if (!consumer.assignment().isEmpty()) {
             return true;
         }
-        List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
+        List<PartitionInfo> partitions;
+        try {
+            partitions = consumer.partitionsFor(topic, timeout);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " within " + timeout.toSeconds()
+                    + " s to read " + topic + "; is a broker running there (e.g. ./cadc broker)?", e);
+        }
         if (partitions == null || partitions.isEmpty()) {
             return false;
         }
@@ -102,6 +110,6 @@ public final class TopicReader implements AutoCloseable {
 
     @Override
     public void close() {
-        consumer.close(Duration.ofSeconds(5));
+        consumer.close();
     }
 }
