@@ -62,6 +62,14 @@ final class ArrowIo {
         return ROOT.newChildAllocator(name, 0, limit);
     }
 
+    /**
+     * A child of the shared root for writing: what it allocates is sized by our own data, not by
+     * untrusted input, so it has no limit of its own (leaks still throw on close).
+     */
+    static BufferAllocator encoderAllocator(String name) {
+        return ROOT.newChildAllocator(name, 0, Long.MAX_VALUE);
+    }
+
     /** Bytes currently held by every allocator of this process; tests assert it returns to zero. */
     static long allocatedBytes() {
         return ROOT.getAllocatedMemory();

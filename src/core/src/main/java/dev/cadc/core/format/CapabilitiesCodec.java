@@ -26,7 +26,7 @@ public final class CapabilitiesCodec {
     public static byte[] encode(CapabilitySet capabilities) {
         List<CapabilitySummary> summaries = capabilities.capabilities();
         int rows = summaries.size();
-        try (BufferAllocator allocator = ArrowIo.childAllocator("encode-capabilities", 0);
+        try (BufferAllocator allocator = ArrowIo.encoderAllocator("encode-capabilities");
                 VectorSchemaRoot root = VectorSchemaRoot.create(ArrowSchemas.capabilitiesSchema(capabilities),
                         allocator)) {
             root.allocateNew();

@@ -23,7 +23,7 @@ public final class CurriculumCodec {
     public static byte[] encode(Curriculum curriculum) {
         List<CurriculumEntry> entries = curriculum.entries();
         int rows = entries.size();
-        try (BufferAllocator allocator = ArrowIo.childAllocator("encode-curriculum", 0);
+        try (BufferAllocator allocator = ArrowIo.encoderAllocator("encode-curriculum");
                 VectorSchemaRoot root = VectorSchemaRoot.create(ArrowSchemas.curriculumSchema(curriculum),
                         allocator)) {
             root.allocateNew();

@@ -44,7 +44,7 @@ public final class SketchCodec {
 
     /** The IPC stream value of {@code batch}. */
     public static byte[] encode(SketchBatch batch) {
-        try (BufferAllocator allocator = ArrowIo.childAllocator("encode-sketches", 0);
+        try (BufferAllocator allocator = ArrowIo.encoderAllocator("encode-sketches");
                 VectorSchemaRoot root = VectorSchemaRoot.create(ArrowSchemas.sketchSchema(batch.projection()),
                         allocator)) {
             fill(root, batch);

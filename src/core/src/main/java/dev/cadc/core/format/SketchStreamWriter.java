@@ -29,7 +29,7 @@ public final class SketchStreamWriter implements AutoCloseable {
     /** A writer onto {@code out}, which {@link #close} closes. */
     public SketchStreamWriter(OutputStream out, ProjectionSpec projection) {
         this.projection = Objects.requireNonNull(projection, "projection");
-        this.allocator = ArrowIo.childAllocator("sketch-stream-writer", 0);
+        this.allocator = ArrowIo.encoderAllocator("sketch-stream-writer");
         this.root = VectorSchemaRoot.create(ArrowSchemas.sketchSchema(projection), allocator);
         this.writer = ArrowIo.streamWriter(root, out);
         try {

@@ -1,0 +1,147 @@
+package dev.cadc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cadc.core.format.SketchStreamWriter;
+import dev.cadc.core.synth.PlantedConfig;
+import dev.cadc.core.synth.PlantedSketches;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cadc sketches}: tools for sketch files. */
+@Command(
+        name = "sketches",
+        mixinStandardHelpOptions = true,
+        header = "Sketch file tools: 'synth' writes a planted test set.",
+        subcommands = SketchesCommand.Synth.class)
+final class SketchesCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code cadc sketches synth}: a planted sketch set with its truth. */
+    @Command(
+            name = "synth",
+            mixinStandardHelpOptions = true,
+            header = "Write a planted sketch set (known capabilities, helpful, harmful, irrelevant, duplicates).",
+            description = {
+                "K capability directions drift across checkpoints; probes sit around them; helpful pool samples align",
+                "with a capability and one of its probes, harmful ones are anti-aligned, irrelevant ones point anywhere,",
+                "duplicates are near-exact copies of helpful ones. Written as one Arrow IPC stream in the cadc.sketches",
+                "schema, batch by batch (any size fits in memory). --truth writes which sample is which."
+            },
+            sortOptions = false)
+    static final class Synth implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The Arrow IPC stream file to write.")
+        Path out;
+
+        @Option(names = "--truth", paramLabel = "FILE", description = "Also write the planted truth as JSON.")
+        Path truth;
+
+        @Option(names = "--run", defaultValue = "synth", description = "Run id (default ${DEFAULT-VALUE}).")
+        String runId;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of everything drawn (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--capabilities", defaultValue = "5", description = "K planted capabilities (default ${DEFAULT-VALUE}).")
+        int capabilities;
+
+        @Option(names = "--dim", defaultValue = "256", description = "Sketch dimension k (default ${DEFAULT-VALUE}).")
+        int dim;
+
+        @Option(names = "--checkpoints", defaultValue = "4", description = "Checkpoints 0..J-1 (default ${DEFAULT-VALUE}).")
+        int checkpoints;
+
+        @Option(names = "--probes-per-capability", defaultValue = "24", description = "Default ${DEFAULT-VALUE}.")
+        int probesPerCapability;
+
+        @Option(names = "--helpful-per-capability", defaultValue = "120", description = "Default ${DEFAULT-VALUE}.")
+        int helpfulPerCapability;
+
+        @Option(names = "--harmful", defaultValue = "0.25", description = "Harmful samples per helpful one (default ${DEFAULT-VALUE}).")
+        double harmful;
+
+        @Option(names = "--irrelevant", defaultValue = "0.25", description = "Irrelevant samples per helpful one (default ${DEFAULT-VALUE}).")
+        double irrelevant;
+
+        @Option(names = "--duplicates", defaultValue = "0.2", description = "Near-duplicates per helpful one (default ${DEFAULT-VALUE}).")
+        double duplicates;
+
+        @Option(names = "--noise", defaultValue = "0.5", description = "Noise norm relative to the signal (default ${DEFAULT-VALUE}).")
+        double noise;
+
+        @Option(names = "--drift", defaultValue = "0.3", description = "Capability drift per checkpoint (default ${DEFAULT-VALUE}).")
+        double drift;
+
+        @Option(names = "--train-steps", defaultValue = "0", description = "TRAIN rows per checkpoint window (default ${DEFAULT-VALUE}).")
+        int trainSteps;
+
+        @Option(names = "--projection-seed", defaultValue = "42", description = "Projection seed in the metadata (default ${DEFAULT-VALUE}).")
+        long projectionSeed;
+
+        @Override
+        public Integer call() throws IOException {
+            PlantedConfig config = new PlantedConfig(runId, seed, capabilities, dim, checkpoints, probesPerCapability,
+                    helpfulPerCapability, harmful, irrelevant, duplicates, noise, drift, projectionSeed, trainSteps);
+            Path absolute = out.toAbsolutePath();
+            Files.createDirectories(absolute.getParent());
+            long[] rows = {0};
+            PlantedSketches.PlantedSet set;
+            try (SketchStreamWriter writer = SketchStreamWriter.create(absolute,
+                    new dev.cadc.core.sketch.ProjectionSpec(dim, projectionSeed, dev.cadc.core.sketch.ProjectionKind.KRONECKER))) {
+                set = PlantedSketches.emitTo(config, batch -> {
+                    writer.write(batch);
+                    rows[0] += batch.rowCount();
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            if (truth != null) {
+                writeTruth(set, truth);
+            }
+            var stdout = spec.commandLine().getOut();
+            stdout.printf("wrote %d rows of run %s to %s: %d probes, %d pool samples (%d helpful, %d harmful, %d irrelevant, %d duplicates), k=%d, %d checkpoints%n",
+                    rows[0], runId, out, set.probeIds().length, set.pool().size(),
+                    set.idsOf(PlantedSketches.Kind.HELPFUL).length, set.idsOf(PlantedSketches.Kind.HARMFUL).length,
+                    set.idsOf(PlantedSketches.Kind.IRRELEVANT).length, set.idsOf(PlantedSketches.Kind.DUPLICATE).length,
+                    dim, checkpoints);
+            stdout.flush();
+            return 0;
+        }
+
+        private static void writeTruth(PlantedSketches.PlantedSet set, Path path) throws IOException {
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode root = mapper.createObjectNode();
+            ObjectNode probes = root.putObject("probe_capability");
+            for (int p = 0; p < set.probeIds().length; p++) {
+                probes.put(Long.toString(set.probeIds()[p]), set.probeCapability()[p]);
+            }
+            ObjectNode pool = root.putObject("pool");
+            set.pool().values().stream().sorted(Comparator.comparingLong(PlantedSketches.PlantedSample::id)).forEach(sample -> {
+                ObjectNode node = pool.putObject(Long.toString(sample.id()));
+                node.put("kind", sample.kind().name().toLowerCase(java.util.Locale.ROOT));
+                node.put("capability", sample.capability());
+            });
+            Files.writeString(path, mapper.writeValueAsString(root) + "\n");
+        }
+    }
+}
