@@ -190,6 +190,8 @@ public final class Curator {
             if (sourceRole == Role.TRAIN) {
                 foldStepTerms(stepTerms, table, probes);
             }
+            LOG.info("run {}: influence of checkpoint {} folded in ({} {} rows)", runId, checkpoint,
+                    sourceRole == Role.POOL ? seen.cardinality() : stepTerms.size(), sourceRole);
         }
         return table;
     }
@@ -239,6 +241,8 @@ public final class Curator {
                 }
                 return trajectory;
             }, checkpoints.length, config.duplicateThreshold());
+            LOG.info("run {}: selecting {} of {} candidates ({} trajectories loaded for duplicate checks)",
+                    analysis.runId(), budget, candidates.length, loaded.size());
             try {
                 return selector.select(clustering, influence, scores, budget, guard);
             } catch (DuplicateGuard.MissingTrajectoryException e) {
