@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "curate",
         mixinStandardHelpOptions = true,
-        header = "Curate a sketch file in batch: capabilities, influence, a balanced staged curriculum.",
+        header = "Curate a sketch file in batch (the reference curation).",
         description = {
             "Reads an Arrow IPC stream file in the cadc.sketches schema (any number of record batches, no control",
             "records; the projection comes from the schema metadata), discovers capabilities from the PROBE rows,",
