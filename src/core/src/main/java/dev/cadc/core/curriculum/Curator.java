@@ -8,6 +8,7 @@ import dev.cadc.core.format.Role;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.influence.CapabilityScorer;
 import dev.cadc.core.influence.ProbeCheckpoint;
+import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.core.math.Vectors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -156,7 +157,7 @@ public final class Curator {
             }
             ProbeCheckpoint probeCheckpoint = new ProbeCheckpoint(checkpoint, sketchDim, trajectories.unitSketchMatrix(checkpoint));
             BitSet seen = new BitSet(survey.sampleIds.length);
-            List<StepTerm> stepTerms = new ArrayList<>();
+            Map<Integer, List<SampleCheckpoint.RowContribution>> steps = new HashMap<>();
             scan(source, batch -> {
                 if (!batch.runId().equals(runId)) {
                     return;
@@ -167,53 +168,31 @@ public final class Curator {
                         continue;
                     }
                     int sample = table.indexOf(batch.sampleId(row));
-                    if (sourceRole == Role.POOL) {
-                        if (seen.get(sample)) {
-                            continue;
-                        }
+                    if (sourceRole == Role.TRAIN) {
+                        steps.computeIfAbsent(sample, s -> new ArrayList<>()).add(SampleCheckpoint.contribution(
+                                probeCheckpoint, batch.step(row), batch.learningRate(row), batch.sketch(row)));
+                    } else if (!seen.get(sample)) {
                         seen.set(sample);
+                        rows.add(new int[] {row, sample});
                     }
-                    rows.add(new int[] {row, sample});
                 }
-                if (sourceRole == Role.POOL) {
-                    // Each sample gets exactly one term here, so rows may be added in parallel.
-                    rows.parallelStream().forEach(r -> {
-                        float[] scratch = new float[sketchDim];
-                        probeCheckpoint.addTerms(batch.sketch(r[0]), batch.learningRate(r[0]), scratch, table.row(r[1]));
-                    });
-                } else {
-                    rows.parallelStream()
-                            .map(r -> new StepTerm(r[1], batch.step(r[0]), probeCheckpoint.terms(batch.sketch(r[0]), batch.learningRate(r[0]))))
-                            .forEachOrdered(stepTerms::add);
+                // Each sample gets exactly one term per checkpoint, so rows may be added in parallel.
+                rows.parallelStream().forEach(r -> {
+                    float[] scratch = new float[sketchDim];
+                    probeCheckpoint.addTerms(batch.sketch(r[0]), batch.learningRate(r[0]), scratch, table.row(r[1]));
+                });
+            });
+            steps.entrySet().parallelStream().forEach(entry -> {
+                double[] terms = SampleCheckpoint.terms(entry.getValue());
+                double[] row = table.row(entry.getKey());
+                for (int p = 0; p < probes; p++) {
+                    row[p] += terms[p];
                 }
             });
-            if (sourceRole == Role.TRAIN) {
-                foldStepTerms(stepTerms, table, probes);
-            }
-            LOG.info("run {}: influence of checkpoint {} folded in ({} {} rows)", runId, checkpoint,
-                    sourceRole == Role.POOL ? seen.cardinality() : stepTerms.size(), sourceRole);
+            LOG.info("run {}: influence of checkpoint {} folded in ({} samples)", runId, checkpoint,
+                    sourceRole == Role.POOL ? seen.cardinality() : steps.size());
         }
         return table;
-    }
-
-    private static void foldStepTerms(List<StepTerm> stepTerms, InfluenceTable table, int probes) {
-        stepTerms.sort(Comparator.comparingInt(StepTerm::sample).thenComparingLong(StepTerm::step)
-                .thenComparing(t -> t.terms, Arrays::compare));
-        int i = 0;
-        while (i < stepTerms.size()) {
-            int sample = stepTerms.get(i).sample;
-            double[] checkpointTerm = new double[probes];
-            for (; i < stepTerms.size() && stepTerms.get(i).sample == sample; i++) {
-                double[] terms = stepTerms.get(i).terms;
-                for (int p = 0; p < probes; p++) {
-                    checkpointTerm[p] += terms[p];
-                }
-            }
-            double[] row = table.row(sample);
-            for (int p = 0; p < probes; p++) {
-                row[p] += checkpointTerm[p];
-            }
-        }
     }
 
     private Selection select(SketchSource source, Analysis analysis, long budget) {
@@ -317,7 +296,7 @@ public final class Curator {
         }
         BitSet[] seen = new BitSet[checkpoints.length];
         Arrays.setAll(seen, slot -> new BitSet());
-        float[] unit = new float[sketchDim];
+        Map<Integer, List<List<SampleCheckpoint.RowContribution>>> steps = new HashMap<>();
         scan(source, batch -> {
             if (!batch.runId().equals(runId)) {
                 return;
@@ -328,37 +307,53 @@ public final class Curator {
                     continue;
                 }
                 int sample = influence.indexOf(batch.sampleId(row));
-                if (sample < 0 || !shortlist.get(sample)) {
-                    continue;
-                }
-                if (sourceRole == Role.POOL && seen[slot].get(sample)) {
+                if (sample < 0 || !shortlist.get(sample) || (sourceRole == Role.POOL && seen[slot].get(sample))) {
                     continue;
                 }
                 seen[slot].set(sample);
-                float[] trajectory = trajectories.computeIfAbsent(sample, s -> new float[checkpoints.length * sketchDim]);
-                Vectors.copyNormalized(batch.sketch(row), 0, sketchDim, unit, 0);
-                for (int d = 0; d < sketchDim; d++) {
-                    trajectory[slot * sketchDim + d] += unit[d];
+                if (sourceRole == Role.POOL) {
+                    // One row per slot: its unit sketch is the part (SampleCheckpoint.trajectoryPart of one row).
+                    float[] trajectory = trajectories.computeIfAbsent(sample, s -> new float[checkpoints.length * sketchDim]);
+                    Vectors.copyNormalized(batch.sketch(row), 0, sketchDim, trajectory, slot * sketchDim);
+                    continue;
                 }
+                List<List<SampleCheckpoint.RowContribution>> slots = steps.computeIfAbsent(sample, s -> {
+                    List<List<SampleCheckpoint.RowContribution>> empty = new ArrayList<>();
+                    for (int i = 0; i < checkpoints.length; i++) {
+                        empty.add(new ArrayList<>());
+                    }
+                    return empty;
+                });
+                slots.get(slot).add(new SampleCheckpoint.RowContribution(batch.step(row), batch.learningRate(row), batch.sketch(row), null));
             }
         });
-        if (sourceRole == Role.TRAIN) {
-            for (float[] trajectory : trajectories.values()) {
-                for (int slot = 0; slot < checkpoints.length; slot++) {
-                    Vectors.copyNormalized(trajectory, slot * sketchDim, sketchDim, trajectory, slot * sketchDim);
+        steps.forEach((sample, slots) -> {
+            float[] trajectory = new float[checkpoints.length * sketchDim];
+            for (int slot = 0; slot < checkpoints.length; slot++) {
+                if (!slots.get(slot).isEmpty()) {
+                    System.arraycopy(SampleCheckpoint.trajectoryPart(slots.get(slot), sketchDim), 0, trajectory, slot * sketchDim, sketchDim);
                 }
             }
-        }
+            trajectories.put(sample, trajectory);
+        });
         return trajectories;
     }
 
     private CurationResult assemble(Analysis analysis, Selection selection) {
-        Clustering clustering = analysis.clustering();
-        InfluenceTable influence = analysis.influence();
-        CapabilityScorer.Score[] scores = analysis.scores();
+        double[] difficulty = StageSequencer.difficulty(analysis.clustering(), analysis.trajectories());
+        return assemble(analysis.runId(), analysis.newestCheckpoint(), analysis.clustering(), difficulty,
+                analysis.influence(), analysis.scores(), selection, config.stages());
+    }
+
+    /**
+     * The curriculum from a selection: capabilities with difficulty, stage and attributed count, the
+     * stages in curriculum order, the harmful ids. The streaming job's curriculum builder calls this
+     * too, so both paths lay out a curriculum identically.
+     */
+    public static CurationResult assemble(String runId, int checkpoint, Clustering clustering, double[] difficulty,
+            InfluenceView influence, CapabilityScorer.Score[] scores, Selection selection, StagePlan plan) {
         int[] capabilityIds = clustering.capabilityIds();
-        double[] difficulty = StageSequencer.difficulty(clustering, analysis.trajectories());
-        int[] stageOf = StageSequencer.stages(capabilityIds, difficulty, config.stages());
+        int[] stageOf = StageSequencer.stages(capabilityIds, difficulty, plan);
         long[] attributed = new long[capabilityIds.length];
         List<Long> harmful = new ArrayList<>();
         for (int i = 0; i < scores.length; i++) {
@@ -374,12 +369,12 @@ public final class Curator {
                     difficulty[c], attributed[c], stageOf[c]));
         }
         int stageCount = Arrays.stream(stageOf).max().orElse(0);
-        double[] shares = config.stages().stepShares();
+        double[] shares = plan.stepShares();
         TreeMap<Integer, List<CurationResult.SelectedSample>> byStage = new TreeMap<>();
         for (int stage = 1; stage <= stageCount; stage++) {
             byStage.put(stage, new ArrayList<>());
         }
-        for (int c : StageSequencer.curriculumOrder(capabilityIds, difficulty, stageOf, config.stages())) {
+        for (int c : StageSequencer.curriculumOrder(capabilityIds, difficulty, stageOf, plan)) {
             for (int sample : selection.selectedByCapability()[c]) {
                 byStage.get(stageOf[c]).add(new CurationResult.SelectedSample(
                         influence.sampleId(sample), capabilityIds[c], scores[sample].capabilityInfluence()[c]));
@@ -388,7 +383,7 @@ public final class Curator {
         List<CurationResult.StageOutcome> stages = new ArrayList<>();
         byStage.forEach((stage, samples) -> stages.add(new CurationResult.StageOutcome(
                 stage, stageCount == shares.length ? shares[stage - 1] : 1.0 / stageCount, List.copyOf(samples))));
-        return new CurationResult(analysis.runId(), analysis.newestCheckpoint(), selection.budget(), influence.sampleCount(),
+        return new CurationResult(runId, checkpoint, selection.budget(), influence.sampleCount(),
                 selection.shortfall(), List.copyOf(capabilities), List.copyOf(stages),
                 harmful.stream().mapToLong(Long::longValue).toArray(), selection.duplicatesSkipped());
     }
@@ -409,8 +404,6 @@ public final class Curator {
     }
 
     private record ProbeRow(long probeId, float[] sketch, float loss) {}
-
-    private record StepTerm(int sample, long step, double[] terms) {}
 
     private static final class Survey {
         final TreeMap<Integer, List<ProbeRow>> probesByCheckpoint = new TreeMap<>();
