@@ -1,0 +1,248 @@
+package dev.cadc.flink.config;
+
+import dev.cadc.core.capability.ClusteringConfig;
+import dev.cadc.core.curriculum.Budget;
+import dev.cadc.core.curriculum.CuratorConfig;
+import dev.cadc.core.curriculum.StagePlan;
+import dev.cadc.core.curriculum.WithinCapability;
+import dev.cadc.core.influence.AggregationRule;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+
+/**
+ * Every parameter of the CADC job, declared once with its name, default, description and validation
+ * (flink-ml's {@code Params} pattern). Values come from a YAML file ({@code --config}) and then from
+ * {@code --name value} flags, which win; unknown names are rejected. Read once in {@code main} and
+ * handed to operator constructors, which keep it as a final field.
+ */
+public final class JobConfig implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** One parameter: how to parse and check it, and where it goes. */
+    private record Param(String name, String defaultValue, String description,
+            BiConsumer<JobConfig, String> apply) {}
+
+    private static final List<Param> PARAMS = new ArrayList<>();
+
+    static {
+        param("bootstrap", "127.0.0.1:9092", "Kafka bootstrap servers.", (c, v) -> c.bootstrap = nonBlank("bootstrap", v));
+        param("sketches-topic", "cadc.sketches", "Topic the sketches come from.", (c, v) -> c.sketchesTopic = nonBlank("sketches-topic", v));
+        param("group-id", "cadc-curation-job", "Consumer group id (offsets are tracked in Flink checkpoints).", (c, v) -> c.groupId = nonBlank("group-id", v));
+        param("bounded", "false", "Read up to the offsets that are newest at start, finish every checkpoint, commit and exit.",
+                (c, v) -> c.bounded = bool("bounded", v));
+        param("parallelism", "1", "Job parallelism (>= 1).", (c, v) -> c.parallelism = intAtLeast("parallelism", v, 1));
+        param("checkpoint-interval-ms", "2000", "Flink checkpoint interval; the exactly-once sink commits at each checkpoint.",
+                (c, v) -> c.checkpointIntervalMs = longAtLeast("checkpoint-interval-ms", v, 100));
+        param("state-backend", "hashmap", "Keyed state backend: hashmap (heap) or rocksdb.", (c, v) -> c.stateBackend = oneOf("state-backend", v, "hashmap", "rocksdb"));
+        param("grace-ms", "30000", "How long after a checkpoint-complete record missing rows are waited for before the checkpoint closes short.",
+                (c, v) -> c.graceMs = longAtLeast("grace-ms", v, 0));
+        param("transactional-id-prefix", "cadc-curation", "Prefix of the exactly-once sink's transactional ids.",
+                (c, v) -> c.transactionalIdPrefix = nonBlank("transactional-id-prefix", v));
+        param("budget", CuratorConfig.DEFAULT_BUDGET, "A fraction of the pool in (0, 1) or a sample count >= 1.",
+                (c, v) -> c.budget = Budget.parse(v).toString());
+        param("stages", "" + StagePlan.DEFAULT_STAGES, "Number of curriculum stages.", (c, v) -> c.stages = intAtLeast("stages", v, 1));
+        param("stage-order", "easy-first", "easy-first or hard-first.", (c, v) -> c.stageOrder = StagePlan.Order.parse(v).name());
+        param("k-min", "" + ClusteringConfig.DEFAULT_K_MIN, "Fewest capabilities.", (c, v) -> c.kMin = intAtLeast("k-min", v, 1));
+        param("k-max", "" + ClusteringConfig.DEFAULT_K_MAX, "Most capabilities.", (c, v) -> c.kMax = intAtLeast("k-max", v, 1));
+        param("seed", "" + ClusteringConfig.DEFAULT_SEED, "Seed of the clustering's k-means++ starts.", (c, v) -> c.seed = parseLong("seed", v));
+        param("aggregation", "strongest", "strongest or mean.", (c, v) -> c.aggregation = AggregationRule.parse(v).name());
+        param("strongest", "10", "Strongest interactions per sample (m).", (c, v) -> c.strongest = intAtLeast("strongest", v, 1));
+        param("selection", "coverage", "coverage or top-influence.", (c, v) -> c.selection = WithinCapability.parse(v).name());
+        param("duplicate-threshold", "0.98", "Mean sketch cosine above which a candidate is a near-duplicate; 1 disables.",
+                (c, v) -> c.duplicateThreshold = cosine("duplicate-threshold", v));
+    }
+
+    public String bootstrap;
+    public String sketchesTopic;
+    public String groupId;
+    public boolean bounded;
+    public int parallelism;
+    public long checkpointIntervalMs;
+    public String stateBackend;
+    public long graceMs;
+    public String transactionalIdPrefix;
+    public String budget;
+    public int stages;
+    public String stageOrder;
+    public int kMin;
+    public int kMax;
+    public long seed;
+    public String aggregation;
+    public int strongest;
+    public String selection;
+    public double duplicateThreshold;
+
+    private JobConfig() {}
+
+    /** The defaults. */
+    public static JobConfig defaults() {
+        return of(Map.of());
+    }
+
+    /**
+     * The defaults overridden by {@code values} (parameter name to text).
+     *
+     * @throws IllegalArgumentException naming the parameter for an unknown name or a bad value
+     */
+    public static JobConfig of(Map<String, String> values) {
+        Map<String, Param> byName = new LinkedHashMap<>();
+        PARAMS.forEach(p -> byName.put(p.name(), p));
+        for (String name : values.keySet()) {
+            if (!byName.containsKey(name)) {
+                throw new IllegalArgumentException("unknown job parameter '" + name + "'; known: " + byName.keySet());
+            }
+        }
+        JobConfig config = new JobConfig();
+        for (Param param : PARAMS) {
+            param.apply().accept(config, values.getOrDefault(param.name(), param.defaultValue()));
+        }
+        if (config.kMax < config.kMin) {
+            throw new IllegalArgumentException("k-max (" + config.kMax + ") must be >= k-min (" + config.kMin + ")");
+        }
+        return config;
+    }
+
+    /**
+     * Parameters from an optional YAML file (flat {@code name: value} pairs) and then from
+     * {@code --name value} arguments.
+     */
+    public static JobConfig fromArgs(String[] args) throws IOException {
+        Map<String, String> values = new TreeMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("expected --name value, got '" + arg + "'");
+            }
+            String name = arg.substring(2);
+            String value;
+            if (name.contains("=")) {
+                value = name.substring(name.indexOf('=') + 1);
+                name = name.substring(0, name.indexOf('='));
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                value = "true";
+            }
+            if (name.equals("config")) {
+                for (Map.Entry<String, String> entry : readYaml(Path.of(value)).entrySet()) {
+                    values.putIfAbsent(entry.getKey(), entry.getValue());
+                }
+            } else {
+                values.put(name, value);
+            }
+        }
+        return of(values);
+    }
+
+    /** A flat YAML map of parameter names to scalar values. */
+    public static Map<String, String> readYaml(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("config file " + file + " does not exist");
+        }
+        Map<?, ?> yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readValue(file.toFile(), Map.class);
+        Map<String, String> values = new TreeMap<>();
+        if (yaml != null) {
+            yaml.forEach((k, v) -> {
+                if (v instanceof Map || v instanceof List) {
+                    throw new IllegalArgumentException(file + ": parameter '" + k + "' must be a single value");
+                }
+                values.put(String.valueOf(k), String.valueOf(v));
+            });
+        }
+        return values;
+    }
+
+    /** Every parameter with its default and description, for --help and the README. */
+    public static String describe() {
+        StringBuilder text = new StringBuilder();
+        for (Param param : PARAMS) {
+            text.append(String.format(Locale.ROOT, "  --%-24s %s (default %s)%n", param.name(), param.description(), param.defaultValue()));
+        }
+        return text.toString();
+    }
+
+    /** The curation settings, as the batch {@code cadc curate} takes them. */
+    public CuratorConfig curatorConfig() {
+        StagePlan equal = StagePlan.equalShares(stages);
+        return new CuratorConfig(Budget.parse(budget),
+                new ClusteringConfig(kMin, kMax, seed, ClusteringConfig.DEFAULT_RESTARTS, ClusteringConfig.DEFAULT_MAX_ITERATIONS),
+                AggregationRule.valueOf(aggregation), strongest, WithinCapability.valueOf(selection), duplicateThreshold,
+                new StagePlan(stages, StagePlan.Order.valueOf(stageOrder), equal.stepShares(), true));
+    }
+
+    private static void param(String name, String defaultValue, String description, BiConsumer<JobConfig, String> apply) {
+        PARAMS.add(new Param(name, defaultValue, description, apply));
+    }
+
+    private static String nonBlank(String name, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be empty");
+        }
+        return value.trim();
+    }
+
+    private static boolean bool(String name, String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(name + " must be true or false, got '" + value + "'");
+        };
+    }
+
+    private static long parseLong(String name, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + value + "'", e);
+        }
+    }
+
+    private static int intAtLeast(String name, String value, int minimum) {
+        long parsed = parseLong(name, value);
+        if (parsed < minimum || parsed > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(name + " must be >= " + minimum + ", got " + value);
+        }
+        return (int) parsed;
+    }
+
+    private static long longAtLeast(String name, String value, long minimum) {
+        long parsed = parseLong(name, value);
+        if (parsed < minimum) {
+            throw new IllegalArgumentException(name + " must be >= " + minimum + ", got " + value);
+        }
+        return parsed;
+    }
+
+    private static String oneOf(String name, String value, String... allowed) {
+        for (String option : allowed) {
+            if (option.equalsIgnoreCase(value.trim())) {
+                return option;
+            }
+        }
+        throw new IllegalArgumentException(name + " must be one of " + List.of(allowed) + ", got '" + value + "'");
+    }
+
+    private static double cosine(String name, String value) {
+        double parsed;
+        try {
+            parsed = Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + value + "'", e);
+        }
+        if (!(parsed > -1 && parsed <= 1)) {
+            throw new IllegalArgumentException(name + " must be in (-1, 1], got " + value);
+        }
+        return parsed;
+    }
+}

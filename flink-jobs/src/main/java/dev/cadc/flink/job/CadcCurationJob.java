@@ -1,0 +1,113 @@
+package dev.cadc.flink.job;
+
+import dev.cadc.flink.config.JobConfig;
+import dev.cadc.flink.operators.CapabilityClustererFunction;
+import dev.cadc.flink.operators.CurriculumBuilder;
+import dev.cadc.flink.operators.InfluenceAccumulator;
+import dev.cadc.flink.operators.SketchValidator;
+import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.KafkaRecord;
+import dev.cadc.flink.records.OutputRecord;
+import dev.cadc.flink.records.ProbeModel;
+import dev.cadc.flink.records.RunEvent;
+import dev.cadc.flink.records.SourceRow;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The CADC curation job: {@code cadc.sketches} in; {@code cadc.curriculum}, {@code cadc.capabilities}
+ * and {@code cadc.dead-letter} out, exactly once.
+ *
+ * <pre>
+ * source -> SketchValidator (keyed by run) --dead letters---------------------------------+
+ *             | probe rows, checkpoint closings            | POOL/TRAIN rows            |
+ *             v                                            v                            |
+ *           CapabilityClusterer (by run) --probe models--> InfluenceAccumulator         |
+ *             | clustering per checkpoint      (broadcast)   (by run and sample)        |
+ *             v                                            | contributions              |
+ *           CurriculumBuilder (by run) <-------------------+                            |
+ *             | curriculum + capabilities versions                                      |
+ *             v                                                                         v
+ *           KafkaSink (EXACTLY_ONCE) <---------------------------------------------------
+ * </pre>
+ */
+public final class CadcCurationJob {
+
+    private CadcCurationJob() {}
+
+    /** {@code flink run cadc-flink-jobs-*-job.jar --bootstrap HOST:PORT [--config FILE] [--name value ...]}. */
+    public static void main(String[] args) throws Exception {
+        JobConfig config = JobConfig.fromArgs(args);
+        KafkaConnectors.createTopics(config);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(config));
+        build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
+        env.execute("CADC curation");
+    }
+
+    /**
+     * The Flink settings the job relies on: checkpointing (the exactly-once sink commits at
+     * checkpoints), no Kryo fallback, the chosen state backend, the parallelism.
+     */
+    public static Configuration configuration(JobConfig config) {
+        Configuration configuration = new Configuration();
+        configuration.set(PipelineOptions.GENERIC_TYPES, false);
+        configuration.set(StateBackendOptions.STATE_BACKEND, config.stateBackend);
+        configuration.set(org.apache.flink.configuration.CoreOptions.DEFAULT_PARALLELISM, config.parallelism);
+        configuration.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL,
+                java.time.Duration.ofMillis(config.checkpointIntervalMs));
+        configuration.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
+                CheckpointingMode.EXACTLY_ONCE);
+        return configuration;
+    }
+
+    /** Wires source, operators and sink; tests pass their own source and sink. */
+    public static void build(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> source, Sink<OutputRecord> sink,
+            JobConfig config) {
+        DataStream<KafkaRecord> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "cadc.sketches")
+                .uid("sketch-source");
+
+        SingleOutputStreamOperator<RunEvent> validated = records
+                .keyBy(KafkaRecord::runId, Types.STRING)
+                .process(new SketchValidator(config.graceMs), Types.POJO(RunEvent.class))
+                .uid("sketch-validator")
+                .name("SketchValidator");
+        DataStream<SourceRow> sourceRows = validated.getSideOutput(SketchValidator.SOURCE_ROWS);
+        DataStream<OutputRecord> deadLetters = validated.getSideOutput(SketchValidator.DEAD_LETTERS);
+
+        SingleOutputStreamOperator<BuilderEvent> clusterings = validated
+                .keyBy(event -> event.runId, Types.STRING)
+                .process(new CapabilityClustererFunction(config.curatorConfig().clustering()), Types.POJO(BuilderEvent.class))
+                .uid("capability-clusterer")
+                .name("CapabilityClusterer");
+        BroadcastStream<ProbeModel> probeModels = clusterings.getSideOutput(CapabilityClustererFunction.PROBE_MODELS)
+                .broadcast(InfluenceAccumulator.MODELS);
+
+        DataStream<BuilderEvent> contributions = sourceRows
+                .keyBy(SourceRow::sampleKey, Types.STRING)
+                .connect(probeModels)
+                .process(new InfluenceAccumulator(), Types.POJO(BuilderEvent.class))
+                .uid("influence-accumulator")
+                .name("InfluenceAccumulator");
+
+        DataStream<OutputRecord> curricula = clusterings.union(contributions)
+                .keyBy(event -> event.runId, Types.STRING)
+                .process(new CurriculumBuilder(config), Types.POJO(OutputRecord.class))
+                .uid("curriculum-builder")
+                .name("CurriculumBuilder");
+
+        curricula.union(deadLetters)
+                .sinkTo(sink)
+                .uid("cadc-kafka-sink")
+                .name("cadc.curriculum, cadc.capabilities, cadc.dead-letter");
+    }
+}

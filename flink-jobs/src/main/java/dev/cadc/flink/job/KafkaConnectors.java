@@ -1,0 +1,140 @@
+package dev.cadc.flink.job;
+
+import dev.cadc.core.topic.CadcTopics;
+import dev.cadc.core.topic.TopicSpec;
+import dev.cadc.flink.config.JobConfig;
+import dev.cadc.flink.records.KafkaRecord;
+import dev.cadc.flink.records.OutputRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job's Kafka ends: a {@link KafkaSource} of raw {@code cadc.sketches} records (bounded at the
+ * offsets newest at start, or unbounded), and one EXACTLY_ONCE {@link KafkaSink} for the curriculum,
+ * capabilities and dead-letter topics (transactions commit at Flink checkpoints; consumers read with
+ * {@code read_committed}).
+ */
+public final class KafkaConnectors {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaConnectors.class);
+
+    /** Must stay below the broker's {@code transaction.max.timeout.ms} (15 minutes by default). */
+    private static final String TRANSACTION_TIMEOUT_MS = "600000";
+
+    private KafkaConnectors() {}
+
+    public static KafkaSource<KafkaRecord> source(JobConfig config) {
+        var builder = KafkaSource.<KafkaRecord>builder()
+                .setBootstrapServers(config.bootstrap)
+                .setTopics(config.sketchesTopic)
+                .setGroupId(config.groupId)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("max.partition.fetch.bytes", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES))
+                .setProperty("partition.discovery.interval.ms", config.bounded ? "-1" : "10000");
+        if (config.bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    public static KafkaSink<OutputRecord> sink(JobConfig config) {
+        return KafkaSink.<OutputRecord>builder()
+                .setBootstrapServers(config.bootstrap)
+                .setRecordSerializer(new OutputRecordSerializer())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(config.transactionalIdPrefix)
+                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
+                .setProperty("max.request.size", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES))
+                .build();
+    }
+
+    /** Creates the topics the job reads and writes when they are missing (curriculum and capabilities compacted). */
+    public static void createTopics(JobConfig config) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.bootstrap))) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS).stream()
+                    .filter(spec -> !existing.contains(spec.name()))
+                    .map(KafkaConnectors::newTopic)
+                    .toList();
+            for (var result : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    result.getValue().get();
+                    LOG.info("created topic {}", result.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create CADC's topics at " + config.bootstrap + ": " + e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    private static NewTopic newTopic(TopicSpec spec) {
+        return new NewTopic(spec.name(), Optional.of(spec.partitions()), Optional.empty()).configs(spec.configs());
+    }
+
+    /** Keeps the record as bytes, with its headers and source offset. */
+    static final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<KafkaRecord> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<KafkaRecord> out) {
+            Header[] headers = record.headers().toArray();
+            String[] names = new String[headers.length];
+            byte[][] values = new byte[headers.length][];
+            for (int i = 0; i < headers.length; i++) {
+                names[i] = headers[i].key();
+                values[i] = headers[i].value();
+            }
+            out.collect(new KafkaRecord(record.topic(), record.partition(), record.offset(), record.key(), record.value(), names, values));
+        }
+
+        @Override
+        public TypeInformation<KafkaRecord> getProducedType() {
+            return Types.POJO(KafkaRecord.class);
+        }
+    }
+
+    /** Writes an output record to its topic, key, value and headers. */
+    static final class OutputRecordSerializer implements KafkaRecordSerializationSchema<OutputRecord> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(OutputRecord element, KafkaSinkContext context, Long timestamp) {
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(element.topic, element.key, element.value);
+            if (element.headerNames != null) {
+                for (int i = 0; i < element.headerNames.length; i++) {
+                    record.headers().add(element.headerNames[i], element.headerValues[i]);
+                }
+            }
+            return record;
+        }
+    }
+}

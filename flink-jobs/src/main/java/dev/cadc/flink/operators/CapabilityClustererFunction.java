@@ -1,0 +1,110 @@
+package dev.cadc.flink.operators;
+
+import dev.cadc.core.capability.CapabilityClusterer;
+import dev.cadc.core.capability.Clustering;
+import dev.cadc.core.capability.ClusteringConfig;
+import dev.cadc.core.capability.ProbeTrajectories;
+import dev.cadc.core.curriculum.StageSequencer;
+import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.ProbeModel;
+import dev.cadc.flink.records.RunEvent;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The capability clusterer of each run (keyed by run id): keeps the run's probe rows and, at every
+ * closed checkpoint, updates the clustering exactly as the batch {@code Curator} does
+ * ({@link CapabilityClusterer#update} over the trajectories of checkpoints 0..j, warm-started from the
+ * previous clustering). It then broadcasts the checkpoint's probe model to the influence accumulators
+ * ({@link #PROBE_MODELS}) and sends the clustering to the run's curriculum builder.
+ */
+public final class CapabilityClustererFunction extends KeyedProcessFunction<String, RunEvent, BuilderEvent> {
+
+    public static final OutputTag<ProbeModel> PROBE_MODELS = new OutputTag<>("probe-models", Types.POJO(ProbeModel.class));
+
+    private final ClusteringConfig clusteringConfig;
+
+    private transient ValueState<RunEvent> runStart;
+    private transient ListState<RunEvent> probeRows;
+    private transient ValueState<BuilderEvent> clustering;
+    private transient volatile int capabilityCount;
+
+    public CapabilityClustererFunction(ClusteringConfig clusteringConfig) {
+        this.clusteringConfig = clusteringConfig;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        runStart = getRuntimeContext().getState(new ValueStateDescriptor<>("run-start", Types.POJO(RunEvent.class)));
+        probeRows = getRuntimeContext().getListState(new ListStateDescriptor<>("probe-rows", Types.POJO(RunEvent.class)));
+        clustering = getRuntimeContext().getState(new ValueStateDescriptor<>("clustering", Types.POJO(BuilderEvent.class)));
+        getRuntimeContext().getMetricGroup().gauge("capabilities", () -> capabilityCount);
+    }
+
+    @Override
+    public void processElement(RunEvent event, Context ctx, Collector<BuilderEvent> out) throws Exception {
+        switch (event.kind) {
+            case RunEvent.RUN_START -> runStart.update(event);
+            case RunEvent.PROBE_ROW -> probeRows.add(event);
+            case RunEvent.CHECKPOINT_CLOSED -> close(event, ctx, out);
+            default -> throw new IllegalStateException("unknown run event kind " + event.kind);
+        }
+    }
+
+    private void close(RunEvent closed, Context ctx, Collector<BuilderEvent> out) throws Exception {
+        RunEvent run = runStart.value();
+        int j = closed.checkpoint;
+        List<RunEvent> rows = new ArrayList<>();
+        for (RunEvent row : probeRows.get()) {
+            if (row.checkpoint <= j) {
+                rows.add(row);
+            }
+        }
+        // The batch curator adds probe rows checkpoint by checkpoint, each in probe id order.
+        rows.sort(Comparator.<RunEvent>comparingInt(r -> r.checkpoint).thenComparingLong(r -> r.sampleId));
+        ProbeTrajectories trajectories = new ProbeTrajectories(run.sketchDim);
+        boolean probesAtJ = false;
+        for (RunEvent row : rows) {
+            trajectories.add(row.checkpoint, row.sampleId, row.sketch, row.loss);
+            probesAtJ |= row.checkpoint == j;
+        }
+
+        BuilderEvent previous = clustering.value();
+        Clustering current = previous == null ? Clustering.empty() : new Clustering(previous.probeIds, previous.assignment);
+        int nextId = previous == null ? 0 : previous.nextCapabilityId;
+        if (probesAtJ) {
+            CapabilityClusterer clusterer = new CapabilityClusterer(clusteringConfig, current, nextId);
+            current = clusterer.update(trajectories);
+            nextId = clusterer.nextCapabilityId();
+        }
+        capabilityCount = current.capabilityCount();
+
+        BuilderEvent update = new BuilderEvent();
+        update.runId = run.runId;
+        update.kind = BuilderEvent.CLUSTERING;
+        update.checkpoint = j;
+        update.probeIds = current.probeIds();
+        update.assignment = current.assignment();
+        update.difficulty = StageSequencer.difficulty(current, trajectories);
+        update.sourceRows = closed.sourceRows;
+        update.shortCheckpoint = closed.shortCheckpoint;
+        update.sketchDim = run.sketchDim;
+        update.nextCapabilityId = nextId;
+        update.trainSource = "train".equals(run.influenceSource);
+        clustering.update(update);
+
+        ctx.output(PROBE_MODELS, new ProbeModel(run.runId, j, run.sketchDim, trajectories.probeIds(),
+                trajectories.unitSketchMatrix(j)));
+        out.collect(update);
+    }
+}

@@ -1,0 +1,263 @@
+package dev.cadc.flink.operators;
+
+import dev.cadc.core.capability.Clustering;
+import dev.cadc.core.curriculum.BalancedSelector;
+import dev.cadc.core.curriculum.CurationResult;
+import dev.cadc.core.curriculum.Curator;
+import dev.cadc.core.curriculum.CuratorConfig;
+import dev.cadc.core.curriculum.CurriculumJson;
+import dev.cadc.core.curriculum.DuplicateGuard;
+import dev.cadc.core.curriculum.InfluenceTable;
+import dev.cadc.core.curriculum.Selection;
+import dev.cadc.core.format.CapabilitiesCodec;
+import dev.cadc.core.format.CurriculumCodec;
+import dev.cadc.core.format.WireFormat;
+import dev.cadc.core.influence.CapabilityScorer;
+import dev.cadc.core.influence.SampleCheckpoint;
+import dev.cadc.core.topic.CadcTopics;
+import dev.cadc.flink.config.JobConfig;
+import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.OutputRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The curriculum of each run (keyed by run id), version by version: version j folds the
+ * contributions of checkpoint j into every sample's {@code A(i, p)} (after 0..j-1, so sums run in
+ * checkpoint order) and then scores, selects and stages with the same core code as the batch
+ * {@code Curator}, under the clustering of checkpoint j. It waits until checkpoint j's clustering and
+ * all of its contributions (the count the validator forwarded) have arrived, whatever their order.
+ *
+ * <p>Why influence lives here and not in the per-sample accumulators: balanced selection with probe
+ * coverage, water-filling and duplicate skipping must see every candidate's full row, and folding in
+ * checkpoint order needs to know that a checkpoint is complete, which only the run's builder can
+ * tell; the accumulators do the expensive part (the products) in parallel.
+ *
+ * <p>State per run: per sample its {@code A(i, .)} ({@code 8 P} bytes) and trajectory parts
+ * ({@code 4 k} bytes per checkpoint), the contributions not yet folded, the clusterings not yet used.
+ */
+public final class CurriculumBuilder extends KeyedProcessFunction<String, BuilderEvent, OutputRecord> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CurriculumBuilder.class);
+
+    /** What the builder keeps of one sample. */
+    public static class SampleState {
+        public double[] influence;
+        public int[] partCheckpoints;
+        public float[] parts;
+
+        public SampleState() {}
+    }
+
+    private final JobConfig config;
+
+    private transient CuratorConfig curatorConfig;
+    private transient MapState<Integer, BuilderEvent> clusterings;
+    private transient MapState<Integer, Long> received;
+    private transient ListState<BuilderEvent> pending;
+    private transient MapState<Long, SampleState> samples;
+    private transient ValueState<long[]> probeIds;
+    private transient ValueState<int[]> sourceCheckpoints;
+    private transient ValueState<Integer> nextVersion;
+    private transient volatile long curriculumVersion = -1;
+    private transient volatile long sampleCount;
+
+    public CurriculumBuilder(JobConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        curatorConfig = config.curatorConfig();
+        var context = getRuntimeContext();
+        clusterings = context.getMapState(new MapStateDescriptor<>("clusterings", Types.INT, Types.POJO(BuilderEvent.class)));
+        received = context.getMapState(new MapStateDescriptor<>("contributions-received", Types.INT, Types.LONG));
+        pending = context.getListState(new ListStateDescriptor<>("contributions-pending", Types.POJO(BuilderEvent.class)));
+        samples = context.getMapState(new MapStateDescriptor<>("samples", Types.LONG, Types.POJO(SampleState.class)));
+        probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        sourceCheckpoints = context.getState(new ValueStateDescriptor<>("source-checkpoints", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
+        nextVersion = context.getState(new ValueStateDescriptor<>("next-version", Types.INT));
+        context.getMetricGroup().gauge("curriculumVersion", () -> curriculumVersion);
+        context.getMetricGroup().gauge("influenceStateSamples", () -> sampleCount);
+    }
+
+    @Override
+    public void processElement(BuilderEvent event, Context ctx, Collector<OutputRecord> out) throws Exception {
+        if (event.kind == BuilderEvent.CLUSTERING) {
+            clusterings.put(event.checkpoint, event);
+        } else {
+            pending.add(event);
+            Long count = received.get(event.checkpoint);
+            received.put(event.checkpoint, count == null ? 1 : count + 1);
+        }
+        buildReadyVersions(ctx.getCurrentKey(), out);
+    }
+
+    private void buildReadyVersions(String runId, Collector<OutputRecord> out) throws Exception {
+        while (true) {
+            int version = nextVersion.value() == null ? 0 : nextVersion.value();
+            BuilderEvent clustering = clusterings.get(version);
+            Long arrived = received.get(version);
+            if (clustering == null || (arrived == null ? 0 : arrived) < clustering.sourceRows) {
+                return;
+            }
+            fold(clustering);
+            clusterings.remove(version);
+            received.remove(version);
+            nextVersion.update(version + 1);
+            build(runId, clustering, out);
+        }
+    }
+
+    /** Adds checkpoint j's contributions to every sample, in sample id order. */
+    private void fold(BuilderEvent clustering) throws Exception {
+        int j = clustering.checkpoint;
+        long[] runProbes = alignProbes(clustering.probeIds);
+        TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = new TreeMap<>();
+        List<BuilderEvent> later = new ArrayList<>();
+        for (BuilderEvent event : pending.get()) {
+            if (event.checkpoint != j) {
+                later.add(event);
+                continue;
+            }
+            List<SampleCheckpoint.RowContribution> rows = bySample.computeIfAbsent(event.sampleId, id -> new ArrayList<>());
+            // POOL: one row per sample and checkpoint; a repeated row is ignored, as in the batch curator.
+            if (clustering.trainSource || rows.isEmpty()) {
+                rows.add(new SampleCheckpoint.RowContribution(event.step, event.learningRate, event.sketch, event.terms));
+            }
+        }
+        pending.update(later);
+        if (!bySample.isEmpty()) {
+            int[] checkpoints = sourceCheckpoints.value() == null ? new int[0] : sourceCheckpoints.value();
+            int[] grown = Arrays.copyOf(checkpoints, checkpoints.length + 1);
+            grown[checkpoints.length] = j;
+            sourceCheckpoints.update(grown);
+        }
+        int k = clustering.sketchDim;
+        for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
+            SampleState state = samples.get(entry.getKey());
+            if (state == null) {
+                state = new SampleState();
+                state.influence = new double[runProbes.length];
+                state.partCheckpoints = new int[0];
+                state.parts = new float[0];
+            }
+            double[] terms = SampleCheckpoint.terms(entry.getValue());
+            for (int p = 0; p < terms.length; p++) {
+                state.influence[p] += terms[p];
+            }
+            state.partCheckpoints = Arrays.copyOf(state.partCheckpoints, state.partCheckpoints.length + 1);
+            state.partCheckpoints[state.partCheckpoints.length - 1] = j;
+            float[] part = SampleCheckpoint.trajectoryPart(entry.getValue(), k);
+            state.parts = Arrays.copyOf(state.parts, state.parts.length + k);
+            System.arraycopy(part, 0, state.parts, state.parts.length - k, k);
+            samples.put(entry.getKey(), state);
+        }
+    }
+
+    /**
+     * Makes every sample's row use the probe order of {@code newProbeIds}; probes new at this
+     * checkpoint start at zero (they had no earlier terms).
+     */
+    private long[] alignProbes(long[] newProbeIds) throws Exception {
+        long[] current = probeIds.value();
+        if (current != null && Arrays.equals(current, newProbeIds)) {
+            return current;
+        }
+        if (current != null) {
+            for (Map.Entry<Long, SampleState> entry : samples.entries()) {
+                double[] remapped = new double[newProbeIds.length];
+                for (int p = 0; p < current.length; p++) {
+                    int index = Arrays.binarySearch(newProbeIds, current[p]);
+                    if (index >= 0) {
+                        remapped[index] = entry.getValue().influence[p];
+                    }
+                }
+                entry.getValue().influence = remapped;
+                entry.setValue(entry.getValue());
+            }
+        }
+        probeIds.update(newProbeIds);
+        return newProbeIds;
+    }
+
+    private void build(String runId, BuilderEvent clusteringEvent, Collector<OutputRecord> out) throws Exception {
+        int j = clusteringEvent.checkpoint;
+        List<Long> ids = new ArrayList<>();
+        for (Long id : samples.keys()) {
+            ids.add(id);
+        }
+        if (ids.isEmpty() || clusteringEvent.probeIds.length == 0) {
+            LOG.info("run {}: checkpoint {} closed; nothing to curate yet ({} samples, {} probes)", runId, j,
+                    ids.size(), clusteringEvent.probeIds.length);
+            return;
+        }
+        long[] sampleIds = ids.stream().mapToLong(Long::longValue).sorted().toArray();
+        int probeCount = clusteringEvent.probeIds.length;
+        InfluenceTable table = new InfluenceTable(sampleIds, probeCount);
+        Map<Integer, SampleState> states = new HashMap<>();
+        for (int i = 0; i < sampleIds.length; i++) {
+            SampleState state = samples.get(sampleIds[i]);
+            System.arraycopy(state.influence, 0, table.row(i), 0, probeCount);
+            states.put(i, state);
+        }
+        sampleCount = sampleIds.length;
+        Clustering clustering = new Clustering(clusteringEvent.probeIds, clusteringEvent.assignment);
+        CapabilityScorer scorer = new CapabilityScorer(clustering, curatorConfig.aggregation(), curatorConfig.strongest());
+        CapabilityScorer.Score[] scores = IntStream.range(0, sampleIds.length)
+                .mapToObj(i -> scorer.score(table.row(i)))
+                .toArray(CapabilityScorer.Score[]::new);
+        long budget = curatorConfig.budget().resolve(sampleIds.length);
+        int[] checkpoints = sourceCheckpoints.value() == null ? new int[0] : sourceCheckpoints.value();
+        int k = clusteringEvent.sketchDim;
+        DuplicateGuard guard = curatorConfig.duplicateThreshold() >= 1 ? DuplicateGuard.disabled()
+                : new DuplicateGuard(sample -> trajectory(states.get(sample), checkpoints, k), checkpoints.length,
+                        curatorConfig.duplicateThreshold());
+        Selection selection = new BalancedSelector(curatorConfig.withinCapability())
+                .select(clustering, table, scores, budget, guard);
+        CurationResult result = Curator.assemble(runId, j, clustering, clusteringEvent.difficulty, table, scores,
+                selection, curatorConfig.stages());
+
+        byte[] key = runId.getBytes(StandardCharsets.UTF_8);
+        String[] names = {WireFormat.HEADER_SCHEMA_VERSION, WireFormat.HEADER_CONTENT_TYPE};
+        byte[][] values = {WireFormat.SCHEMA_VERSION_TEXT.getBytes(StandardCharsets.UTF_8),
+            WireFormat.CONTENT_TYPE_ARROW.getBytes(StandardCharsets.UTF_8)};
+        out.collect(new OutputRecord(CadcTopics.CAPABILITIES, key,
+                CapabilitiesCodec.encode(CurriculumJson.toCapabilities(result)), names, values));
+        out.collect(new OutputRecord(CadcTopics.CURRICULUM, key,
+                CurriculumCodec.encode(CurriculumJson.toCurriculum(result)), names, values));
+        curriculumVersion = j;
+        LOG.info("run {}: curriculum version {}{}: {} of budget {} from {} samples, {} capabilities", runId, j,
+                clusteringEvent.shortCheckpoint ? " (from a short checkpoint: rows were missing)" : "",
+                result.selected().size(), budget, sampleIds.length, result.capabilities().size());
+    }
+
+    /** The sample's trajectory over the run's source checkpoints (zero where it has no part). */
+    private static float[] trajectory(SampleState state, int[] checkpoints, int k) {
+        float[] trajectory = new float[checkpoints.length * k];
+        for (int part = 0; part < state.partCheckpoints.length; part++) {
+            int slot = Arrays.binarySearch(checkpoints, state.partCheckpoints[part]);
+            System.arraycopy(state.parts, part * k, trajectory, slot * k, k);
+        }
+        return trajectory;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.cadc.flink.operators;
+
+import dev.cadc.core.influence.ProbeCheckpoint;
+import dev.cadc.core.influence.SampleCheckpoint;
+import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.ProbeModel;
+import dev.cadc.flink.records.SourceRow;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Scores influence-source rows against the probes of their checkpoint, keyed by (run, sample): the
+ * {@code N x P x k} multiply-adds of TracIn, spread over the job's parallelism. A row whose
+ * checkpoint's probe model has not arrived yet is buffered in keyed state and replayed when the model
+ * is broadcast (the model flow of flink-ml's OnlineKMeans); the buffer is empty again afterwards.
+ * Each row yields one contribution ({@link SampleCheckpoint#contribution}) for the run's builder.
+ */
+public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<String, SourceRow, ProbeModel, BuilderEvent> {
+
+    /** Probe models by run and checkpoint, broadcast to every subtask. */
+    public static final MapStateDescriptor<String, ProbeModel> MODELS =
+            new MapStateDescriptor<>("probe-models", Types.STRING, Types.POJO(ProbeModel.class));
+
+    private static final ListStateDescriptor<SourceRow> WAITING =
+            new ListStateDescriptor<>("rows-waiting-for-model", Types.POJO(SourceRow.class));
+
+    private transient ListState<SourceRow> waiting;
+    private transient Map<String, ProbeCheckpoint> probeCheckpoints;
+    private transient AtomicLong buffered;
+
+    @Override
+    public void open(OpenContext openContext) {
+        waiting = getRuntimeContext().getListState(WAITING);
+        probeCheckpoints = new HashMap<>();
+        buffered = new AtomicLong();
+        getRuntimeContext().getMetricGroup().gauge("bufferedSketches", buffered::get);
+    }
+
+    @Override
+    public void processElement(SourceRow row, ReadOnlyContext ctx, Collector<BuilderEvent> out) throws Exception {
+        ProbeModel model = ctx.getBroadcastState(MODELS).get(ProbeModel.modelKey(row.runId, row.checkpoint));
+        if (model == null) {
+            waiting.add(row);
+            buffered.incrementAndGet();
+            return;
+        }
+        out.collect(contribution(row, model));
+    }
+
+    @Override
+    public void processBroadcastElement(ProbeModel model, Context ctx, Collector<BuilderEvent> out) throws Exception {
+        BroadcastState<String, ProbeModel> models = ctx.getBroadcastState(MODELS);
+        models.put(model.modelKey(), model);
+        ctx.applyToKeyedState(WAITING, (key, state) -> {
+            List<SourceRow> stillWaiting = new ArrayList<>();
+            boolean replayed = false;
+            for (SourceRow row : state.get()) {
+                if (row.runId.equals(model.runId) && row.checkpoint == model.checkpoint) {
+                    out.collect(contribution(row, model));
+                    buffered.decrementAndGet();
+                    replayed = true;
+                } else {
+                    stillWaiting.add(row);
+                }
+            }
+            if (replayed) {
+                if (stillWaiting.isEmpty()) {
+                    state.clear();
+                } else {
+                    state.update(stillWaiting);
+                }
+            }
+        });
+    }
+
+    private BuilderEvent contribution(SourceRow row, ProbeModel model) {
+        ProbeCheckpoint probes = probeCheckpoints.computeIfAbsent(model.modelKey(),
+                key -> new ProbeCheckpoint(model.checkpoint, model.sketchDim, model.unitSketches));
+        SampleCheckpoint.RowContribution contribution =
+                SampleCheckpoint.contribution(probes, row.step, row.learningRate, row.sketch);
+        return BuilderEvent.contribution(row.runId, row.sampleId, row.checkpoint, row.step, row.learningRate,
+                row.sketch, contribution.terms());
+    }
+}

@@ -1,0 +1,27 @@
+package dev.cadc.flink.records;
+
+/** A row of a run's influence source (POOL or TRAIN), on its way to the influence accumulator. */
+public class SourceRow {
+    public String runId;
+    public long sampleId;
+    public int checkpoint;
+    public long step;
+    public float learningRate;
+    public float[] sketch;
+
+    public SourceRow() {}
+
+    public SourceRow(String runId, long sampleId, int checkpoint, long step, float learningRate, float[] sketch) {
+        this.runId = runId;
+        this.sampleId = sampleId;
+        this.checkpoint = checkpoint;
+        this.step = step;
+        this.learningRate = learningRate;
+        this.sketch = sketch;
+    }
+
+    /** The accumulator's key: run and sample. */
+    public String sampleKey() {
+        return runId + '\u0000' + sampleId;
+    }
+}
