@@ -86,7 +86,7 @@ public final class CadcCurationJob {
 
         SingleOutputStreamOperator<BuilderEvent> clusterings = validated
                 .keyBy(event -> event.runId, Types.STRING)
-                .process(new CapabilityClustererFunction(config.curatorConfig().clustering()), Types.POJO(BuilderEvent.class))
+                .process(new CapabilityClustererFunction(config), Types.POJO(BuilderEvent.class))
                 .uid("capability-clusterer")
                 .name("CapabilityClusterer");
         BroadcastStream<ProbeModel> probeModels = clusterings.getSideOutput(CapabilityClustererFunction.PROBE_MODELS)

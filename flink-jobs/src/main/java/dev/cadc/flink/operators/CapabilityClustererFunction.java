@@ -5,6 +5,7 @@ import dev.cadc.core.capability.Clustering;
 import dev.cadc.core.capability.ClusteringConfig;
 import dev.cadc.core.capability.ProbeTrajectories;
 import dev.cadc.core.curriculum.StageSequencer;
+import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.records.BuilderEvent;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.RunEvent;
@@ -32,19 +33,21 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
 
     public static final OutputTag<ProbeModel> PROBE_MODELS = new OutputTag<>("probe-models", Types.POJO(ProbeModel.class));
 
-    private final ClusteringConfig clusteringConfig;
+    private final JobConfig config;
 
+    private transient ClusteringConfig clusteringConfig;
     private transient ValueState<RunEvent> runStart;
     private transient ListState<RunEvent> probeRows;
     private transient ValueState<BuilderEvent> clustering;
     private transient volatile int capabilityCount;
 
-    public CapabilityClustererFunction(ClusteringConfig clusteringConfig) {
-        this.clusteringConfig = clusteringConfig;
+    public CapabilityClustererFunction(JobConfig config) {
+        this.config = config;
     }
 
     @Override
     public void open(OpenContext openContext) {
+        clusteringConfig = config.curatorConfig().clustering();
         runStart = getRuntimeContext().getState(new ValueStateDescriptor<>("run-start", Types.POJO(RunEvent.class)));
         probeRows = getRuntimeContext().getListState(new ListStateDescriptor<>("probe-rows", Types.POJO(RunEvent.class)));
         clustering = getRuntimeContext().getState(new ValueStateDescriptor<>("clustering", Types.POJO(BuilderEvent.class)));

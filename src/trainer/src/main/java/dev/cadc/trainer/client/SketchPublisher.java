@@ -8,6 +8,7 @@ import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.format.SketchCodec;
 import dev.cadc.core.format.WireFormat;
 import dev.cadc.core.topic.CadcTopics;
+import dev.cadc.core.topic.TopicSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class SketchPublisher implements AutoCloseable {
     private static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
 
     private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
     private final int maxRecordBytes;
     private final Map<String, RunStart> startedRuns = new HashMap<>();
     private final Map<String, Map<Integer, Long>> scanRowsByRunAndCheckpoint = new HashMap<>();
@@ -55,12 +57,26 @@ public final class SketchPublisher implements AutoCloseable {
     }
 
     public SketchPublisher(Map<String, Object> clientConfig, int maxRecordBytes) {
+        this(clientConfig, maxRecordBytes, CadcTopics.SKETCHES);
+    }
+
+    /**
+     * A publisher to another sketches topic than {@code cadc.sketches} (created like it when missing),
+     * for isolated test or staging pipelines.
+     */
+    public SketchPublisher(Map<String, Object> clientConfig, int maxRecordBytes, String topic) {
+        this.topic = topic;
         if (maxRecordBytes <= RECORD_OVERHEAD_BYTES || maxRecordBytes > CadcTopics.MAX_MESSAGE_BYTES) {
             throw new IllegalArgumentException("maxRecordBytes must be in (" + RECORD_OVERHEAD_BYTES + ", "
                     + CadcTopics.MAX_MESSAGE_BYTES + "], got " + maxRecordBytes);
         }
         this.maxRecordBytes = maxRecordBytes;
-        KafkaTopicAdmin.ensureTopics(clientConfig, CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
+        List<TopicSpec> topics = new ArrayList<>(CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
+        if (!topic.equals(CadcTopics.SKETCHES)) {
+            TopicSpec sketches = topics.stream().filter(spec -> spec.name().equals(CadcTopics.SKETCHES)).findFirst().orElseThrow();
+            topics.add(new TopicSpec(topic, sketches.partitions(), sketches.configs()));
+        }
+        KafkaTopicAdmin.ensureTopics(clientConfig, topics);
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
@@ -148,7 +164,7 @@ public final class SketchPublisher implements AutoCloseable {
 
     private void send(String runId, byte[] value, String contentType, String recordType) {
         ProducerRecord<byte[], byte[]> record =
-                new ProducerRecord<>(CadcTopics.SKETCHES, runId.getBytes(StandardCharsets.UTF_8), value);
+                new ProducerRecord<>(topic, runId.getBytes(StandardCharsets.UTF_8), value);
         record.headers().add(header(WireFormat.HEADER_SCHEMA_VERSION, String.valueOf(WireFormat.SCHEMA_VERSION)));
         record.headers().add(header(WireFormat.HEADER_CONTENT_TYPE, contentType));
         if (recordType != null) {
@@ -187,7 +203,7 @@ public final class SketchPublisher implements AutoCloseable {
     private void rethrowFailure() {
         Exception failure = firstFailure.get();
         if (failure != null) {
-            throw new IllegalStateException("publishing to " + CadcTopics.SKETCHES + " failed: " + failure.getMessage(), failure);
+            throw new IllegalStateException("publishing to " + topic + " failed: " + failure.getMessage(), failure);
         }
     }
 }

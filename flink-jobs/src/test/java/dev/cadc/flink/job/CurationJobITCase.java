@@ -1,0 +1,64 @@
+package dev.cadc.flink.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cadc.core.curriculum.CurationResult;
+import dev.cadc.core.curriculum.CurriculumJson;
+import dev.cadc.core.format.Curriculum;
+import dev.cadc.core.synth.PlantedSketches;
+import dev.cadc.flink.config.JobConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The job against a real broker and a real MiniCluster: its final curriculum equals the batch
+ * {@code cadc curate} on the same sketches, exactly (same ids, same order, same influence bits).
+ */
+class CurationJobITCase extends CurationJobTestBase {
+
+    @ParameterizedTest(name = "parallelism {0}")
+    @ValueSource(ints = {1, 4})
+    void finalCurriculumEqualsTheBatchReference(int parallelism) throws Exception {
+        String topic = "sketches-equal-p" + parallelism;
+        PlantedSketches.PlantedSet set = planted("equal-p" + parallelism, 21);
+        publish(topic, set, set.batches(), checkpoints(set));
+        JobConfig config = jobConfig(topic, parallelism);
+
+        runBounded(config);
+
+        CurationResult expected = batchCurate(config, set);
+        List<Curriculum> committed = committedCurricula(set.config().runId());
+        assertThat(versions(committed)).as("one version per checkpoint").containsExactly(0L, 1L, 2L, 3L);
+        Curriculum newest = committed.get(committed.size() - 1);
+        assertThat(newest).isEqualTo(CurriculumJson.toCurriculum(expected));
+        assertThat(committedCapabilities(set.config().runId()).get(committed.size() - 1))
+                .isEqualTo(CurriculumJson.toCapabilities(expected));
+    }
+
+    @Test
+    void shuffledInterleavedRunsOnAMultiPartitionTopicEachEqualTheirBatchReference() throws Exception {
+        String topic = "sketches-shuffled";
+        PlantedSketches.PlantedSet first = planted("shuffled-a", 31);
+        PlantedSketches.PlantedSet second = planted("shuffled-b", 32);
+        List<Integer> reversed = new ArrayList<>(checkpoints(first));
+        Collections.shuffle(reversed, new Random(5));
+        publish(topic, first, shuffledRows(first.batches(), 7, 97), reversed);
+        publish(topic, second, shuffledRows(second.batches(), 8, 61), checkpoints(second));
+        JobConfig config = jobConfig(topic, 4);
+
+        runBounded(config);
+
+        for (PlantedSketches.PlantedSet set : List.of(first, second)) {
+            List<Curriculum> committed = committedCurricula(set.config().runId());
+            Curriculum newest = committed.get(committed.size() - 1);
+            assertThat(newest).isEqualTo(CurriculumJson.toCurriculum(batchCurate(config, set)));
+            assertThat(newest.entries()).allSatisfy(entry -> assertThat(set.pool()).containsKey(entry.sampleId()));
+            assertThat(versions(committed)).containsExactly(0L, 1L, 2L, 3L);
+        }
+    }
+}
