@@ -12,6 +12,8 @@ import dev.cadc.flink.records.RunEvent;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -39,7 +41,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
     private transient ValueState<RunEvent> runStart;
     private transient ListState<RunEvent> probeRows;
     private transient ValueState<BuilderEvent> clustering;
-    private transient volatile int capabilityCount;
+    private transient Map<String, Integer> capabilitiesByRun;
 
     public CapabilityClustererFunction(JobConfig config) {
         this.config = config;
@@ -51,7 +53,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         runStart = getRuntimeContext().getState(new ValueStateDescriptor<>("run-start", Types.POJO(RunEvent.class)));
         probeRows = getRuntimeContext().getListState(new ListStateDescriptor<>("probe-rows", Types.POJO(RunEvent.class)));
         clustering = getRuntimeContext().getState(new ValueStateDescriptor<>("clustering", Types.POJO(BuilderEvent.class)));
-        getRuntimeContext().getMetricGroup().gauge("capabilities", () -> capabilityCount);
+        capabilitiesByRun = new ConcurrentHashMap<>();
     }
 
     @Override
@@ -90,7 +92,10 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
             current = clusterer.update(trajectories);
             nextId = clusterer.nextCapabilityId();
         }
-        capabilityCount = current.capabilityCount();
+        if (capabilitiesByRun.put(run.runId, current.capabilityCount()) == null) {
+            String runId = run.runId;
+            getRuntimeContext().getMetricGroup().addGroup("run", runId).gauge("capabilities", () -> capabilitiesByRun.get(runId));
+        }
 
         BuilderEvent update = new BuilderEvent();
         update.runId = run.runId;

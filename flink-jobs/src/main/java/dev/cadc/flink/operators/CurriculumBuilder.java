@@ -78,8 +78,7 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
     private transient ValueState<long[]> probeIds;
     private transient ValueState<int[]> sourceCheckpoints;
     private transient ValueState<Integer> nextVersion;
-    private transient volatile long curriculumVersion = -1;
-    private transient volatile long sampleCount;
+    private transient Map<String, long[]> versionAndSamplesByRun;
 
     public CurriculumBuilder(JobConfig config) {
         this.config = config;
@@ -96,8 +95,7 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
         probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         sourceCheckpoints = context.getState(new ValueStateDescriptor<>("source-checkpoints", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
         nextVersion = context.getState(new ValueStateDescriptor<>("next-version", Types.INT));
-        context.getMetricGroup().gauge("curriculumVersion", () -> curriculumVersion);
-        context.getMetricGroup().gauge("influenceStateSamples", () -> sampleCount);
+        versionAndSamplesByRun = new java.util.concurrent.ConcurrentHashMap<>();
     }
 
     @Override
@@ -220,7 +218,6 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
             System.arraycopy(state.influence, 0, table.row(i), 0, probeCount);
             states.put(i, state);
         }
-        sampleCount = sampleIds.length;
         Clustering clustering = new Clustering(clusteringEvent.probeIds, clusteringEvent.assignment);
         CapabilityScorer scorer = new CapabilityScorer(clustering, curatorConfig.aggregation(), curatorConfig.strongest());
         CapabilityScorer.Score[] scores = IntStream.range(0, sampleIds.length)
@@ -245,10 +242,25 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
                 CapabilitiesCodec.encode(CurriculumJson.toCapabilities(result)), names, values));
         out.collect(new OutputRecord(CadcTopics.CURRICULUM, key,
                 CurriculumCodec.encode(CurriculumJson.toCurriculum(result)), names, values));
-        curriculumVersion = j;
+        publishMetrics(runId, j, sampleIds.length);
         LOG.info("run {}: curriculum version {}{}: {} of budget {} from {} samples, {} capabilities", runId, j,
                 clusteringEvent.shortCheckpoint ? " (from a short checkpoint: rows were missing)" : "",
                 result.selected().size(), budget, sampleIds.length, result.capabilities().size());
+    }
+
+    /** Per run: the newest curriculum version and the samples held in influence state. */
+    private void publishMetrics(String runId, long version, long samplesHeld) {
+        long[] values = versionAndSamplesByRun.get(runId);
+        if (values == null) {
+            long[] fresh = new long[2];
+            versionAndSamplesByRun.put(runId, fresh);
+            var group = getRuntimeContext().getMetricGroup().addGroup("run", runId);
+            group.gauge("curriculumVersion", () -> fresh[0]);
+            group.gauge("influenceStateSamples", () -> fresh[1]);
+            values = fresh;
+        }
+        values[0] = version;
+        values[1] = samplesHeld;
     }
 
     /** The sample's trajectory over the run's source checkpoints (zero where it has no part). */
