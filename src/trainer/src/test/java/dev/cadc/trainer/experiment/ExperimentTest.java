@@ -1,0 +1,39 @@
+package dev.cadc.trainer.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cadc.trainer.vqa.DatasetDescriptor;
+import dev.cadc.trainer.vqa.LabelledImages;
+import dev.cadc.trainer.vqa.VqaBenchmark;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** A tiny experiment (one seed, a small pool) runs every method under both protocols. */
+class ExperimentTest {
+
+    @Test
+    void aTinyExperimentRunsEveryMethod() throws Exception {
+        DatasetDescriptor fashion = DatasetDescriptor.FASHION_MNIST;
+        Assumptions.assumeTrue(Files.exists(fashion.trainImages()), "dataset-fashion-mnist is installed by .ci/run");
+        LabelledImages train = LabelledImages.readIdx(fashion.trainImages(), fashion.trainLabels());
+        LabelledImages test = LabelledImages.readIdx(fashion.testImages(), fashion.testLabels());
+        VqaBenchmark.Config benchmark = VqaBenchmark.Config.defaults(1).withSizes(3_000, 20, 100);
+        Experiment.Settings settings = new Experiment.Settings(fashion, train, test, benchmark, List.of(1L), List.of("0.05"),
+                Experiment.METHODS, 128, 2, 200, 4, 1e-3f, 1);
+        List<Experiment.Row> rows = new ArrayList<>();
+        new Experiment(settings).run(rows::add);
+
+        // full once (equal steps), every other method under both protocols.
+        assertThat(rows).hasSize(1 + 2 * (Experiment.METHODS.size() - 1));
+        assertThat(rows).allSatisfy(row -> {
+            assertThat(row.evaluation().macro()).isBetween(0.0, 1.0);
+            assertThat(row.selected()).isPositive();
+        });
+        assertThat(rows.stream().filter(r -> r.method().equals("cadc")).findFirst().orElseThrow().selected()).isEqualTo(150);
+        rows.forEach(row -> System.out.println(row.method() + " " + row.protocol() + " " + row.evaluation().describe()
+                + " mislabelled " + row.mislabelledShare()));
+    }
+}
