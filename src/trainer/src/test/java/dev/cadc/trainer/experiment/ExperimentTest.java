@@ -6,16 +6,18 @@ import dev.cadc.trainer.vqa.DatasetDescriptor;
 import dev.cadc.trainer.vqa.LabelledImages;
 import dev.cadc.trainer.vqa.VqaBenchmark;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A tiny experiment (one seed, a small pool) runs every method under both protocols. */
 class ExperimentTest {
 
     @Test
-    void aTinyExperimentRunsEveryMethod() throws Exception {
+    void aTinyExperimentRunsEveryMethodAndWritesAWellFormedResultsCsv(@TempDir Path out) throws Exception {
         DatasetDescriptor fashion = DatasetDescriptor.FASHION_MNIST;
         Assumptions.assumeTrue(Files.exists(fashion.trainImages()), "dataset-fashion-mnist is installed by .ci/run");
         LabelledImages train = LabelledImages.readIdx(fashion.trainImages(), fashion.trainLabels());
@@ -33,7 +35,20 @@ class ExperimentTest {
             assertThat(row.selected()).isPositive();
         });
         assertThat(rows.stream().filter(r -> r.method().equals("cadc")).findFirst().orElseThrow().selected()).isEqualTo(150);
-        rows.forEach(row -> System.out.println(row.method() + " " + row.protocol() + " " + row.evaluation().describe()
-                + " mislabelled " + row.mislabelledShare()));
+
+        ExperimentReport.write(out, rows);
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv.get(0)).isEqualTo("method,budget,seed,protocol,macro_accuracy,acc_recognition,acc_verification,"
+                + "acc_grouping,acc_structure,acc_symbolic,steps,selected,mislabelled_share");
+        assertThat(csv).hasSize(rows.size() + 1);
+        assertThat(csv.subList(1, csv.size())).allSatisfy(line -> {
+            String[] fields = line.split(",");
+            assertThat(fields).hasSize(13);
+            assertThat(fields[3]).isIn("equal-steps", "equal-epochs");
+            assertThat(Double.parseDouble(fields[4])).isBetween(0.0, 1.0);
+        });
+        assertThat(csv).anySatisfy(line -> assertThat(line).startsWith("full,1,1,equal-steps,"));
+        assertThat(out.resolve("accuracy-vs-budget.png")).isNotEmptyFile();
+        assertThat(out.resolve("index.html")).content().contains("accuracy-per-family.png");
     }
 }
