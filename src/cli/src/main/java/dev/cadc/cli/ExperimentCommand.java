@@ -1,0 +1,139 @@
+package dev.cadc.cli;
+
+import dev.cadc.trainer.experiment.Experiment;
+import dev.cadc.trainer.experiment.ExperimentReport;
+import dev.cadc.trainer.vqa.DatasetDescriptor;
+import dev.cadc.trainer.vqa.LabelledImages;
+import dev.cadc.trainer.vqa.QuestionFamily;
+import dev.cadc.trainer.vqa.VqaBenchmark;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.LongStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cadc experiment}: CADC against full data and the usual heuristics on VQA-Fashion, offline. */
+@Command(
+        name = "experiment",
+        mixinStandardHelpOptions = true,
+        header = "Compare CADC with full data and heuristics on VQA-Fashion.",
+        description = {
+            "Offline (no Kafka): for each seed builds the benchmark, pretrains and freezes the image tower, trains a",
+            "warm-up model on a random 5% with sketches at its checkpoints, curates with the core Curator, and trains",
+            "every method's subset from scratch under two protocols (equal steps as full data; equal epochs).",
+            "Writes DIR/results.csv, DIR/table.txt, plots and DIR/index.html; prints the table."
+        },
+        sortOptions = false)
+final class ExperimentCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the results go.")
+    Path out;
+
+    @Option(names = "--seeds", defaultValue = "5", description = "Number of seeds, 1..N (default ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(names = "--budgets", defaultValue = "0.01,0.05,0.1,0.2", split = ",", description = "Budgets (default ${DEFAULT-VALUE}).")
+    List<String> budgets;
+
+    @Option(names = "--methods", split = ",", description = "Methods to run (default: all of " + "full,random,high-loss,low-loss,less,cadc,cadc-no-stages,cadc-no-balance,oracle).")
+    List<String> methods;
+
+    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "fashion-mnist or digits (default ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--images", paramLabel = "FILE", description = "An IDX image file (raw or gzipped) instead of the dataset's.")
+    Path images;
+
+    @Option(names = "--labels", paramLabel = "FILE", description = "The IDX label file that goes with --images.")
+    Path labels;
+
+    @Option(names = "--noise", defaultValue = "systematic", description = "systematic or uniform (default ${DEFAULT-VALUE}).")
+    String noise;
+
+    @Option(names = "--pool", defaultValue = "40000", description = "Pool items (default ${DEFAULT-VALUE}).")
+    int pool;
+
+    @Option(names = "--mixture", defaultValue = "0.45,0.25,0.15,0.10,0.05", split = ",",
+            description = "Family shares: recognition, verification, grouping, structure, symbolic (default ${DEFAULT-VALUE}).")
+    double[] mixture;
+
+    @Option(names = "--duplicates", defaultValue = "0.2", description = "Share of exact duplicates in the pool (default ${DEFAULT-VALUE}).")
+    double duplicates;
+
+    @Option(names = "--noise-rate", defaultValue = "0.2", description = "Share of wrong answers (default ${DEFAULT-VALUE}).")
+    double noiseRate;
+
+    @Option(names = "--probes-per-family", defaultValue = "100", description = "Default ${DEFAULT-VALUE}.")
+    int probesPerFamily;
+
+    @Option(names = "--test-per-family", defaultValue = "1000", description = "Default ${DEFAULT-VALUE}.")
+    int testPerFamily;
+
+    @Option(names = "--sketch-dim", defaultValue = "512", description = "Sketch dimension k (default ${DEFAULT-VALUE}).")
+    int sketchDim;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs of full-data training; equal-steps uses its step count (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--warmup-steps", defaultValue = "400", description = "Warm-up steps on a random 5% (default ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
+    @Option(names = "--checkpoints", defaultValue = "4", description = "Warm-up checkpoints with sketches (default ${DEFAULT-VALUE}).")
+    int checkpoints;
+
+    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(names = "--encoder-epochs", defaultValue = "2", description = "Pretraining epochs of the image tower (default ${DEFAULT-VALUE}).")
+    int encoderEpochs;
+
+    @Override
+    public Integer call() throws IOException {
+        DatasetDescriptor descriptor = DatasetDescriptor.named(dataset);
+        LabelledImages[] sets = Datasets.load(descriptor, images, labels);
+        VqaBenchmark.Noise noiseKind = VqaBenchmark.Noise.valueOf(noise.toUpperCase(Locale.ROOT));
+        if (mixture.length != QuestionFamily.values().length) {
+            throw new IllegalArgumentException("--mixture needs " + QuestionFamily.values().length + " shares, got " + mixture.length);
+        }
+        VqaBenchmark.Config benchmark = new VqaBenchmark.Config(pool, mixture, duplicates, noiseRate, noiseKind,
+                probesPerFamily, testPerFamily, 1);
+        List<Long> seedList = LongStream.rangeClosed(1, seeds).boxed().toList();
+        List<String> chosen = methods == null ? Experiment.METHODS : methods;
+        for (String method : chosen) {
+            if (!Experiment.METHODS.contains(method)) {
+                throw new IllegalArgumentException("unknown method '" + method + "'; known: " + Experiment.METHODS);
+            }
+        }
+        Experiment experiment = new Experiment(new Experiment.Settings(descriptor, sets[0], sets[1], benchmark, seedList, budgets,
+                chosen, sketchDim, epochs, warmupSteps, checkpoints, learningRate, encoderEpochs));
+        Files.createDirectories(out);
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<Experiment.Row> rows = new ArrayList<>();
+        long started = System.nanoTime();
+        experiment.run(row -> {
+            rows.add(row);
+            stdout.printf(Locale.ROOT, "seed %d  %-16s budget %-5s %-12s macro %.3f%n", row.seed(), row.method(), row.budget(),
+                    row.protocol(), row.evaluation().macro());
+            stdout.flush();
+        });
+        ExperimentReport.write(out, rows);
+        stdout.println();
+        stdout.print(ExperimentReport.table(rows));
+        stdout.printf(Locale.ROOT, "%nwrote %s (results.csv, table.txt, plots, index.html) in %.1f min%n", out,
+                (System.nanoTime() - started) / 6e10);
+        stdout.flush();
+        return 0;
+    }
+}
