@@ -52,8 +52,8 @@ import picocli.CommandLine.Unmatched;
         mixinStandardHelpOptions = true,
         header = "Run the curation job on a local Flink with web UI.",
         customSynopsis = {
-            "cadc job --bootstrap HOST:PORT [--web-port PORT] [--config FILE] [--bounded]",
-            "         [--parallelism N] [--NAME VALUE ...]"
+            "cadc job --bootstrap HOST:PORT [--web-port PORT] [--config FILE]",
+            "         [--bounded] [--parallelism N] [--NAME VALUE ...]"
         },
         description = {
             "Run the CADC Flink job (cadc.sketches -> cadc.curriculum, cadc.capabilities,",
@@ -150,37 +150,39 @@ final class JobCommand implements Callable<Integer> {
 
     private int run(JobConfig config, PrintWriter out) throws Exception {
         Path checkpoints = Files.createTempDirectory("cadc-job-checkpoints-");
-        Configuration configuration = clusterConfiguration(config, checkpoints);
-        StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration);
-        CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
-        JobGraph jobGraph = env.getStreamGraph().getJobGraph();
-
-        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                .setConfiguration(configuration)
-                .setNumTaskManagers(1)
-                .setNumSlotsPerTaskManager(config.parallelism)
-                .build());
         CountDownLatch closed = new CountDownLatch(1);
-        Thread stopOnSignal = new Thread(() -> stop(cluster, jobGraph.getJobID(), closed), "cadc-job-shutdown");
-        boolean hookInstalled = false;
+        MiniCluster cluster = null;
+        Thread stopOnSignal = null;
         try {
+            Configuration configuration = clusterConfiguration(config, checkpoints);
+            StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration);
+            CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
+            JobGraph jobGraph = env.getStreamGraph().getJobGraph();
+
+            cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                    .setConfiguration(configuration)
+                    .setNumTaskManagers(1)
+                    .setNumSlotsPerTaskManager(config.parallelism)
+                    .build());
+            MiniCluster started = cluster;
+            stopOnSignal = new Thread(() -> stop(started, jobGraph.getJobID(), closed), "cadc-job-shutdown");
+            Runtime.getRuntime().addShutdownHook(stopOnSignal);
+
             cluster.start();
             URI web = cluster.getRestAddress().get();
             out.printf("Flink web UI: http://localhost:%d%n", web.getPort());
             out.flush();
-
             cluster.submitJob(jobGraph).get();
-            Runtime.getRuntime().addShutdownHook(stopOnSignal);
-            hookInstalled = true;
             LOG.info("job '{}' ({}) submitted: parallelism {}, {}, reading {} at {}", JOB_NAME, jobGraph.getJobID(),
                     config.parallelism, config.bounded ? "bounded" : "unbounded (Ctrl-C to stop)", config.sketchesTopic,
                     config.bootstrap);
 
-            long started = System.nanoTime();
+            long startNanos = System.nanoTime();
             JobResult result = cluster.requestJobResult(jobGraph.getJobID()).get();
-            double seconds = (System.nanoTime() - started) / 1e9;
+            double seconds = (System.nanoTime() - startNanos) / 1e9;
             if (result.isSuccess()) {
-                out.printf("job finished in %.1f s: curriculum committed to %s%n", seconds, config.bootstrap);
+                out.printf("job finished in %.1f s: read %s to its offsets at start, outputs committed%n", seconds,
+                        config.sketchesTopic);
                 out.flush();
                 return 0;
             }
@@ -189,17 +191,19 @@ final class JobCommand implements Callable<Integer> {
                 out.flush();
                 return 0;
             }
-            throw new IllegalStateException("the job failed after " + RESTART_ATTEMPTS + " restart attempts: "
+            throw new IllegalStateException("the job failed (restart attempts: " + RESTART_ATTEMPTS + "): "
                     + rootCause(result));
         } finally {
-            if (hookInstalled) {
+            if (stopOnSignal != null) {
                 try {
                     Runtime.getRuntime().removeShutdownHook(stopOnSignal);
                 } catch (IllegalStateException shuttingDown) {
                     // The JVM is stopping (Ctrl-C, SIGTERM): the hook cancels the job and waits for `closed`.
                 }
             }
-            closeQuietly(cluster);
+            if (cluster != null) {
+                closeQuietly(cluster);
+            }
             deleteRecursively(checkpoints);
             closed.countDown();
         }
