@@ -51,10 +51,11 @@ public final class KafkaConnectors {
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("isolation.level", "read_committed")
-                .setProperty("max.partition.fetch.bytes", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES))
-                .setProperty("partition.discovery.interval.ms", config.bounded ? "-1" : "10000");
+                .setProperty("max.partition.fetch.bytes", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES));
         if (config.bounded) {
             builder.setBounded(OffsetsInitializer.latest());
+        } else {
+            builder.setProperty("partition.discovery.interval.ms", "10000");
         }
         return builder.build();
     }
@@ -72,7 +73,8 @@ public final class KafkaConnectors {
 
     /** Creates the topics the job reads and writes when they are missing (curriculum and capabilities compacted). */
     public static void createTopics(JobConfig config) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.bootstrap))) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.bootstrap, "default.api.timeout.ms", 15_000,
+                "request.timeout.ms", 10_000))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS).stream()
                     .filter(spec -> !existing.contains(spec.name()))
