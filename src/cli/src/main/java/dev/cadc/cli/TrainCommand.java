@@ -1,0 +1,123 @@
+package dev.cadc.cli;
+
+import dev.cadc.trainer.client.CurriculumClient;
+import dev.cadc.trainer.client.SketchPublisher;
+import dev.cadc.trainer.model.ImageEncoder;
+import dev.cadc.trainer.train.LiveTrainer;
+import dev.cadc.trainer.vqa.DatasetDescriptor;
+import dev.cadc.trainer.vqa.LabelledImages;
+import dev.cadc.trainer.vqa.QuestionFamily;
+import dev.cadc.trainer.vqa.VqaBenchmark;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cadc train}: the DJL reference trainer, publishing sketches and training on the live curriculum. */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        header = "Train the reference VLM on the live curriculum from Kafka.",
+        description = {
+            "Builds VQA-Fashion, pretrains the frozen image tower, publishes the run-start, warms up on a random 5%",
+            "(TRAIN sketches per step, PROBE and POOL sketches at each checkpoint), then trains stage by stage on the",
+            "newest committed curriculum, publishing a new checkpoint at each stage boundary and waiting for the",
+            "curriculum version that includes it. Needs the CADC job running against the same broker (./cadc job)."
+        },
+        sortOptions = false)
+final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--run", required = true, paramLabel = "ID", description = "The run id.")
+    String runId;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the benchmark, model and projection (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "fashion-mnist or digits (default ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--images", paramLabel = "FILE", description = "An IDX image file instead of the dataset's.")
+    Path images;
+
+    @Option(names = "--labels", paramLabel = "FILE", description = "The IDX label file that goes with --images.")
+    Path labels;
+
+    @Option(names = "--pool", defaultValue = "40000", description = "Pool items (default ${DEFAULT-VALUE}).")
+    int pool;
+
+    @Option(names = "--probes-per-family", defaultValue = "100", description = "Default ${DEFAULT-VALUE}.")
+    int probesPerFamily;
+
+    @Option(names = "--test-per-family", defaultValue = "1000", description = "Default ${DEFAULT-VALUE}.")
+    int testPerFamily;
+
+    @Option(names = "--noise", defaultValue = "systematic", description = "systematic or uniform (default ${DEFAULT-VALUE}).")
+    String noise;
+
+    @Option(names = "--sketch-dim", defaultValue = "512", description = "Sketch dimension k (default ${DEFAULT-VALUE}).")
+    int sketchDim;
+
+    @Option(names = "--warmup-steps", defaultValue = "400", description = "Warm-up steps on a random 5% (default ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
+    @Option(names = "--checkpoints", defaultValue = "4", description = "Warm-up checkpoints (default ${DEFAULT-VALUE}).")
+    int checkpoints;
+
+    @Option(names = "--steps", defaultValue = "1875", description = "Training steps on the curriculum (default ${DEFAULT-VALUE}: 3 epochs of the full pool).")
+    int steps;
+
+    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(names = "--encoder-epochs", defaultValue = "2", description = "Pretraining epochs of the image tower (default ${DEFAULT-VALUE}).")
+    int encoderEpochs;
+
+    @Option(names = "--deadline", defaultValue = "300", paramLabel = "SECONDS",
+            description = "How long to wait for each curriculum version (default ${DEFAULT-VALUE}).")
+    int deadlineSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        DatasetDescriptor descriptor = DatasetDescriptor.named(dataset);
+        LabelledImages[] sets = Datasets.load(descriptor, images, labels);
+        VqaBenchmark.Config defaults = VqaBenchmark.Config.defaults(seed)
+                .withSizes(pool, probesPerFamily, testPerFamily)
+                .withNoise(VqaBenchmark.Noise.valueOf(noise.toUpperCase(Locale.ROOT)));
+        VqaBenchmark benchmark = VqaBenchmark.build(descriptor, sets[0], sets[1], defaults);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("VQA-%s: %d pool items, %d probes, %d test items%n", descriptor.name(), benchmark.pool().items().size(),
+                benchmark.probes().items().size(), benchmark.test().items().size());
+        out.flush();
+        ImageEncoder encoder = ImageEncoder.pretrain(benchmark.encoderImages(), encoderEpochs, seed);
+        Map<String, Object> client = Map.of("bootstrap.servers", bootstrap);
+        LiveTrainer.Settings settings = new LiveTrainer.Settings(runId, sketchDim, warmupSteps, checkpoints, steps, learningRate,
+                Duration.ofSeconds(deadlineSeconds), seed);
+        LiveTrainer.Outcome outcome;
+        try (SketchPublisher publisher = new SketchPublisher(client); CurriculumClient curricula = new CurriculumClient(client)) {
+            outcome = new LiveTrainer(settings, publisher, curricula, line -> {
+                out.println(line);
+                out.flush();
+            }).run(benchmark, encoder);
+        }
+        out.printf(Locale.ROOT, "run %s: trained on curriculum versions %s (%d stages, %d items)%n", runId,
+                outcome.versionsUsed(), outcome.stages(), outcome.itemsUsed());
+        for (QuestionFamily family : QuestionFamily.values()) {
+            out.printf(Locale.ROOT, "  %-13s %.3f%n", family.label(), outcome.evaluation().accuracy().get(family));
+        }
+        out.printf(Locale.ROOT, "  %-13s %.3f%n", "macro", outcome.evaluation().macro());
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,170 @@
+package dev.cadc.trainer.train;
+
+import dev.cadc.core.format.Curriculum;
+import dev.cadc.core.format.CurriculumEntry;
+import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.Role;
+import dev.cadc.core.format.RunStart;
+import dev.cadc.core.format.SketchBatch;
+import dev.cadc.core.sketch.ProjectionKind;
+import dev.cadc.core.sketch.ProjectionSpec;
+import dev.cadc.trainer.client.CurriculumClient;
+import dev.cadc.trainer.client.SketchPublisher;
+import dev.cadc.trainer.model.ImageEncoder;
+import dev.cadc.trainer.model.ModelWeights;
+import dev.cadc.trainer.model.VqaModel;
+import dev.cadc.trainer.vqa.Questions;
+import dev.cadc.trainer.vqa.VqaBenchmark;
+import dev.cadc.trainer.vqa.VqaItem;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reference trainer as a Kafka citizen: publishes its run-start, warms up on a random 5% with a
+ * TRAIN sketch per sample and step, publishes PROBE and POOL sketches with a checkpoint-complete
+ * record at each warm-up checkpoint, then trains stage by stage on the newest committed curriculum.
+ * At every stage boundary it publishes a new checkpoint of the current model and waits, with a
+ * deadline, for the curriculum version that includes it.
+ */
+public final class LiveTrainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveTrainer.class);
+
+    /** The trainer's settings. */
+    public record Settings(String runId, int sketchDim, int warmupSteps, int warmupCheckpoints, int trainingSteps,
+            float learningRate, Duration curriculumDeadline, long seed) {}
+
+    /** What the run did: the curriculum versions it trained on and the final evaluation. */
+    public record Outcome(List<Long> versionsUsed, int stages, Evaluation evaluation, int itemsUsed) {}
+
+    private final Settings settings;
+    private final SketchPublisher publisher;
+    private final CurriculumClient curricula;
+    private final Consumer<String> progress;
+
+    public LiveTrainer(Settings settings, SketchPublisher publisher, CurriculumClient curricula, Consumer<String> progress) {
+        this.settings = settings;
+        this.publisher = publisher;
+        this.curricula = curricula;
+        this.progress = progress;
+    }
+
+    public Outcome run(VqaBenchmark benchmark, ImageEncoder encoder) throws TimeoutException {
+        Encoded pool = new Encoded(benchmark.pool().items(), encoder.encode(benchmark.pool().images()));
+        Encoded probes = new Encoded(benchmark.probes().items(), encoder.encode(benchmark.probes().images()));
+        Encoded test = new Encoded(benchmark.test().items(), encoder.encode(benchmark.test().images()));
+        Map<Long, VqaItem> byId = pool.items().stream().collect(Collectors.toMap(VqaItem::id, item -> item));
+        ProjectionSpec projection = new ProjectionSpec(settings.sketchDim(), settings.seed(), ProjectionKind.KRONECKER);
+        publisher.startRun(new RunStart(settings.runId(), settings.sketchDim(), settings.seed(), ProjectionKind.KRONECKER,
+                InfluenceSource.POOL));
+        SplittableRandom random = new SplittableRandom(settings.seed());
+        List<VqaItem> shuffled = new ArrayList<>(pool.items());
+        java.util.Collections.shuffle(shuffled, new java.util.Random(random.nextLong()));
+        List<VqaItem> warmupItems = shuffled.subList(0, Math.max(1, pool.items().size() / 20));
+
+        try (VqaModel model = new VqaModel(ImageEncoder.FEATURE_DIM, Questions.COUNT, benchmark.questions().answerCount(),
+                settings.learningRate(), settings.seed())) {
+            int perCheckpoint = Math.max(1, settings.warmupSteps() / settings.warmupCheckpoints());
+            int checkpoint = -1;
+            int step = 0;
+            for (int c = 0; c < settings.warmupCheckpoints(); c++) {
+                for (int i = 0; i < perCheckpoint; i++, step++) {
+                    trainStepWithTrainSketches(model, pool, warmupItems, random, projection, checkpoint, step);
+                }
+                checkpoint = c;
+                publishCheckpoint(model, pool, probes, projection, checkpoint, step);
+                progress.accept(String.format(java.util.Locale.ROOT, "warm-up: step %d/%d, checkpoint %d published",
+                        step, settings.warmupSteps(), checkpoint));
+            }
+            Curriculum curriculum = awaitVersion(checkpoint);
+            List<Long> versions = new ArrayList<>(List.of(curriculum.version()));
+            int stages = stageCount(curriculum);
+            int stepsPerStage = settings.trainingSteps() / Math.max(1, stages);
+            for (int stage = 1; stage <= stages; stage++) {
+                List<VqaItem> items = itemsUpTo(curriculum, stage, byId);
+                progress.accept(String.format(java.util.Locale.ROOT, "stage %d/%d: %d items from curriculum version %d",
+                        stage, stages, items.size(), curriculum.version()));
+                int steps = stage == stages ? settings.trainingSteps() - stepsPerStage * (stages - 1) : stepsPerStage;
+                int stageNumber = stage;
+                TrainingLoop.train(model, pool, List.of(items), new double[] {1}, steps, settings.seed() * 97 + stage,
+                        (s, ignored, loss) -> {
+                            if ((s + 1) % 100 == 0) {
+                                progress.accept(String.format(java.util.Locale.ROOT, "stage %d: step %d/%d, loss %.3f",
+                                        stageNumber, s + 1, steps, loss));
+                            }
+                        });
+                if (stage < stages) {
+                    checkpoint++;
+                    publishCheckpoint(model, pool, probes, projection, checkpoint, step);
+                    curriculum = awaitVersion(checkpoint);
+                    versions.add(curriculum.version());
+                }
+            }
+            Evaluation evaluation = Evaluation.of(model.weights(), test);
+            progress.accept("evaluation: " + evaluation.describe());
+            return new Outcome(versions, stages, evaluation, itemsUpTo(curriculum, stages, byId).size());
+        }
+    }
+
+    /** One warm-up step, publishing a TRAIN sketch of every sample in the batch at the weights it saw. */
+    private void trainStepWithTrainSketches(VqaModel model, Encoded pool, List<VqaItem> warmupItems, SplittableRandom random,
+            ProjectionSpec projection, int checkpoint, int step) {
+        List<VqaItem> batch = new ArrayList<>();
+        for (int b = 0; b < TrainingLoop.BATCH_SIZE; b++) {
+            batch.add(warmupItems.get(random.nextInt(warmupItems.size())));
+        }
+        Sketcher sketcher = new Sketcher(projection, model.weights(), new Encoded(batch, pool.features()));
+        publisher.publish(sketcher.batches(settings.runId(), pool, batch, Role.TRAIN, checkpoint, step, settings.learningRate())
+                .get(0));
+        float[][] features = batch.stream().map(pool::featuresOf).toArray(float[][]::new);
+        model.step(features, batch.stream().mapToInt(VqaItem::question).toArray(), batch.stream().mapToInt(VqaItem::answer).toArray());
+    }
+
+    private void publishCheckpoint(VqaModel model, Encoded pool, Encoded probes, ProjectionSpec projection, int checkpoint, int step) {
+        ModelWeights weights = model.weights();
+        Sketcher sketcher = new Sketcher(projection, weights, pool);
+        for (SketchBatch batch : sketcher.batches(settings.runId(), probes, probes.items(), Role.PROBE, checkpoint, step,
+                settings.learningRate())) {
+            publisher.publish(batch);
+        }
+        for (SketchBatch batch : sketcher.batches(settings.runId(), pool, pool.items(), Role.POOL, checkpoint, step,
+                settings.learningRate())) {
+            publisher.publish(batch);
+        }
+        publisher.completeCheckpoint(settings.runId(), checkpoint);
+    }
+
+    private Curriculum awaitVersion(int checkpoint) throws TimeoutException {
+        Curriculum curriculum = curricula.awaitNewerThan(settings.runId(), checkpoint - 1L, settings.curriculumDeadline());
+        progress.accept(String.format(java.util.Locale.ROOT, "curriculum version %d: %d samples in %d stages (budget %d of %d, %d harmful excluded)",
+                curriculum.version(), curriculum.entries().size(), stageCount(curriculum), curriculum.budget(),
+                curriculum.poolSize(), curriculum.harmfulCount()));
+        LOG.info("run {}: training on curriculum version {}", settings.runId(), curriculum.version());
+        return curriculum;
+    }
+
+    private static int stageCount(Curriculum curriculum) {
+        return curriculum.entries().stream().mapToInt(CurriculumEntry::stage).max().orElse(1);
+    }
+
+    /** Everything introduced in stages 1..stage (cumulative). */
+    private static List<VqaItem> itemsUpTo(Curriculum curriculum, int stage, Map<Long, VqaItem> byId) {
+        TreeMap<Integer, List<VqaItem>> byStage = new TreeMap<>();
+        for (CurriculumEntry entry : curriculum.entries()) {
+            VqaItem item = byId.get(entry.sampleId());
+            if (item != null && entry.stage() <= stage) {
+                byStage.computeIfAbsent(entry.stage(), s -> new ArrayList<>()).add(item);
+            }
+        }
+        return byStage.values().stream().flatMap(List::stream).toList();
+    }
+}
