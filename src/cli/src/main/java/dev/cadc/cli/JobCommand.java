@@ -2,38 +2,17 @@ package dev.cadc.cli;
 
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.job.CadcCurationJob;
-import dev.cadc.flink.job.KafkaConnectors;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.clusterframework.ApplicationStatus;
-import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobmaster.JobResult;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -71,11 +50,8 @@ import picocli.CommandLine.Unmatched;
         sortOptions = false)
 final class JobCommand implements Callable<Integer> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(JobCommand.class);
 
-    static final int RESTART_ATTEMPTS = 3;
-    private static final Duration RESTART_DELAY = Duration.ofSeconds(2);
-    private static final String JOB_NAME = "CADC curation";
+    static final int RESTART_ATTEMPTS = LocalFlinkJob.RESTART_ATTEMPTS;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     /** picocli's default usage width. */
     private static final int HELP_WIDTH = 80;
@@ -144,41 +120,27 @@ final class JobCommand implements Callable<Integer> {
         args.addAll(jobArgs);
         JobConfig config = JobConfig.fromArgs(args.toArray(String[]::new));
 
-        KafkaConnectors.createTopics(config);
         return run(config, spec.commandLine().getOut());
     }
 
     private int run(JobConfig config, PrintWriter out) throws Exception {
-        Path checkpoints = Files.createTempDirectory("cadc-job-checkpoints-");
-        CountDownLatch closed = new CountDownLatch(1);
-        MiniCluster cluster = null;
-        Thread stopOnSignal = null;
+        CountDownLatch closedLatch = new CountDownLatch(1);
+        LocalFlinkJob job = LocalFlinkJob.start(config, webPort);
+        // Ctrl-C / SIGTERM: cancel the job and close the cluster before the JVM halts.
+        Thread stopOnSignal = new Thread(() -> {
+            job.close();
+            try {
+                closedLatch.await(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "cadc-job-shutdown");
+        Runtime.getRuntime().addShutdownHook(stopOnSignal);
         try {
-            Configuration configuration = clusterConfiguration(config, checkpoints);
-            StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration);
-            CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
-            JobGraph jobGraph = env.getStreamGraph().getJobGraph();
-
-            cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                    .setConfiguration(configuration)
-                    .setNumTaskManagers(1)
-                    .setNumSlotsPerTaskManager(config.parallelism)
-                    .build());
-            MiniCluster started = cluster;
-            stopOnSignal = new Thread(() -> stop(started, jobGraph.getJobID(), closed), "cadc-job-shutdown");
-            Runtime.getRuntime().addShutdownHook(stopOnSignal);
-
-            cluster.start();
-            URI web = cluster.getRestAddress().get();
-            out.printf("Flink web UI: http://localhost:%d%n", web.getPort());
+            out.printf("Flink web UI: http://localhost:%d%n", job.webPort());
             out.flush();
-            cluster.submitJob(jobGraph).get();
-            LOG.info("job '{}' ({}) submitted: parallelism {}, {}, reading {} at {}", JOB_NAME, jobGraph.getJobID(),
-                    config.parallelism, config.bounded ? "bounded" : "unbounded (Ctrl-C to stop)", config.sketchesTopic,
-                    config.bootstrap);
-
             long startNanos = System.nanoTime();
-            JobResult result = cluster.requestJobResult(jobGraph.getJobID()).get();
+            JobResult result = job.awaitResult();
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             if (result.isSuccess()) {
                 out.printf("job finished in %.1f s: read %s to its offsets at start, outputs committed%n", seconds,
@@ -194,73 +156,13 @@ final class JobCommand implements Callable<Integer> {
             throw new IllegalStateException("the job failed (restart attempts: " + RESTART_ATTEMPTS + "): "
                     + rootCause(result));
         } finally {
-            if (stopOnSignal != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(stopOnSignal);
-                } catch (IllegalStateException shuttingDown) {
-                    // The JVM is stopping (Ctrl-C, SIGTERM): the hook cancels the job and waits for `closed`.
-                }
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is stopping (Ctrl-C, SIGTERM): the hook closes the job and waits for the latch.
             }
-            if (cluster != null) {
-                closeQuietly(cluster);
-            }
-            deleteRecursively(checkpoints);
-            closed.countDown();
-        }
-    }
-
-    /**
-     * The job's own settings ({@link CadcCurationJob#configuration}) plus what a local run needs: the
-     * REST/web endpoint on loopback, a bounded restart strategy (with checkpointing on, Flink's default
-     * retries a broken job for minutes), and file-system checkpoint storage (the JobManager's in-memory
-     * storage rejects state above 5 MB).
-     */
-    Configuration clusterConfiguration(JobConfig config, Path checkpoints) {
-        Configuration configuration = CadcCurationJob.configuration(config);
-        configuration.set(PipelineOptions.NAME, JOB_NAME);
-        configuration.set(RestOptions.ADDRESS, "localhost");
-        configuration.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        // Flink's REST server tries each port of the list in turn: the asked one, then any free one.
-        configuration.set(RestOptions.BIND_PORT, webPort == 0 ? "0" : webPort + ",0");
-        configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
-        configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
-        configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-        return configuration;
-    }
-
-    /**
-     * Runs in the shutdown hook: cancel the job, then wait until the main thread has closed the cluster
-     * and removed the checkpoints (the JVM halts when the hooks return).
-     */
-    private static void stop(MiniCluster cluster, JobID jobId, CountDownLatch closed) {
-        LOG.info("stopping: cancelling job {} and the local Flink cluster", jobId);
-        try {
-            cluster.cancelJob(jobId).get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("cancelling job {} failed ({}); closing the cluster anyway", jobId, e.getMessage());
-            closeQuietly(cluster);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        try {
-            if (!closed.await(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                LOG.warn("the local Flink cluster did not stop within {} s", STOP_TIMEOUT.toSeconds());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void closeQuietly(MiniCluster cluster) {
-        try {
-            cluster.closeAsync().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("the local Flink cluster did not close cleanly: {}", e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            job.close();
+            closedLatch.countDown();
         }
     }
 
@@ -276,15 +178,5 @@ final class JobCommand implements Callable<Integer> {
             cause = cause.getCause();
         }
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            LOG.warn("could not delete the checkpoint directory {}: {}", dir, e.getMessage());
-        }
     }
 }

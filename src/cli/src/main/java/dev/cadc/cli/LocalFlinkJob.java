@@ -1,0 +1,151 @@
+package dev.cadc.cli;
+
+import dev.cadc.flink.config.JobConfig;
+import dev.cadc.flink.job.CadcCurationJob;
+import dev.cadc.flink.job.KafkaConnectors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CADC job on a local Flink MiniCluster with its web UI (used by {@code cadc job} and
+ * {@code cadc demo}): one TaskManager with a slot per parallel instance, the REST/web endpoint on
+ * loopback (the asked port, or any free one when it is taken), a bounded restart strategy (with
+ * checkpointing on, Flink's default retries a broken job for minutes) and file-system checkpoints in a
+ * temporary directory (the JobManager's in-memory storage rejects state above 5 MB), removed on close.
+ */
+final class LocalFlinkJob implements AutoCloseable {
+
+    static final int RESTART_ATTEMPTS = 3;
+    static final String JOB_NAME = "CADC curation";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalFlinkJob.class);
+    private static final Duration RESTART_DELAY = Duration.ofSeconds(2);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final MiniCluster cluster;
+    private final JobID jobId;
+    private final Path checkpoints;
+    private final int webPort;
+    private boolean closed;
+
+    private LocalFlinkJob(MiniCluster cluster, JobID jobId, Path checkpoints, int webPort) {
+        this.cluster = cluster;
+        this.jobId = jobId;
+        this.checkpoints = checkpoints;
+        this.webPort = webPort;
+    }
+
+    /** Creates the topics, starts the cluster and submits the job; returns once it is submitted. */
+    static LocalFlinkJob start(JobConfig config, int webPort) throws Exception {
+        KafkaConnectors.createTopics(config);
+        Path checkpoints = Files.createTempDirectory("cadc-job-checkpoints-");
+        MiniCluster cluster = null;
+        try {
+            Configuration configuration = configuration(config, webPort, checkpoints);
+            StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration);
+            CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
+            JobGraph jobGraph = env.getStreamGraph().getJobGraph();
+            cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                    .setConfiguration(configuration)
+                    .setNumTaskManagers(1)
+                    .setNumSlotsPerTaskManager(config.parallelism)
+                    .build());
+            cluster.start();
+            int port = cluster.getRestAddress().get().getPort();
+            cluster.submitJob(jobGraph).get();
+            LOG.info("job '{}' ({}) submitted: parallelism {}, {}, reading {} at {}", JOB_NAME, jobGraph.getJobID(),
+                    config.parallelism, config.bounded ? "bounded" : "unbounded", config.sketchesTopic, config.bootstrap);
+            return new LocalFlinkJob(cluster, jobGraph.getJobID(), checkpoints, port);
+        } catch (Exception e) {
+            if (cluster != null) {
+                closeQuietly(cluster);
+            }
+            deleteRecursively(checkpoints);
+            throw e;
+        }
+    }
+
+    int webPort() {
+        return webPort;
+    }
+
+    /** Waits for the job to end (a bounded job finishes; an unbounded one ends when cancelled). */
+    JobResult awaitResult() throws Exception {
+        return cluster.requestJobResult(jobId).get();
+    }
+
+    /** Cancels the job (if running), closes the cluster and removes the checkpoints; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            cluster.cancelJob(jobId).get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            LOG.debug("job {} was no longer running: {}", jobId, e.getMessage());
+        } catch (TimeoutException e) {
+            LOG.warn("cancelling job {} timed out; closing the cluster anyway", jobId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(cluster);
+        deleteRecursively(checkpoints);
+    }
+
+    private static Configuration configuration(JobConfig config, int webPort, Path checkpoints) {
+        Configuration configuration = CadcCurationJob.configuration(config);
+        configuration.set(PipelineOptions.NAME, JOB_NAME);
+        configuration.set(RestOptions.ADDRESS, "localhost");
+        configuration.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        // Flink's REST server tries each port of the list in turn: the asked one, then any free one.
+        configuration.set(RestOptions.BIND_PORT, webPort == 0 ? "0" : webPort + ",0");
+        configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
+        configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
+        configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        return configuration;
+    }
+
+    private static void closeQuietly(MiniCluster cluster) {
+        try {
+            cluster.closeAsync().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("the local Flink cluster did not close cleanly: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not delete the checkpoint directory {}: {}", dir, e.getMessage());
+        }
+    }
+}
