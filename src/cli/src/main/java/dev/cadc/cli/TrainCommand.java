@@ -109,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
             outcome = new LiveTrainer(settings, publisher, curricula, line -> {
                 out.println(line);
                 out.flush();
-            }).run(benchmark, encoder);
+            }, batch -> { }).run(benchmark, encoder);
         }
         out.printf(Locale.ROOT, "run %s: trained on curriculum versions %s (%d stages, %d items)%n", runId,
                 outcome.versionsUsed(), outcome.stages(), outcome.itemsUsed());

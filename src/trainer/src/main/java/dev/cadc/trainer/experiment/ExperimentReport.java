@@ -1,12 +1,7 @@
 package dev.cadc.trainer.experiment;
 
 import dev.cadc.trainer.vqa.QuestionFamily;
-import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import javax.imageio.ImageIO;
 
 /**
  * The experiment's outputs: {@code results.csv}, a table of mean macro accuracy with a 95% interval per
@@ -26,7 +20,7 @@ import javax.imageio.ImageIO;
  */
 public final class ExperimentReport {
 
-    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+    public static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
         new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22)};
 
     private ExperimentReport() {}
@@ -168,115 +162,7 @@ public final class ExperimentReport {
         return critical * Math.sqrt(variance / n);
     }
 
-    private static String trim(double budget) {
+    static String trim(double budget) {
         return budget == Math.rint(budget) && budget >= 1 ? String.valueOf((long) budget) : String.valueOf(budget);
-    }
-
-    /** A minimal chart on a white canvas: y from 0 to 1, lines or grouped bars, a legend. */
-    private static final class Chart {
-        private static final int LEFT = 70;
-        private static final int RIGHT = 180;
-        private static final int TOP = 50;
-        private static final int BOTTOM = 60;
-        private final BufferedImage image;
-        private final Graphics2D g;
-        private final int width;
-        private final int height;
-        private int legendRow;
-
-        Chart(int width, int height, String title) {
-            this.width = width;
-            this.height = height;
-            image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-            g = image.createGraphics();
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, LEFT, 30);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-            for (int tick = 0; tick <= 10; tick++) {
-                int y = y(tick / 10.0);
-                g.setColor(new Color(0xdddddd));
-                g.drawLine(LEFT, y, width - RIGHT, y);
-                g.setColor(Color.BLACK);
-                g.drawString(String.format(Locale.ROOT, "%.1f", tick / 10.0), LEFT - 35, y + 4);
-            }
-            g.drawLine(LEFT, y(0), width - RIGHT, y(0));
-            g.drawLine(LEFT, y(0), LEFT, y(1));
-        }
-
-        int y(double value) {
-            return (int) Math.round(height - BOTTOM - value * (height - BOTTOM - TOP));
-        }
-
-        int x(double position, int count) {
-            return (int) Math.round(LEFT + (position + 0.5) * (width - LEFT - RIGHT) / count);
-        }
-
-        void line(List<double[]> points, int count, Color color, String label) {
-            g.setColor(color);
-            g.setStroke(new BasicStroke(2.5f));
-            for (int i = 0; i < points.size(); i++) {
-                int px = x(points.get(i)[0], count);
-                int py = y(points.get(i)[1]);
-                g.fillOval(px - 4, py - 4, 8, 8);
-                if (i > 0) {
-                    g.drawLine(x(points.get(i - 1)[0], count), y(points.get(i - 1)[1]), px, py);
-                }
-            }
-            legend(color, label);
-        }
-
-        void horizontal(double value, Color color, String label) {
-            g.setColor(color);
-            g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 6f}, 0f));
-            g.drawLine(LEFT, y(value), width - RIGHT, y(value));
-            g.setStroke(new BasicStroke(1f));
-            legend(color, label);
-        }
-
-        void bar(int category, int categories, int member, int members, double value, Color color, String label) {
-            if (Double.isNaN(value)) {
-                return;
-            }
-            double slot = (double) (width - LEFT - RIGHT) / categories;
-            double barWidth = slot * 0.8 / members;
-            int left = (int) Math.round(LEFT + category * slot + slot * 0.1 + member * barWidth);
-            g.setColor(color);
-            g.fillRect(left, y(value), Math.max(1, (int) barWidth - 1), y(0) - y(value));
-            if (label != null) {
-                legend(color, label);
-            }
-        }
-
-        void xLabels(double[] budgets) {
-            g.setColor(Color.BLACK);
-            for (int b = 0; b < budgets.length; b++) {
-                g.drawString(trim(budgets[b]), x(b, budgets.length) - 12, y(0) + 20);
-            }
-            g.drawString("budget (fraction of the pool)", LEFT, height - 15);
-        }
-
-        void categoryLabels(String[] labels) {
-            g.setColor(Color.BLACK);
-            for (int c = 0; c < labels.length; c++) {
-                g.drawString(labels[c], x(c, labels.length) - 30, y(0) + 20);
-            }
-        }
-
-        private void legend(Color color, String label) {
-            int top = TOP + 20 * legendRow++;
-            g.setColor(color);
-            g.fillRect(width - RIGHT + 15, top - 10, 14, 10);
-            g.setColor(Color.BLACK);
-            g.drawString(label, width - RIGHT + 35, top);
-        }
-
-        void save(Path file) throws IOException {
-            g.dispose();
-            ImageIO.write(image, "png", file.toFile());
-        }
     }
 }

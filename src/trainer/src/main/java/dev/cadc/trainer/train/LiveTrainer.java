@@ -50,12 +50,19 @@ public final class LiveTrainer {
     private final SketchPublisher publisher;
     private final CurriculumClient curricula;
     private final Consumer<String> progress;
+    private final Consumer<SketchBatch> scanned;
 
-    public LiveTrainer(Settings settings, SketchPublisher publisher, CurriculumClient curricula, Consumer<String> progress) {
+    /**
+     * @param scanned receives every PROBE and POOL batch the trainer publishes (e.g. for a report);
+     *     a no-op when nothing needs them
+     */
+    public LiveTrainer(Settings settings, SketchPublisher publisher, CurriculumClient curricula, Consumer<String> progress,
+            Consumer<SketchBatch> scanned) {
         this.settings = settings;
         this.publisher = publisher;
         this.curricula = curricula;
         this.progress = progress;
+        this.scanned = scanned;
     }
 
     public Outcome run(VqaBenchmark benchmark, ImageEncoder encoder) throws TimeoutException {
@@ -135,10 +142,12 @@ public final class LiveTrainer {
         for (SketchBatch batch : sketcher.batches(settings.runId(), probes, probes.items(), Role.PROBE, checkpoint, step,
                 settings.learningRate())) {
             publisher.publish(batch);
+            scanned.accept(batch);
         }
         for (SketchBatch batch : sketcher.batches(settings.runId(), pool, pool.items(), Role.POOL, checkpoint, step,
                 settings.learningRate())) {
             publisher.publish(batch);
+            scanned.accept(batch);
         }
         publisher.completeCheckpoint(settings.runId(), checkpoint);
     }
