@@ -51,7 +51,9 @@ public final class KafkaConnectors {
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("isolation.level", "read_committed")
-                .setProperty("max.partition.fetch.bytes", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES));
+                .setProperty("max.partition.fetch.bytes", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES))
+                // Positions live in Flink's checkpoints; committing them to Kafka too only adds noise.
+                .setProperty("commit.offsets.on.checkpoint", "false");
         if (config.bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         } else {

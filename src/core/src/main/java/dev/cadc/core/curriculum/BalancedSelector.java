@@ -40,7 +40,7 @@ public final class BalancedSelector {
             long budget, DuplicateGuard guard) {
         int capabilities = clustering.capabilityCount();
         if (capabilities == 0 || budget <= 0) {
-            return new Selection(new int[capabilities][0], budget, Math.max(budget, 0), 0);
+            return new Selection(new int[capabilities][0], budget, Math.max(budget, 0), new int[0]);
         }
         int[] capabilityIds = clustering.capabilityIds();
         List<Picker> pickers = new ArrayList<>();
@@ -52,7 +52,7 @@ public final class BalancedSelector {
         }
 
         boolean[] rejected = new boolean[influence.sampleCount()];
-        int[] duplicatesSkipped = {0};
+        List<Integer> duplicates = new ArrayList<>();
         long[] quota = new long[capabilities];
         distribute(budget, IntStream.range(0, capabilities).toArray(), quota);
         List<List<Integer>> selected = new ArrayList<>();
@@ -70,7 +70,7 @@ public final class BalancedSelector {
                         }
                         if (!guard.admits(candidate)) {
                             rejected[candidate] = true;
-                            duplicatesSkipped[0]++;
+                            duplicates.add(candidate);
                             return false;
                         }
                         return true;
@@ -97,7 +97,7 @@ public final class BalancedSelector {
         int[][] picks = selected.stream()
                 .map(list -> list.stream().mapToInt(Integer::intValue).toArray())
                 .toArray(int[][]::new);
-        return new Selection(picks, budget, budget - total, duplicatesSkipped[0]);
+        return new Selection(picks, budget, budget - total, duplicates.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** {@code amount} over {@code among} (ascending capability indices): the floor each, the rest to the first. */

@@ -71,12 +71,20 @@ public final class Curator {
             int[] influenceCheckpoints,
             int newestCheckpoint) {}
 
+    /** A curation with what led to it: the analysis and the selection (for explanations). */
+    public record Detailed(Analysis analysis, Selection selection, CurationResult result) {}
+
     /** Curates run {@code runId} of {@code source}, using {@code influenceSource} rows for influence. */
     public CurationResult curate(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
+        return curateInDetail(source, runId, sketchDim, influenceSource).result();
+    }
+
+    /** {@link #curate}, keeping the analysis and the selection. */
+    public Detailed curateInDetail(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
         Analysis analysis = analyse(source, runId, sketchDim, influenceSource);
         long budget = config.budget().resolve(analysis.influence().sampleCount());
         Selection selection = select(source, analysis, budget);
-        return assemble(analysis, selection);
+        return new Detailed(analysis, selection, assemble(analysis, selection));
     }
 
     /** Everything up to selection: capabilities, per-probe influence, scores. */

@@ -1,0 +1,154 @@
+package dev.cadc.cli;
+
+import dev.cadc.core.curriculum.Budget;
+import dev.cadc.core.curriculum.Curator;
+import dev.cadc.core.curriculum.CuratorConfig;
+import dev.cadc.core.curriculum.CurriculumJson;
+import dev.cadc.core.curriculum.Explanation;
+import dev.cadc.core.curriculum.SketchSource;
+import dev.cadc.core.format.Curriculum;
+import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.InvalidRecordException;
+import dev.cadc.core.format.RecordKind;
+import dev.cadc.core.format.SketchBatch;
+import dev.cadc.core.format.SketchCodec;
+import dev.cadc.core.format.WireFormat;
+import dev.cadc.core.topic.CadcTopics;
+import dev.cadc.trainer.client.CurriculumClient;
+import dev.cadc.trainer.client.TopicReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.common.header.Header;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cadc explain}: why a sample is, or is not, in a run's newest curriculum. The Kafka log is the
+ * audit trail: the command replays the run's sketches up to the newest curriculum's checkpoint
+ * through the same core code the job runs, checks that it reproduces the published curriculum, and
+ * reports the sample's influence per capability, attribution, rank, the cutoff, stage, and harmful or
+ * duplicate status.
+ */
+@Command(
+        name = "explain",
+        mixinStandardHelpOptions = true,
+        header = "Explain why a sample is or is not in the curriculum.",
+        description = {
+            "Replays the run's sketches (cadc.sketches) up to the newest curriculum's checkpoint with the job's core",
+            "code and the curriculum's budget, checks the result equals the published curriculum, and prints the",
+            "sample's influence per capability, attributed capability, rank, cutoff, stage, harmful/duplicate status.",
+            "Curation parameters other than the budget are the job's defaults unless given here."
+        },
+        sortOptions = false)
+final class ExplainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--run", required = true, paramLabel = "ID", description = "The run id.")
+    String runId;
+
+    @Option(names = "--sample", required = true, paramLabel = "N", description = "The sample id.")
+    long sampleId;
+
+    @Option(names = "--k-min", defaultValue = "2", description = "As the job ran it (default ${DEFAULT-VALUE}).")
+    int kMin;
+
+    @Option(names = "--k-max", defaultValue = "16", description = "As the job ran it (default ${DEFAULT-VALUE}).")
+    int kMax;
+
+    @Option(names = "--stages", defaultValue = "3", description = "As the job ran it (default ${DEFAULT-VALUE}).")
+    int stages;
+
+    @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS", description = "Read timeout per topic (default ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", bootstrap);
+        Duration timeout = Duration.ofSeconds(timeoutSeconds);
+        Curriculum published;
+        try (CurriculumClient curricula = new CurriculumClient(client)) {
+            published = curricula.latest(runId, timeout).orElseThrow(() -> new IllegalStateException(
+                    "run " + runId + " has no committed curriculum on " + CadcTopics.CURRICULUM + " yet; see ./cadc inspect"));
+        }
+        List<SketchBatch> batches = sketches(client, published.checkpoint(), timeout);
+        if (batches.isEmpty()) {
+            throw new IllegalStateException("no sketches of run " + runId + " on " + CadcTopics.SKETCHES);
+        }
+        CuratorConfig config = CuratorConfig.defaults()
+                .withBudget(Budget.parse(Long.toString(Math.max(1, published.budget()))))
+                .withClustering(dev.cadc.core.capability.ClusteringConfig.withRange(kMin, kMax))
+                .withStages(dev.cadc.core.curriculum.StagePlan.equalShares(stages));
+        Curator.Detailed detailed = new Curator(config).curateInDetail(SketchSource.of(batches), runId,
+                batches.get(0).projection().sketchDim(), InfluenceSource.POOL);
+        boolean reproduced = CurriculumJson.toCurriculum(detailed.result()).entries().equals(published.entries());
+        Explanation explanation = Explanation.of(detailed, sampleId);
+
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "run %s, curriculum version %d (checkpoints 0..%d): %s%n", runId, published.version(),
+                published.checkpoint(), reproduced ? "replayed from cadc.sketches, identical to the published curriculum"
+                        : "WARNING: the replay differs from the published curriculum (the job ran with other parameters?)");
+        out.println("sample " + sampleId + ": " + explanation.verdict());
+        if (explanation.inPool()) {
+            out.println("  capability influence I(i, c):");
+            for (int c = 0; c < explanation.capabilityIds().length; c++) {
+                out.printf(Locale.ROOT, "    capability %3d  %+.6g%s%n", explanation.capabilityIds()[c], explanation.capabilityInfluence()[c],
+                        explanation.capabilityIds()[c] == explanation.attributedCapability() ? "  <- attributed" : "");
+            }
+            out.printf(Locale.ROOT, "  harmful: %s, near-duplicate skipped: %s%n", explanation.harmful(), explanation.duplicateSkipped());
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The run's sketch rows with checkpoints up to {@code checkpoint} (what its curriculum version saw). */
+    private List<SketchBatch> sketches(Map<String, Object> client, int checkpoint, Duration timeout) {
+        byte[] key = runId.getBytes(StandardCharsets.UTF_8);
+        List<SketchBatch> batches = new ArrayList<>();
+        try (TopicReader reader = new TopicReader(client, CadcTopics.SKETCHES)) {
+            reader.readToEnd(timeout, record -> {
+                if (!Arrays.equals(record.key(), key) || record.value() == null) {
+                    return;
+                }
+                try {
+                    if (RecordKind.classify(header(record, WireFormat.HEADER_SCHEMA_VERSION), header(record, WireFormat.HEADER_CONTENT_TYPE),
+                            header(record, WireFormat.HEADER_RECORD_TYPE)) != RecordKind.SKETCH_BATCH) {
+                        return;
+                    }
+                    SketchBatch batch = SketchCodec.decode(record.value());
+                    SketchBatch.Builder kept = SketchBatch.builder(batch.runId(), batch.projection());
+                    for (int r = 0; r < batch.rowCount(); r++) {
+                        if (batch.checkpoint(r) <= checkpoint) {
+                            kept.add(batch.step(r), batch.checkpoint(r), batch.role(r), batch.sampleId(r), batch.learningRate(r),
+                                    batch.loss(r), batch.sketch(r));
+                        }
+                    }
+                    if (kept.rowCount() > 0) {
+                        batches.add(kept.build());
+                    }
+                } catch (InvalidRecordException e) {
+                    // A dead letter for the job too: not part of any curriculum.
+                }
+            });
+        }
+        return batches;
+    }
+
+    private static String header(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
