@@ -78,6 +78,12 @@ final class InspectCommand implements Callable<Integer> {
         ObjectNode control = root.putObject("control_records");
         report.controlRecords().forEach(control::put);
         root.put("unreadable_records", report.unreadableRecords());
+        if (report.capabilities() != null && !report.probeDescriptions().isEmpty()) {
+            ObjectNode probes = root.putObject("capability_probes");
+            for (CapabilitySummary capability : report.capabilities().capabilities()) {
+                probes.put(Integer.toString(capability.id()), composition(capability.probes(), report.probeDescriptions()));
+            }
+        }
         root.put("dead_letters", report.deadLetters());
         return root;
     }
@@ -101,6 +107,12 @@ final class InspectCommand implements Callable<Integer> {
             for (CapabilitySummary capability : report.capabilities().capabilities()) {
                 out.printf("    %4d  %6d  %10.4f  %10d  %s%n", capability.id(), capability.probeCount(),
                         capability.difficulty(), capability.attributed(), abbreviate(capability.probes()));
+                if (!report.probeDescriptions().isEmpty()) {
+                    out.println("          made of: " + composition(capability.probes(), report.probeDescriptions()));
+                    Arrays.stream(capability.probes()).limit(2).mapToObj(report.probeDescriptions()::get)
+                            .filter(java.util.Objects::nonNull)
+                            .forEach(text -> out.println("          e.g. " + text));
+                }
             }
         }
         if (report.curriculum() == null) {
@@ -121,6 +133,14 @@ final class InspectCommand implements Callable<Integer> {
                 out.printf("    %5d  ... %d more in this stage%n", stage, entries.size() - maxRows);
             }
         });
+    }
+
+    /** How a capability's probes are described, by the text before ':' (e.g. the question family). */
+    static String composition(long[] probes, Map<Long, String> descriptions) {
+        return Arrays.stream(probes).mapToObj(descriptions::get).filter(java.util.Objects::nonNull)
+                .map(text -> text.contains(":") ? text.substring(0, text.indexOf(':')) : text)
+                .collect(Collectors.groupingBy(kind -> kind, java.util.TreeMap::new, Collectors.counting()))
+                .toString();
     }
 
     private static String abbreviate(long[] ids) {

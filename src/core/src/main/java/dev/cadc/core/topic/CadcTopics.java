@@ -15,6 +15,12 @@ public final class CadcTopics {
     public static final String CURRICULUM = WireFormat.TOPIC_CURRICULUM;
     public static final String CAPABILITIES = WireFormat.TOPIC_CAPABILITIES;
     public static final String DEAD_LETTER = WireFormat.TOPIC_DEAD_LETTER;
+    /**
+     * Optional, compacted, key = run id: a JSON catalogue of the run's probes as the trainer describes
+     * them ({@code {"run_id": ..., "probes": {"<id>": "<text>"}}}), so that people can see what each
+     * discovered capability is made of. Curation never reads it.
+     */
+    public static final String PROBES = "cadc.probes";
 
     /** Largest record on CADC's topics; publishers split sketch batches below it. */
     public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -24,7 +30,7 @@ public final class CadcTopics {
 
     private CadcTopics() {}
 
-    /** All four topics, sketches with {@code sketchPartitions} partitions. */
+    /** All of CADC's topics, sketches with {@code sketchPartitions} partitions. */
     public static List<TopicSpec> all(int sketchPartitions) {
         Map<String, String> large = Map.of("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES));
         Map<String, String> compactedLarge = Map.of(
@@ -34,6 +40,7 @@ public final class CadcTopics {
                 new TopicSpec(SKETCHES, sketchPartitions, large),
                 new TopicSpec(CURRICULUM, 1, compactedLarge),
                 new TopicSpec(CAPABILITIES, 1, compactedLarge),
-                new TopicSpec(DEAD_LETTER, 1, large));
+                new TopicSpec(DEAD_LETTER, 1, large),
+                new TopicSpec(PROBES, 1, compactedLarge));
     }
 }

@@ -34,7 +34,8 @@ public final class RunInspector {
             Map<Role, Long> sketchRows,
             Map<String, Long> controlRecords,
             long unreadableRecords,
-            long deadLetters) {}
+            long deadLetters,
+            Map<Long, String> probeDescriptions) {}
 
     private RunInspector() {}
 
@@ -78,7 +79,17 @@ public final class RunInspector {
         });
         long[] deadLetters = {0};
         readRun(clientConfig, CadcTopics.DEAD_LETTER, runId, timeout, record -> deadLetters[0]++);
-        return new RunReport(runId, curriculum[0], capabilities[0], rows, control, unreadable[0], deadLetters[0]);
+        Map<Long, String> probes = new TreeMap<>();
+        readRun(clientConfig, CadcTopics.PROBES, runId, timeout, record -> {
+            try {
+                var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(record.value());
+                probes.clear();
+                root.path("probes").fields().forEachRemaining(e -> probes.put(Long.parseLong(e.getKey()), e.getValue().asText()));
+            } catch (java.io.IOException | NumberFormatException e) {
+                // A catalogue is a courtesy for people; an unreadable one is skipped.
+            }
+        });
+        return new RunReport(runId, curriculum[0], capabilities[0], rows, control, unreadable[0], deadLetters[0], probes);
     }
 
     private static void readRun(Map<String, Object> clientConfig, String topic, String runId, Duration timeout,

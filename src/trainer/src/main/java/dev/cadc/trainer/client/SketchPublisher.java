@@ -147,6 +147,27 @@ public final class SketchPublisher implements AutoCloseable {
         return complete;
     }
 
+    /**
+     * Publishes a human-readable description of each probe of a run to {@code cadc.probes}, for
+     * {@code cadc inspect}: what each discovered capability is made of. Curation does not read it.
+     */
+    public void publishProbeCatalogue(String runId, Map<Long, String> descriptions) {
+        rethrowFailure();
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+        root.put("run_id", runId);
+        com.fasterxml.jackson.databind.node.ObjectNode probes = root.putObject("probes");
+        new java.util.TreeMap<>(descriptions).forEach((id, text) -> probes.put(Long.toString(id), text));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(CadcTopics.PROBES, runId.getBytes(StandardCharsets.UTF_8),
+                root.toString().getBytes(StandardCharsets.UTF_8));
+        record.headers().add(header(WireFormat.HEADER_CONTENT_TYPE, WireFormat.CONTENT_TYPE_JSON));
+        producer.send(record, (metadata, exception) -> {
+            if (exception != null) {
+                firstFailure.compareAndSet(null, exception);
+            }
+        });
+    }
+
     /** Waits until every record sent so far is acknowledged; rethrows the first send failure. */
     public void flush() {
         producer.flush();

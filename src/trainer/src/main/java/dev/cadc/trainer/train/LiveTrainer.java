@@ -73,6 +73,13 @@ public final class LiveTrainer {
         ProjectionSpec projection = new ProjectionSpec(settings.sketchDim(), settings.seed(), ProjectionKind.KRONECKER);
         publisher.startRun(new RunStart(settings.runId(), settings.sketchDim(), settings.seed(), ProjectionKind.KRONECKER,
                 InfluenceSource.POOL));
+        Map<Long, String> catalogue = new java.util.TreeMap<>();
+        List<String> answers = benchmark.questions().answers();
+        for (VqaItem probe : probes.items()) {
+            catalogue.put(probe.id(), probe.family().label() + ": " + benchmark.questions().text(probe.question()) + " -> "
+                    + answers.get(probe.answer()));
+        }
+        publisher.publishProbeCatalogue(settings.runId(), catalogue);
         SplittableRandom random = new SplittableRandom(settings.seed());
         List<VqaItem> shuffled = new ArrayList<>(pool.items());
         java.util.Collections.shuffle(shuffled, new java.util.Random(random.nextLong()));
