@@ -49,15 +49,15 @@ public final class JobConfig implements Serializable {
         param("transactional-id-prefix", "cadc-curation", "Prefix of the exactly-once sink's transactional ids.",
                 (c, v) -> c.transactionalIdPrefix = nonBlank("transactional-id-prefix", v));
         param("budget", CuratorConfig.DEFAULT_BUDGET, "A fraction of the pool in (0, 1) or a sample count >= 1.",
-                (c, v) -> c.budget = Budget.parse(v).toString());
+                (c, v) -> c.budget = named("budget", () -> Budget.parse(v).toString()));
         param("stages", "" + StagePlan.DEFAULT_STAGES, "Number of curriculum stages.", (c, v) -> c.stages = intAtLeast("stages", v, 1));
-        param("stage-order", "easy-first", "easy-first or hard-first.", (c, v) -> c.stageOrder = StagePlan.Order.parse(v).name());
+        param("stage-order", "easy-first", "easy-first or hard-first.", (c, v) -> c.stageOrder = named("stage-order", () -> StagePlan.Order.parse(v).name()));
         param("k-min", "" + ClusteringConfig.DEFAULT_K_MIN, "Fewest capabilities.", (c, v) -> c.kMin = intAtLeast("k-min", v, 1));
         param("k-max", "" + ClusteringConfig.DEFAULT_K_MAX, "Most capabilities.", (c, v) -> c.kMax = intAtLeast("k-max", v, 1));
         param("seed", "" + ClusteringConfig.DEFAULT_SEED, "Seed of the clustering's k-means++ starts.", (c, v) -> c.seed = parseLong("seed", v));
-        param("aggregation", "strongest", "strongest or mean.", (c, v) -> c.aggregation = AggregationRule.parse(v).name());
+        param("aggregation", "strongest", "strongest or mean.", (c, v) -> c.aggregation = named("aggregation", () -> AggregationRule.parse(v).name()));
         param("strongest", "10", "Strongest interactions per sample (m).", (c, v) -> c.strongest = intAtLeast("strongest", v, 1));
-        param("selection", "coverage", "coverage or top-influence.", (c, v) -> c.selection = WithinCapability.parse(v).name());
+        param("selection", "coverage", "coverage or top-influence.", (c, v) -> c.selection = named("selection", () -> WithinCapability.parse(v).name()));
         param("duplicate-threshold", "0.98", "Mean sketch cosine above which a candidate is a near-duplicate; 1 disables.",
                 (c, v) -> c.duplicateThreshold = cosine("duplicate-threshold", v));
     }
@@ -183,6 +183,15 @@ public final class JobConfig implements Serializable {
 
     private static void param(String name, String defaultValue, String description, BiConsumer<JobConfig, String> apply) {
         PARAMS.add(new Param(name, defaultValue, description, apply));
+    }
+
+    /** Parses with a core parser, naming the parameter in the error. */
+    private static String named(String name, java.util.function.Supplier<String> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
     }
 
     private static String nonBlank(String name, String value) {

@@ -150,6 +150,11 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
     private void completeCheckpoint(CheckpointComplete complete, String runId, Context ctx) throws Exception {
         requireSameRun(complete.runId(), runId);
         requireStarted(runId);
+        int closedBelow = nextToClose.value() == null ? 0 : nextToClose.value();
+        if (complete.checkpoint() < closedBelow) {
+            throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint-complete for checkpoint "
+                    + complete.checkpoint() + ", which was already closed; a repeated record is ignored");
+        }
         CheckpointProgress checkpoint = progressOf(complete.checkpoint());
         checkpoint.announcedRows = complete.rows();
         if (graceMs < Long.MAX_VALUE / 2) {

@@ -3,44 +3,133 @@ package dev.cadc.flink.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cadc.core.capability.ClusteringConfig;
+import dev.cadc.core.curriculum.CuratorConfig;
+import dev.cadc.core.curriculum.StagePlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class JobConfigTest {
 
     @Test
-    void defaultsAreTheDocumentedOnes() {
+    void defaults() {
         JobConfig config = JobConfig.defaults();
-        assertThat(config.budget).isEqualTo("0.05");
-        assertThat(config.parallelism).isEqualTo(1);
+
+        assertThat(config.bootstrap).isEqualTo("127.0.0.1:9092");
+        assertThat(config.sketchesTopic).isEqualTo("cadc.sketches");
+        assertThat(config.groupId).isEqualTo("cadc-curation-job");
         assertThat(config.bounded).isFalse();
-        assertThat(config.curatorConfig().stages().stages()).isEqualTo(3);
-        assertThat(JobConfig.describe()).contains("--budget").contains("--grace-ms").contains("--duplicate-threshold");
+        assertThat(config.parallelism).isEqualTo(1);
+        assertThat(config.checkpointIntervalMs).isEqualTo(2000);
+        assertThat(config.stateBackend).isEqualTo("hashmap");
+        assertThat(config.graceMs).isEqualTo(30_000);
+        assertThat(config.transactionalIdPrefix).isEqualTo("cadc-curation");
+        assertThat(config.budget).isEqualTo(CuratorConfig.DEFAULT_BUDGET);
+        assertThat(config.stages).isEqualTo(StagePlan.DEFAULT_STAGES);
+        assertThat(config.stageOrder).isEqualTo("EASY_FIRST");
+        assertThat(config.kMin).isEqualTo(ClusteringConfig.DEFAULT_K_MIN);
+        assertThat(config.kMax).isEqualTo(ClusteringConfig.DEFAULT_K_MAX);
+        assertThat(config.seed).isEqualTo(ClusteringConfig.DEFAULT_SEED);
+        assertThat(config.aggregation).isEqualTo("STRONGEST");
+        assertThat(config.strongest).isEqualTo(10);
+        assertThat(config.selection).isEqualTo("COVERAGE");
+        assertThat(config.duplicateThreshold).isEqualTo(0.98);
+
+        CuratorConfig curator = config.curatorConfig();
+        assertThat(curator.budget().toString()).isEqualTo(CuratorConfig.DEFAULT_BUDGET);
+        assertThat(curator.clustering()).isEqualTo(ClusteringConfig.defaults());
+        assertThat(curator.stages().stages()).isEqualTo(StagePlan.DEFAULT_STAGES);
     }
 
     @Test
-    void flagsOverrideTheYamlFile(@TempDir Path dir) throws Exception {
+    void everyParameterIsDescribedWithItsDefault() {
+        assertThat(JobConfig.describe())
+                .contains("--bootstrap", "(default 127.0.0.1:9092)", "--grace-ms", "(default 30000)", "--k-max",
+                        "--duplicate-threshold", "(default 0.98)");
+    }
+
+    @Test
+    void flagsOverrideTheYamlFileWhereverTheyStand(@TempDir Path dir) throws Exception {
         Path yaml = dir.resolve("job.yaml");
-        Files.writeString(yaml, "budget: 0.1\nstages: 4\nparallelism: 2\n");
-        JobConfig config = JobConfig.fromArgs(new String[] {"--config", yaml.toString(), "--parallelism", "3", "--bounded"});
-        assertThat(config.budget).isEqualTo("0.1");
-        assertThat(config.stages).isEqualTo(4);
-        assertThat(config.parallelism).isEqualTo(3);
-        assertThat(config.bounded).isTrue();
+        Files.writeString(yaml, """
+                bootstrap: kafka:9092
+                budget: 0.1
+                grace-ms: 5000
+                parallelism: 4
+                """);
+
+        JobConfig flagsAfter = JobConfig.fromArgs(new String[] {"--config", yaml.toString(), "--budget", "500", "--bounded"});
+        JobConfig flagsBefore = JobConfig.fromArgs(new String[] {"--grace-ms=7", "--config", yaml.toString(), "--parallelism", "2"});
+
+        assertThat(flagsAfter.bootstrap).isEqualTo("kafka:9092");
+        assertThat(flagsAfter.budget).isEqualTo("500");
+        assertThat(flagsAfter.graceMs).isEqualTo(5000);
+        assertThat(flagsAfter.parallelism).isEqualTo(4);
+        assertThat(flagsAfter.bounded).isTrue();
+        assertThat(flagsBefore.graceMs).isEqualTo(7);
+        assertThat(flagsBefore.parallelism).isEqualTo(2);
+        assertThat(flagsBefore.budget).isEqualTo("0.1");
+        assertThat(flagsBefore.bootstrap).isEqualTo("kafka:9092");
     }
 
     @Test
-    void unknownNamesAndBadValuesAreRejectedByName(@TempDir Path dir) throws Exception {
-        assertThatThrownBy(() -> JobConfig.of(Map.of("budgt", "0.1"))).hasMessageContaining("budgt");
-        assertThatThrownBy(() -> JobConfig.of(Map.of("k-min", "5", "k-max", "3"))).hasMessageContaining("k-max");
-        assertThatThrownBy(() -> JobConfig.of(Map.of("budget", "1.5"))).hasMessageContaining("1.5");
-        assertThatThrownBy(() -> JobConfig.of(Map.of("parallelism", "0"))).hasMessageContaining("parallelism");
-        assertThatThrownBy(() -> JobConfig.of(Map.of("state-backend", "foo"))).hasMessageContaining("state-backend");
-        Path nested = dir.resolve("nested.yaml");
-        Files.writeString(nested, "budget:\n  value: 0.1\n");
-        assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--config", nested.toString()})).hasMessageContaining("budget");
+    void anUnknownParameterIsRejectedByName(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> JobConfig.of(Map.of("grace", "10")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'grace'");
+        assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--paralelism", "2"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'paralelism'");
+
+        Path yaml = dir.resolve("job.yaml");
+        Files.writeString(yaml, "bootstrap: kafka:9092\nkmax: 4\n");
+        assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--config", yaml.toString()}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'kmax'");
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource({
+        "budget, 1.5",
+        "budget, 0",
+        "parallelism, 0",
+        "state-backend, foo",
+        "grace-ms, -1",
+        "checkpoint-interval-ms, 10",
+        "bounded, maybe",
+        "duplicate-threshold, 1.5",
+        "stages, 0",
+        "k-min, 0",
+        "seed, twelve",
+    })
+    void anInvalidValueIsRejectedNamingItsParameter(String name, String value) {
+        assertThatThrownBy(() -> JobConfig.of(Map.of(name, value)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(name)
+                .hasMessageContaining(value);
+    }
+
+    @Test
+    void kMaxBelowKMinIsRejectedNamingBoth() {
+        assertThatThrownBy(() -> JobConfig.of(Map.of("k-min", "5", "k-max", "3")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("k-max")
+                .hasMessageContaining("k-min");
+        assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--k-max", "1"}))
+                .as("k-max below the default k-min too")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("k-max");
+    }
+
+    @Test
+    void aYamlParameterMustBeAScalar(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("job.yaml");
+        Files.writeString(yaml, "budget:\n  - 0.1\n  - 0.2\n");
+        assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--config", yaml.toString()}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'budget'");
+        assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--config", dir.resolve("missing.yaml").toString()}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing.yaml");
     }
 }

@@ -1,89 +1,160 @@
 package dev.cadc.flink.operators;
 
+import static dev.cadc.flink.operators.OperatorTestData.RUN;
+import static dev.cadc.flink.operators.OperatorTestData.batchesOfCheckpointZero;
+import static dev.cadc.flink.operators.OperatorTestData.plantedCheckpointZero;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cadc.core.curriculum.CurationResult;
+import dev.cadc.core.curriculum.Curator;
+import dev.cadc.core.curriculum.CurriculumJson;
+import dev.cadc.core.curriculum.SketchSource;
 import dev.cadc.core.format.CapabilitiesCodec;
+import dev.cadc.core.format.CapabilitySet;
 import dev.cadc.core.format.Curriculum;
 import dev.cadc.core.format.CurriculumCodec;
-import dev.cadc.core.influence.ProbeCheckpoint;
-import dev.cadc.core.math.Vectors;
-import dev.cadc.core.topic.CadcTopics;
+import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.WireFormat;
+import dev.cadc.core.synth.PlantedConfig;
+import dev.cadc.core.synth.PlantedSketches;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.records.BuilderEvent;
 import dev.cadc.flink.records.OutputRecord;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.SplittableRandom;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class CurriculumBuilderTest {
 
-    private static final int K = 8;
-    private static final int PROBES = 6;
-    private static final int SAMPLES = 40;
+    private static final int K = 16;
+    private static final JobConfig CONFIG = JobConfig.of(Map.of("budget", "0.2", "k-min", "2", "k-max", "6", "stages", "2"));
+    private static final PlantedSketches.PlantedSet PLANTED = PlantedSketches.generate(
+            PlantedConfig.of(RUN, 21, 3, K).withPool(12, 4).withCheckpoints(1));
+    private static final OperatorTestData.PlantedCheckpoint CHECKPOINT_ZERO =
+            plantedCheckpointZero(PLANTED, CONFIG.curatorConfig().clustering());
+
+    private KeyedOneInputStreamOperatorTestHarness<String, BuilderEvent, OutputRecord> harness;
+
+    @BeforeEach
+    void openHarness() throws Exception {
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new CurriculumBuilder(CONFIG), event -> event.runId,
+                Types.STRING);
+    }
+
+    @AfterEach
+    void closeHarness() throws Exception {
+        harness.close();
+    }
 
     @Test
-    void aVersionIsBuiltOnlyOnceTheClusteringAndEveryContributionAreIn() throws Exception {
-        float[] unit = new float[PROBES * K];
-        long[] probeIds = new long[PROBES];
-        for (int p = 0; p < PROBES; p++) {
-            probeIds[p] = 1000 + p;
-            System.arraycopy(Vectors.normalized(gaussian(50 + p % 2, 0.1, p)), 0, unit, p * K, K);
-        }
-        ProbeCheckpoint probes = new ProbeCheckpoint(0, K, unit);
-        List<BuilderEvent> contributions = new ArrayList<>();
-        for (int s = 0; s < SAMPLES; s++) {
-            float[] sketch = gaussian(50 + s % 2, 1.0, 200 + s);
-            contributions.add(BuilderEvent.contribution("run", s, 0, 0, 0.01f, sketch, probes.terms(sketch, 0.01f)));
-        }
-        Collections.shuffle(contributions, new Random(4));
-        BuilderEvent clustering = new BuilderEvent();
-        clustering.runId = "run";
-        clustering.kind = BuilderEvent.CLUSTERING;
-        clustering.checkpoint = 0;
-        clustering.probeIds = probeIds;
-        clustering.assignment = new int[] {0, 1, 0, 1, 0, 1};
-        clustering.difficulty = new double[] {0.5, 1.5};
-        clustering.sourceRows = SAMPLES;
-        clustering.sketchDim = K;
+    void buildsVersionZeroOnlyAfterTheLastContributionWhateverTheOrder() throws Exception {
+        List<BuilderEvent> contributions = new ArrayList<>(CHECKPOINT_ZERO.contributions());
+        assertThat(contributions).hasSize((int) CHECKPOINT_ZERO.clustering().sourceRows).hasSizeGreaterThan(10);
+        Collections.shuffle(contributions, new Random(5));
+        List<BuilderEvent> events = new ArrayList<>(contributions);
+        // The clustering overtakes some contributions; the last event is a contribution.
+        events.add(events.size() / 3, CHECKPOINT_ZERO.clustering());
 
-        JobConfig config = JobConfig.of(Map.of("budget", "10"));
-        try (KeyedOneInputStreamOperatorTestHarness<String, BuilderEvent, OutputRecord> harness =
-                ProcessFunctionTestHarnesses.forKeyedProcessFunction(new CurriculumBuilder(config), e -> e.runId, Types.STRING)) {
-            harness.open();
-            harness.processElement(clustering, 0);
-            for (int i = 0; i < SAMPLES - 1; i++) {
-                harness.processElement(contributions.get(i), 0);
+        for (int i = 0; i < events.size() - 1; i++) {
+            harness.processElement(events.get(i), 0L);
+            assertThat(harness.extractOutputValues()).as("output after %d of %d events", i + 1, events.size()).isEmpty();
+        }
+        harness.processElement(events.get(events.size() - 1), 0L);
+
+        List<OutputRecord> records = harness.extractOutputValues();
+        assertThat(records).extracting(r -> r.topic)
+                .containsExactlyInAnyOrder(WireFormat.TOPIC_CURRICULUM, WireFormat.TOPIC_CAPABILITIES);
+        for (OutputRecord record : records) {
+            assertThat(new String(record.key, StandardCharsets.UTF_8)).isEqualTo(RUN);
+            assertThat(OperatorTestData.header(record, WireFormat.HEADER_SCHEMA_VERSION)).isEqualTo(WireFormat.SCHEMA_VERSION_TEXT);
+            assertThat(OperatorTestData.header(record, WireFormat.HEADER_CONTENT_TYPE)).isEqualTo(WireFormat.CONTENT_TYPE_ARROW);
+        }
+        Curriculum curriculum = CurriculumCodec.decode(valueOf(records, WireFormat.TOPIC_CURRICULUM), RUN);
+        CapabilitySet capabilities = CapabilitiesCodec.decode(valueOf(records, WireFormat.TOPIC_CAPABILITIES), RUN);
+
+        long poolSize = PLANTED.pool().size();
+        assertThat(curriculum.version()).isZero();
+        assertThat(curriculum.checkpoint()).isZero();
+        assertThat(curriculum.poolSize()).isEqualTo(poolSize);
+        assertThat(curriculum.budget()).isEqualTo(Math.round(0.2 * poolSize));
+        assertThat(curriculum.entries()).isNotEmpty();
+        assertThat(curriculum.entries().size() + curriculum.shortfall()).isEqualTo(curriculum.budget());
+        assertThat(capabilities.version()).isZero();
+        assertThat(capabilities.capabilities()).extracting(c -> c.id())
+                .containsExactlyElementsOf(distinctSorted(CHECKPOINT_ZERO.clustering().assignment));
+
+        // The streaming builder and the batch curator share one implementation: same sketches, same answer.
+        CurationResult batch = new Curator(CONFIG.curatorConfig())
+                .curate(SketchSource.of(batchesOfCheckpointZero(PLANTED)), RUN, K, InfluenceSource.POOL);
+        assertThat(curriculum).isEqualTo(CurriculumJson.toCurriculum(batch));
+        assertThat(capabilities).isEqualTo(CurriculumJson.toCapabilities(batch));
+
+        // Version 0 is built once: state of the checkpoint is gone, a repeated clustering waits for version 1.
+        harness.processElement(CHECKPOINT_ZERO.clustering(), 0L);
+        assertThat(harness.extractOutputValues()).hasSize(2);
+    }
+
+    @Test
+    void emitsNothingWhileAContributionIsMissing() throws Exception {
+        List<BuilderEvent> contributions = CHECKPOINT_ZERO.contributions();
+        harness.processElement(CHECKPOINT_ZERO.clustering(), 0L);
+        for (BuilderEvent contribution : contributions.subList(1, contributions.size())) {
+            harness.processElement(contribution, 0L);
+        }
+        assertThat(harness.extractOutputValues()).isEmpty();
+
+        harness.processElement(contributions.get(0), 0L);
+        assertThat(harness.extractOutputValues()).hasSize(2);
+    }
+
+    @Test
+    void aRestoredBuilderPublishesTheSameVersionAsOneThatNeverFailed() throws Exception {
+        List<BuilderEvent> contributions = CHECKPOINT_ZERO.contributions();
+        int half = contributions.size() / 2;
+        harness.processElement(CHECKPOINT_ZERO.clustering(), 0L);
+        for (BuilderEvent contribution : contributions) {
+            harness.processElement(contribution, 0L);
+        }
+        List<OutputRecord> uninterrupted = harness.extractOutputValues();
+
+        OperatorSubtaskState snapshot;
+        try (KeyedOneInputStreamOperatorTestHarness<String, BuilderEvent, OutputRecord> before =
+                OperatorTestData.keyedHarness(new CurriculumBuilder(CONFIG), event -> event.runId, null)) {
+            for (BuilderEvent contribution : contributions.subList(0, half)) {
+                before.processElement(contribution, 0L);
             }
-            assertThat(harness.extractOutputValues()).as("one contribution is still missing").isEmpty();
-            harness.processElement(contributions.get(SAMPLES - 1), 0);
-
-            List<OutputRecord> outputs = harness.extractOutputValues();
-            assertThat(outputs).extracting(o -> o.topic).containsExactly(CadcTopics.CAPABILITIES, CadcTopics.CURRICULUM);
-            Curriculum curriculum = CurriculumCodec.decode(outputs.get(1).value, "run");
-            assertThat(curriculum.version()).isZero();
-            assertThat(curriculum.poolSize()).isEqualTo(SAMPLES);
-            assertThat(curriculum.entries().size() + curriculum.shortfall()).isEqualTo(10);
-            assertThat(CapabilitiesCodec.decode(outputs.get(0).value, "run").capabilities()).hasSize(2);
-            // Left: the samples, the probe ids, the source checkpoints and the next version; nothing pending.
-            assertThat(harness.numKeyedStateEntries()).as("contributions folded, clustering used").isEqualTo(4);
+            before.processElement(CHECKPOINT_ZERO.clustering(), 0L);
+            snapshot = before.snapshot(1L, 0L);
+        }
+        try (KeyedOneInputStreamOperatorTestHarness<String, BuilderEvent, OutputRecord> after =
+                OperatorTestData.keyedHarness(new CurriculumBuilder(CONFIG), event -> event.runId, snapshot)) {
+            for (BuilderEvent contribution : contributions.subList(half, contributions.size())) {
+                after.processElement(contribution, 0L);
+            }
+            List<OutputRecord> restored = after.extractOutputValues();
+            assertThat(restored).hasSize(2);
+            for (int i = 0; i < restored.size(); i++) {
+                assertThat(restored.get(i).topic).isEqualTo(uninterrupted.get(i).topic);
+                assertThat(restored.get(i).value).as(restored.get(i).topic).isEqualTo(uninterrupted.get(i).value);
+            }
         }
     }
 
-    /** A vector around one of two directions (seeded by {@code center}) with noise of the given size. */
-    private static float[] gaussian(long center, double noise, long seed) {
-        SplittableRandom base = new SplittableRandom(center);
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] values = new float[K];
-        for (int d = 0; d < K; d++) {
-            values[d] = (float) (base.nextGaussian() + noise * random.nextGaussian());
-        }
-        return values;
+    private static byte[] valueOf(List<OutputRecord> records, String topic) {
+        return records.stream().filter(r -> r.topic.equals(topic)).findFirst().orElseThrow().value;
+    }
+
+    private static List<Integer> distinctSorted(int[] values) {
+        return java.util.Arrays.stream(values).distinct().sorted().boxed().toList();
     }
 }

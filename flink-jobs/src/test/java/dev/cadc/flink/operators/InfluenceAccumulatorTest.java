@@ -1,78 +1,138 @@
 package dev.cadc.flink.operators;
 
+import static dev.cadc.flink.operators.OperatorTestData.SKETCH_DIM;
+import static dev.cadc.flink.operators.OperatorTestData.keyedState;
+import static dev.cadc.flink.operators.OperatorTestData.keyedStateEntries;
+import static dev.cadc.flink.operators.OperatorTestData.probeModel;
+import static dev.cadc.flink.operators.OperatorTestData.sourceRow;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.cadc.core.influence.ProbeCheckpoint;
-import dev.cadc.core.math.Vectors;
 import dev.cadc.flink.records.BuilderEvent;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SourceRow;
-import java.util.SplittableRandom;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class InfluenceAccumulatorTest {
 
-    private static final int K = 8;
+    private static final ListStateDescriptor<SourceRow> WAITING =
+            new ListStateDescriptor<>("rows-waiting-for-model", Types.POJO(SourceRow.class));
+    private static final int PROBES = 5;
+
+    private KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, BuilderEvent> harness;
+
+    @BeforeEach
+    void openHarness() throws Exception {
+        harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new InfluenceAccumulator(),
+                SourceRow::sampleKey, Types.STRING, InfluenceAccumulator.MODELS);
+    }
+
+    @AfterEach
+    void closeHarness() throws Exception {
+        harness.close();
+    }
 
     @Test
-    void aRowWaitsForItsModelThenYieldsExactlyTheCoreTerms() throws Exception {
-        try (KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, BuilderEvent> harness =
-                ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new InfluenceAccumulator(), SourceRow::sampleKey,
-                        Types.STRING, InfluenceAccumulator.MODELS)) {
-            harness.open();
-            SourceRow early = row(1, 0, 1);
-            harness.processElement(early, 0);
-            assertThat(harness.extractOutputValues()).isEmpty();
-            assertThat(keyedEntries(harness)).as("the row waits in keyed state").isEqualTo(1);
+    void aRowBeforeItsModelIsBufferedAndReplayedOnceWhenTheModelArrives() throws Exception {
+        SourceRow row = sourceRow(7, 0);
+        harness.processElement(row, 0L);
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(keyedState(harness, row.sampleKey(), WAITING).get()).hasSize(1);
 
-            ProbeModel model = model(0, 2);
-            harness.processBroadcastElement(model, 0);
-            assertThat(harness.extractOutputValues()).singleElement().satisfies(contribution -> {
-                assertThat(contribution.sampleId).isEqualTo(1);
-                assertThat(contribution.terms).containsExactly(
-                        new ProbeCheckpoint(0, K, model.unitSketches).terms(early.sketch, early.learningRate));
-            });
-            assertThat(keyedEntries(harness)).as("the buffer is empty again").isZero();
+        ProbeModel model = probeModel(0, PROBES);
+        harness.processBroadcastElement(model, 0L);
 
-            harness.processElement(row(2, 0, 3), 0);
-            assertThat(harness.extractOutputValues()).as("a row after its model goes out at once").hasSize(2);
-            harness.processElement(row(3, 1, 4), 0);
-            assertThat(harness.extractOutputValues()).as("checkpoint 1 has no model yet").hasSize(2);
-            assertThat(keyedEntries(harness)).isEqualTo(1);
+        assertThat(harness.extractOutputValues()).singleElement().satisfies(contribution -> {
+            assertThat(contribution.kind).isEqualTo(BuilderEvent.CONTRIBUTION);
+            assertThat(contribution.runId).isEqualTo(row.runId);
+            assertThat(contribution.sampleId).isEqualTo(7L);
+            assertThat(contribution.checkpoint).isZero();
+            assertThat(contribution.step).isEqualTo(row.step);
+            assertThat(contribution.learningRate).isEqualTo(row.learningRate);
+            assertThat(contribution.sketch).containsExactly(row.sketch);
+            double[] expected = new ProbeCheckpoint(0, SKETCH_DIM, model.unitSketches).terms(row.sketch, row.learningRate);
+            assertThat(bits(contribution.terms)).containsExactly(bits(expected));
+        });
+        // The backend's raw list state reads an empty list as null.
+        assertThat(keyedState(harness, row.sampleKey(), WAITING).get()).isNullOrEmpty();
+        assertThat(keyedStateEntries(harness)).isZero();
+    }
+
+    @Test
+    void aModelReleasesOnlyTheRowsOfItsCheckpoint() throws Exception {
+        harness.processElement(sourceRow(1, 0), 0L);
+        harness.processElement(sourceRow(2, 0), 0L);
+        harness.processElement(sourceRow(3, 1), 0L);
+        harness.processElement(sourceRow(2, 1), 0L);
+        assertThat(keyedStateEntries(harness)).isEqualTo(3);
+
+        harness.processBroadcastElement(probeModel(0, PROBES), 0L);
+        assertThat(harness.extractOutputValues()).extracting(e -> e.sampleId, e -> e.checkpoint)
+                .containsExactlyInAnyOrder(tuple(1L, 0), tuple(2L, 0));
+        assertThat(keyedState(harness, sourceRow(2, 1).sampleKey(), WAITING).get())
+                .extracting(r -> r.checkpoint).containsExactly(1);
+        assertThat(keyedStateEntries(harness)).as("sample 2 and 3 still wait for checkpoint 1").isEqualTo(2);
+
+        harness.processBroadcastElement(probeModel(1, PROBES), 0L);
+        assertThat(harness.extractOutputValues()).hasSize(4);
+        assertThat(keyedStateEntries(harness)).isZero();
+    }
+
+    @Test
+    void aRowAfterItsModelIsScoredAtOnce() throws Exception {
+        ProbeModel model = probeModel(0, PROBES);
+        harness.processBroadcastElement(model, 0L);
+        assertThat(harness.extractOutputValues()).isEmpty();
+
+        SourceRow row = sourceRow(11, 0);
+        harness.processElement(row, 0L);
+
+        assertThat(harness.extractOutputValues()).singleElement().satisfies(contribution -> {
+            double[] expected = new ProbeCheckpoint(0, SKETCH_DIM, model.unitSketches).terms(row.sketch, row.learningRate);
+            assertThat(bits(contribution.terms)).containsExactly(bits(expected));
+        });
+        assertThat(keyedStateEntries(harness)).isZero();
+        assertThat(harness.getBroadcastState(InfluenceAccumulator.MODELS).get(model.modelKey())).isNotNull();
+    }
+
+    @Test
+    void bufferedRowsAndBroadcastModelsSurviveARestore() throws Exception {
+        harness.processElement(sourceRow(4, 1), 0L);
+        harness.processBroadcastElement(probeModel(0, PROBES), 0L);
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 0L);
+
+        try (KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, BuilderEvent> restored =
+                new KeyedBroadcastOperatorTestHarness<>(
+                        new CoBroadcastWithKeyedOperator<>(new InfluenceAccumulator(), List.of(InfluenceAccumulator.MODELS)),
+                        SourceRow::sampleKey, Types.STRING, 1, 1, 0)) {
+            OperatorTestData.withoutGenericTypes(restored);
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processElement(sourceRow(5, 0), 0L);
+            assertThat(restored.extractOutputValues()).as("checkpoint 0's model came back").extracting(e -> e.sampleId)
+                    .containsExactly(5L);
+            restored.processBroadcastElement(probeModel(1, PROBES), 0L);
+            assertThat(restored.extractOutputValues()).as("sample 4's row came back").extracting(e -> e.sampleId)
+                    .containsExactly(5L, 4L);
+            assertThat(keyedStateEntries(restored)).isZero();
         }
     }
 
-    private static int keyedEntries(KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, BuilderEvent> harness) {
-        return ((HeapKeyedStateBackend<?>) harness.getOperator().getKeyedStateBackend()).numKeyValueStateEntries();
-    }
-
-    private static SourceRow row(long sample, int checkpoint, long seed) {
-        return new SourceRow("run", sample, checkpoint, 10L * checkpoint, 0.01f, gaussian(seed));
-    }
-
-    private static ProbeModel model(int checkpoint, int probes) {
-        float[] unit = new float[probes * K];
-        for (int p = 0; p < probes; p++) {
-            float[] sketch = Vectors.normalized(gaussian(100 + p));
-            System.arraycopy(sketch, 0, unit, p * K, K);
+    private static long[] bits(double[] values) {
+        long[] bits = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = Double.doubleToRawLongBits(values[i]);
         }
-        long[] ids = new long[probes];
-        for (int p = 0; p < probes; p++) {
-            ids[p] = 1000 + p;
-        }
-        return new ProbeModel("run", checkpoint, K, ids, unit);
-    }
-
-    private static float[] gaussian(long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] values = new float[K];
-        for (int d = 0; d < K; d++) {
-            values[d] = (float) random.nextGaussian();
-        }
-        return values;
+        return bits;
     }
 }

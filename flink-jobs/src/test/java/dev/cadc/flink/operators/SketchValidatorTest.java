@@ -1,178 +1,322 @@
 package dev.cadc.flink.operators;
 
+import static dev.cadc.flink.operators.OperatorTestData.GRACE_MS;
+import static dev.cadc.flink.operators.OperatorTestData.PROJECTION;
+import static dev.cadc.flink.operators.OperatorTestData.PROJECTION_SEED;
+import static dev.cadc.flink.operators.OperatorTestData.RUN;
+import static dev.cadc.flink.operators.OperatorTestData.SKETCH_DIM;
+import static dev.cadc.flink.operators.OperatorTestData.SOURCE_PARTITION;
+import static dev.cadc.flink.operators.OperatorTestData.SOURCE_TOPIC;
+import static dev.cadc.flink.operators.OperatorTestData.batch;
+import static dev.cadc.flink.operators.OperatorTestData.deadLetterOf;
+import static dev.cadc.flink.operators.OperatorTestData.keyedState;
+import static dev.cadc.flink.operators.OperatorTestData.sideOutput;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.cadc.core.format.DeadLetter;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.ReasonCode;
 import dev.cadc.core.format.WireFormat;
+import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RunEvent;
+import dev.cadc.flink.records.SourceRow;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SketchValidatorTest {
 
-    private static final long GRACE_MS = 1_000;
+    private static final MapStateDescriptor<Integer, SketchValidator.CheckpointProgress> PROGRESS =
+            new MapStateDescriptor<>("checkpoint-progress", Types.INT, Types.POJO(SketchValidator.CheckpointProgress.class));
 
-    private final OperatorTestData data = new OperatorTestData();
+    private KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> harness;
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> harness() throws Exception {
-        var harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SketchValidator(GRACE_MS), KafkaRecord::runId, Types.STRING);
-        harness.open();
-        return harness;
+    @BeforeEach
+    void openHarness() throws Exception {
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SketchValidator(GRACE_MS), KafkaRecord::runId, Types.STRING);
+        harness.setProcessingTime(1_000L);
+    }
+
+    @AfterEach
+    void closeHarness() throws Exception {
+        harness.close();
     }
 
     @Test
-    void aCompleteCheckpointClosesAndItsProgressStateIsGone() throws Exception {
-        try (var harness = harness()) {
-            harness.processElement(data.runStart(InfluenceSource.POOL), 0);
-            harness.processElement(data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 0, 5, 3, 1)), 0);
-            assertThat(closings(harness)).isEmpty();
-            harness.processElement(data.complete(0, 8), 0);
+    void closesACheckpointWhenItsAnnouncedRowsHaveArrived() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        // 3 probes + 4 pool rows are scan rows; the 2 TRAIN rows are neither counted nor forwarded under POOL.
+        process(records.sketches(batch(0, 3, 4, 2)));
+        assertThat(closedEvents()).isEmpty();
+        process(records.checkpointComplete(0, 7));
 
-            assertThat(closings(harness)).singleElement().satisfies(closed -> {
-                assertThat(closed.checkpoint).isZero();
-                assertThat(closed.sourceRows).isEqualTo(5);
-                assertThat(closed.shortCheckpoint).isFalse();
-            });
-            assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.PROBE_ROW).hasSize(3);
-            assertThat(harness.getSideOutput(SketchValidator.SOURCE_ROWS)).hasSize(5);
-            // run-start and next-to-close remain; the checkpoint's progress entry is gone.
-            assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
-            harness.setProcessingTime(GRACE_MS + 1);
-            assertThat(harness.numProcessingTimeTimers()).isZero();
-            assertThat(harness.numEventTimeTimers()).as("the end-of-input timer").isEqualTo(1);
-        }
+        List<RunEvent> events = harness.extractOutputValues();
+        assertThat(events).extracting(e -> e.kind).containsExactly(RunEvent.RUN_START,
+                RunEvent.PROBE_ROW, RunEvent.PROBE_ROW, RunEvent.PROBE_ROW, RunEvent.CHECKPOINT_CLOSED);
+        assertThat(events.get(0)).satisfies(start -> {
+            assertThat(start.sketchDim).isEqualTo(SKETCH_DIM);
+            assertThat(start.projectionSeed).isEqualTo(PROJECTION_SEED);
+            assertThat(start.influenceSource).isEqualTo("pool");
+        });
+        assertThat(events.subList(1, 4)).extracting(e -> e.sampleId)
+                .containsExactly(OperatorTestData.probeId(0), OperatorTestData.probeId(1), OperatorTestData.probeId(2));
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 4L, false));
+        assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS))
+                .extracting(r -> r.sampleId, r -> r.checkpoint)
+                .containsExactly(tuple(0L, 0), tuple(1L, 0), tuple(2L, 0), tuple(3L, 0));
+        assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS).get(2).sketch).containsExactly(OperatorTestData.sketch(2, 0));
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+
+        assertThat(progress().isEmpty()).as("progress of closed checkpoint 0").isTrue();
+        // The end-of-input timer stays for the run's lifetime; the grace timer lingers until it fires.
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+        harness.setProcessingTime(1_000L + GRACE_MS);
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+        assertThat(closedEvents()).hasSize(1);
+        // run-start and next-to-close remain; nothing per checkpoint.
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
     }
 
     @Test
-    void checkpointsCloseInOrderWhateverOrderTheyComplete() throws Exception {
-        try (var harness = harness()) {
-            harness.processElement(data.runStart(InfluenceSource.POOL), 0);
-            harness.processElement(data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 1, 2, 1, 2)), 0);
-            harness.processElement(data.complete(1, 3), 0);
-            assertThat(closings(harness)).isEmpty();
-            harness.processElement(data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 0, 4, 1, 3)), 0);
-            harness.processElement(data.complete(0, 5), 0);
+    void closesWhenRowsArriveAfterTheirCheckpointCompleteRecord() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        process(records.checkpointComplete(0, 5));
+        process(records.sketches(batch(0, 2, 2, 0)));
+        assertThat(closedEvents()).isEmpty();
+        process(records.sketches(batch(0, 0, 1, 0)));
 
-            assertThat(closings(harness)).extracting(e -> e.checkpoint).containsExactly(0, 1);
-            assertThat(closings(harness)).extracting(e -> e.sourceRows).containsExactly(4L, 2L);
-        }
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 3L, false));
+        assertThat(progress().isEmpty()).isTrue();
     }
 
     @Test
-    void missingRowsCloseShortWhenTheGracePeriodPasses() throws Exception {
-        try (var harness = harness()) {
-            harness.setProcessingTime(100);
-            harness.processElement(data.runStart(InfluenceSource.POOL), 0);
-            harness.processElement(data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 0, 2, 1, 4)), 0);
-            harness.processElement(data.complete(0, 10), 0);
-            harness.setProcessingTime(100 + GRACE_MS - 1);
-            assertThat(closings(harness)).isEmpty();
-            harness.setProcessingTime(100 + GRACE_MS);
+    void sketchesBeforeRunStartAreDeadLetteredWithTheirSourceOffset() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        KafkaRecord early = records.sketches(batch(0, 1, 1, 0));
+        process(early);
+        process(records.runStart());
+        process(records.sketches(batch(0, 2, 3, 0)));
+        process(records.checkpointComplete(0, 5));
 
-            assertThat(closings(harness)).singleElement().satisfies(closed -> assertThat(closed.shortCheckpoint).isTrue());
-            assertThat(harness.numProcessingTimeTimers()).isZero();
-        }
+        List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
+        assertThat(deadLetters).hasSize(1);
+        assertDeadLetter(deadLetters.get(0), early, ReasonCode.NO_RUN_START);
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 3L, false));
+    }
+
+    static Stream<Arguments> invalidRecords() {
+        return Stream.of(
+                Arguments.of(ReasonCode.MALFORMED_IPC, (Function<OperatorTestData.Records, KafkaRecord>)
+                        r -> r.sketchValue("not an arrow stream".getBytes(StandardCharsets.UTF_8))),
+                Arguments.of(ReasonCode.PROJECTION_MISMATCH, (Function<OperatorTestData.Records, KafkaRecord>)
+                        r -> r.sketches(batch(RUN, new ProjectionSpec(SKETCH_DIM, PROJECTION_SEED + 1, ProjectionKind.KRONECKER), 0, 1, 1, 0))),
+                Arguments.of(ReasonCode.RUN_MISMATCH, (Function<OperatorTestData.Records, KafkaRecord>)
+                        r -> r.sketches(batch("another-run", PROJECTION, 0, 1, 1, 0))),
+                Arguments.of(ReasonCode.BAD_CONTROL_RECORD, (Function<OperatorTestData.Records, KafkaRecord>)
+                        r -> r.control(WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE, "{\"run_id\": ".getBytes(StandardCharsets.UTF_8))),
+                Arguments.of(ReasonCode.BAD_CONTROL_RECORD, (Function<OperatorTestData.Records, KafkaRecord>)
+                        r -> r.control(WireFormat.RECORD_TYPE_RUN_START, "{\"run_id\": \"run-harness\"}".getBytes(StandardCharsets.UTF_8))),
+                Arguments.of(ReasonCode.UNSUPPORTED_VERSION, (Function<OperatorTestData.Records, KafkaRecord>)
+                        r -> r.raw(new byte[] {1}, WireFormat.HEADER_SCHEMA_VERSION, "2",
+                                WireFormat.HEADER_CONTENT_TYPE, WireFormat.CONTENT_TYPE_ARROW)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidRecords")
+    void anInvalidRecordIsDeadLetteredAndTheRecordsAroundItAreProcessed(ReasonCode reason,
+            Function<OperatorTestData.Records, KafkaRecord> invalid) throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        process(records.sketches(batch(0, 2, 0, 0)));
+        KafkaRecord bad = invalid.apply(records);
+        process(bad);
+        process(records.sketches(batch(0, 0, 3, 0)));
+        process(records.checkpointComplete(0, 5));
+
+        List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
+        assertThat(deadLetters).hasSize(1);
+        assertDeadLetter(deadLetters.get(0), bad, reason);
+        assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.PROBE_ROW).hasSize(2);
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 3L, false));
+        assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS)).hasSize(3);
     }
 
     @Test
-    void theEndOfInputClosesWhateverIsPending() throws Exception {
-        try (var harness = harness()) {
-            harness.processElement(data.runStart(InfluenceSource.POOL), 0);
-            harness.processElement(data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 0, 3, 1, 5)), 0);
-            harness.processElement(data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 1, 3, 1, 6)), 0);
-            assertThat(closings(harness)).isEmpty();
-            harness.processWatermark(Long.MAX_VALUE);
+    void aCheckpointCompleteEarlyWaitsForTheCheckpointsBeforeIt() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        process(records.sketches(batch(0, 2, 2, 0)));
+        process(records.sketches(batch(1, 2, 3, 0)));
+        process(records.checkpointComplete(1, 5));
+        assertThat(closedEvents()).as("checkpoint 1 is ready but 0 is not announced").isEmpty();
 
-            assertThat(closings(harness)).extracting(e -> e.checkpoint).containsExactly(0, 1);
-            assertThat(closings(harness)).allSatisfy(closed -> assertThat(closed.shortCheckpoint).isTrue());
-            assertThat(harness.numEventTimeTimers()).isZero();
-        }
+        process(records.checkpointComplete(0, 4));
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 2L, false), tuple(1, 3L, false));
+        assertThat(progress().isEmpty()).isTrue();
     }
 
     @Test
-    void withTrainAsSourceAWindowClosesOnlyWhenTheNextCheckpointIsReady() throws Exception {
-        try (var harness = harness()) {
-            harness.processElement(data.runStart(InfluenceSource.TRAIN), 0);
-            harness.processElement(data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 0, 0, 2, 7)), 0);
-            harness.processElement(data.complete(0, 2), 0);
-            harness.processElement(data.sketches(OperatorTestData.RUN, OperatorTestData.trainRows(0, 6, 8)), 0);
-            assertThat(closings(harness)).as("window 0 still open").isEmpty();
-            harness.processElement(data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 1, 0, 2, 9)), 0);
-            harness.processElement(data.complete(1, 2), 0);
+    void aCheckpointMissingRowsClosesShortWhenTheGracePeriodPasses() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        process(records.sketches(batch(0, 2, 1, 0)));
+        process(records.checkpointComplete(0, 5));
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
 
-            assertThat(closings(harness)).singleElement().satisfies(closed -> {
-                assertThat(closed.checkpoint).isZero();
-                assertThat(closed.sourceRows).isEqualTo(6);
-            });
-            harness.processWatermark(Long.MAX_VALUE);
-            assertThat(closings(harness)).extracting(e -> e.checkpoint).containsExactly(0, 1);
-        }
+        harness.setProcessingTime(1_000L + GRACE_MS - 1);
+        assertThat(closedEvents()).isEmpty();
+        harness.setProcessingTime(1_000L + GRACE_MS);
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 1L, true));
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+        assertThat(progress().isEmpty()).isTrue();
+
+        // A row of the closed checkpoint can no longer count: it is dead-lettered, not silently added.
+        KafkaRecord late = records.sketches(batch(0, 0, 1, 0));
+        process(late);
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
+                .satisfies(letter -> assertDeadLetter(letter, late, ReasonCode.INVALID_VALUE));
+        assertThat(closedEvents()).hasSize(1);
     }
 
     @Test
-    void badRecordsBecomeDeadLettersWithReasonAndOffsetAndGoodOnesGoOn() throws Exception {
-        try (var harness = harness()) {
-            KafkaRecord noRunStart = data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 0, 1, 0, 10));
-            harness.processElement(noRunStart, 0);
-            harness.processElement(data.runStart(InfluenceSource.POOL), 0);
-            KafkaRecord garbage = data.raw(OperatorTestData.RUN, "garbage".getBytes(StandardCharsets.UTF_8),
-                    WireFormat.CONTENT_TYPE_ARROW, null);
-            harness.processElement(garbage, 0);
-            KafkaRecord otherSeed = data.sketches(OperatorTestData.RUN, OperatorTestData.rows(OperatorTestData.RUN,
-                    new ProjectionSpec(16, 99L, OperatorTestData.PROJECTION.kind()), 0, 1, 0, 11));
-            harness.processElement(otherSeed, 0);
-            KafkaRecord otherRun = data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows("someone-else", OperatorTestData.PROJECTION, 0, 1, 0, 12));
-            harness.processElement(otherRun, 0);
-            KafkaRecord badJson = data.raw(OperatorTestData.RUN, "{\"run_id\":".getBytes(StandardCharsets.UTF_8),
-                    WireFormat.CONTENT_TYPE_JSON, WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE);
-            harness.processElement(badJson, 0);
-            harness.processElement(data.sketches(OperatorTestData.RUN,
-                    OperatorTestData.rows(OperatorTestData.RUN, OperatorTestData.PROJECTION, 0, 2, 1, 13)), 0);
-            harness.processElement(data.complete(0, 3), 0);
+    void theEndOfInputClosesEveryPendingCheckpoint() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        process(records.sketches(batch(0, 2, 2, 0)));
+        process(records.checkpointComplete(0, 9));
+        process(records.sketches(batch(1, 2, 1, 0)));
+        assertThat(closedEvents()).isEmpty();
 
-            Map<Long, ReasonCode> reasons = new LinkedHashMap<>();
-            for (StreamRecord<OutputRecord> letter : harness.getSideOutput(SketchValidator.DEAD_LETTERS)) {
-                Map<String, byte[]> headers = new LinkedHashMap<>();
-                for (int i = 0; i < letter.getValue().headerNames.length; i++) {
-                    headers.putIfAbsent(letter.getValue().headerNames[i], letter.getValue().headerValues[i]);
-                }
-                DeadLetter parsed = DeadLetter.fromHeaders(headers);
-                assertThat(parsed.sourceTopic()).isEqualTo(OperatorTestData.TOPIC);
-                reasons.put(parsed.sourceOffset(), parsed.reason());
-            }
-            assertThat(reasons).containsExactly(
-                    Map.entry(noRunStart.offset, ReasonCode.NO_RUN_START),
-                    Map.entry(garbage.offset, ReasonCode.MALFORMED_IPC),
-                    Map.entry(otherSeed.offset, ReasonCode.PROJECTION_MISMATCH),
-                    Map.entry(otherRun.offset, ReasonCode.RUN_MISMATCH),
-                    Map.entry(badJson.offset, ReasonCode.BAD_CONTROL_RECORD));
-            assertThat(closings(harness)).singleElement().satisfies(closed -> assertThat(closed.sourceRows).isEqualTo(2));
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 2L, true), tuple(1, 1L, true));
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(progress().isEmpty()).isTrue();
+    }
+
+    @Test
+    void withTrainSourceACheckpointClosesOnlyWhenTheNextIsReadyOrInputEnds() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records(InfluenceSource.TRAIN);
+        process(records.runStart());
+        process(records.sketches(batch(0, 2, 1, 0)));
+        process(records.checkpointComplete(0, 3));
+        // TRAIN rows of window 0 (steps after checkpoint 0), and one before the first checkpoint.
+        process(records.sketches(batch(0, 0, 0, 4)));
+        process(records.sketches(OperatorTestData.batch(-1, 0, 0, 1)));
+        assertThat(closedEvents()).as("window 0 is open until checkpoint 1 is ready").isEmpty();
+
+        process(records.sketches(batch(1, 2, 0, 0)));
+        process(records.checkpointComplete(1, 2));
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 4L, false));
+        assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS)).extracting(r -> r.checkpoint)
+                .as("TRAIN rows of checkpoint 0 only; the pool row and the row before checkpoint 0 feed nothing")
+                .containsExactly(0, 0, 0, 0);
+
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 4L, false), tuple(1, 0L, false));
+        assertThat(progress().isEmpty()).isTrue();
+    }
+
+    /**
+     * A checkpoint-complete record repeated after its checkpoint closed (a producer retry, a replayed
+     * trainer) must not bring the checkpoint's progress back: nothing would ever remove it again.
+     */
+    @Test
+    void aRepeatedCheckpointCompleteAfterCloseLeavesNoProgressBehind() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        process(records.sketches(batch(0, 1, 1, 0)));
+        process(records.checkpointComplete(0, 2));
+        assertThat(closedEvents()).hasSize(1);
+
+        KafkaRecord repeated = records.checkpointComplete(0, 2);
+        process(repeated);
+        harness.setProcessingTime(1_000L + 2 * GRACE_MS);
+
+        assertThat(closedEvents()).hasSize(1);
+        assertThat(progress().keys()).as("progress of already closed checkpoints").isEmpty();
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
+                .satisfies(letter -> assertDeadLetter(letter, repeated, ReasonCode.INVALID_VALUE));
+    }
+
+    @Test
+    void aPendingCheckpointAndItsGraceTimerSurviveARestore() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> before =
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS), KafkaRecord::runId, null);
+        before.setProcessingTime(1_000L);
+        OperatorTestData.Records records = OperatorTestData.records();
+        before.processElement(records.runStart(), 0L);
+        before.processElement(records.sketches(batch(0, 2, 1, 0)), 0L);
+        before.processElement(records.checkpointComplete(0, 5), 0L);
+        before.processElement(records.sketches(batch(1, 1, 1, 0)), 0L);
+        OperatorSubtaskState snapshot = before.snapshot(1L, 1_000L);
+        before.close();
+
+        try (KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> after =
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS), KafkaRecord::runId, snapshot)) {
+            after.processElement(records.sketches(batch(0, 0, 1, 0)), 0L);
+            after.processElement(records.checkpointComplete(1, 2), 0L);
+            assertThat(after.extractOutputValues()).isEmpty();
+            after.setProcessingTime(1_000L + GRACE_MS);
+            assertThat(after.extractOutputValues()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                    .containsExactly(tuple(0, 2L, true), tuple(1, 1L, false));
+            assertThat(sideOutput(after, SketchValidator.DEAD_LETTERS)).isEmpty();
         }
     }
 
-    private static List<RunEvent> closings(KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> harness) {
+    private void process(KafkaRecord record) throws Exception {
+        harness.processElement(record, 0L);
+    }
+
+    private List<RunEvent> closedEvents() {
         return harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.CHECKPOINT_CLOSED).toList();
+    }
+
+    private MapState<Integer, SketchValidator.CheckpointProgress> progress() throws Exception {
+        return keyedState(harness, RUN, PROGRESS);
+    }
+
+    private static void assertDeadLetter(OutputRecord letter, KafkaRecord source, ReasonCode reason) {
+        DeadLetter deadLetter = deadLetterOf(letter);
+        assertThat(deadLetter.reason()).isEqualTo(reason);
+        assertThat(deadLetter.sourceTopic()).isEqualTo(SOURCE_TOPIC);
+        assertThat(deadLetter.sourcePartition()).isEqualTo(SOURCE_PARTITION);
+        assertThat(deadLetter.sourceOffset()).isEqualTo(source.offset);
+        assertThat(deadLetter.detail()).isNotBlank();
+        assertThat(letter.topic).isEqualTo(WireFormat.TOPIC_DEAD_LETTER);
+        assertThat(letter.key).isEqualTo(source.key);
+        assertThat(letter.value).isEqualTo(source.value);
+        // The original headers follow the cadc-dlq-* ones, unchanged.
+        assertThat(letter.headerNames).endsWith(source.headerNames);
+        assertThat(letter.headerNames[0]).isEqualTo(DeadLetter.HEADER_REASON);
     }
 }
