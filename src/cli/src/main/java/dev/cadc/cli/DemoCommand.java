@@ -119,11 +119,7 @@ final class DemoCommand implements Callable<Integer> {
                 LiveTrainer.Settings settings = new LiveTrainer.Settings(runId, sizes.sketchDim(), sizes.warmupSteps(), 4,
                         sizes.steps(), 1e-3f, Duration.ofSeconds(300), seed);
                 try (SketchPublisher publisher = new SketchPublisher(client); CurriculumClient curricula = new CurriculumClient(client)) {
-                    curated = new LiveTrainer(settings, publisher, curricula, progress::update, batch -> {
-                        if (batch.checkpoint(0) < 4) {
-                            scanned.add(batch);
-                        }
-                    }).run(benchmark, encoder);
+                    curated = new LiveTrainer(settings, publisher, curricula, progress::update, scanned::add).run(benchmark, encoder);
                     finalCurriculum = curricula.latest(runId, Duration.ofSeconds(30)).orElseThrow();
                 }
                 byte[] key = runId.getBytes(StandardCharsets.UTF_8);
