@@ -26,6 +26,7 @@ final class Progress {
             return;
         }
         if (terminal) {
+            status = withBar(status);
             String padded = String.format("%-" + Math.max(lastWidth, status.length()) + "s", status);
             out.print("\r" + padded);
             lastWidth = status.length();
@@ -35,6 +36,21 @@ final class Progress {
             out.println(status);
             out.flush();
         }
+    }
+
+    private static final java.util.regex.Pattern STEPS = java.util.regex.Pattern.compile("step (\\d+)/(\\d+)");
+    private static final int BAR_WIDTH = 30;
+
+    /** {@code [#########.....] } in front of a status that says "step X/Y". */
+    static String withBar(String status) {
+        java.util.regex.Matcher steps = STEPS.matcher(status);
+        if (!steps.find()) {
+            return status;
+        }
+        long done = Long.parseLong(steps.group(1));
+        long total = Math.max(1, Long.parseLong(steps.group(2)));
+        int filled = (int) Math.min(BAR_WIDTH, BAR_WIDTH * done / total);
+        return "[" + "#".repeat(filled) + ".".repeat(BAR_WIDTH - filled) + "] " + status;
     }
 
     /** A line that stays. */
