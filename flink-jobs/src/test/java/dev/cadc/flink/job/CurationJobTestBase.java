@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeSet;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -148,36 +147,7 @@ abstract class CurationJobTestBase {
 
     /** Rows of {@code batches} in a seeded random order, regrouped into batches of {@code rowsPerBatch}. */
     protected static List<SketchBatch> shuffledRows(List<SketchBatch> batches, long seed, int rowsPerBatch) {
-        List<int[]> rows = new ArrayList<>();
-        for (int b = 0; b < batches.size(); b++) {
-            for (int r = 0; r < batches.get(b).rowCount(); r++) {
-                rows.add(new int[] {b, r});
-            }
-        }
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = rows.size() - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int[] swap = rows.get(i);
-            rows.set(i, rows.get(j));
-            rows.set(j, swap);
-        }
-        List<SketchBatch> shuffled = new ArrayList<>();
-        SketchBatch first = batches.get(0);
-        SketchBatch.Builder builder = SketchBatch.builder(first.runId(), first.projection());
-        for (int[] row : rows) {
-            SketchBatch batch = batches.get(row[0]);
-            int r = row[1];
-            builder.add(batch.step(r), batch.checkpoint(r), batch.role(r), batch.sampleId(r), batch.learningRate(r),
-                    batch.loss(r), batch.sketch(r));
-            if (builder.rowCount() == rowsPerBatch) {
-                shuffled.add(builder.build());
-                builder = SketchBatch.builder(first.runId(), first.projection());
-            }
-        }
-        if (builder.rowCount() > 0) {
-            shuffled.add(builder.build());
-        }
-        return shuffled;
+        return dev.cadc.core.curriculum.CurationTestBase.shuffledRows(batches, seed, rowsPerBatch);
     }
 
     /** The curriculum versions in a list, asserting nothing; for messages. */

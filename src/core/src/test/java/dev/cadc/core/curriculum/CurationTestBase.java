@@ -31,7 +31,7 @@ public abstract class CurationTestBase {
     }
 
     /** The same rows in another order, regrouped into batches of another size. */
-    protected static List<SketchBatch> shuffledRows(List<SketchBatch> batches, long seed, int rowsPerBatch) {
+    public static List<SketchBatch> shuffledRows(List<SketchBatch> batches, long seed, int rowsPerBatch) {
         List<SketchBatch> single = new ArrayList<>();
         List<int[]> rows = new ArrayList<>();
         for (int b = 0; b < batches.size(); b++) {
