@@ -106,8 +106,8 @@ final class DemoCommand implements Callable<Integer> {
         LiveTrainer.Outcome curated;
         Curriculum finalCurriculum;
         List<CapabilitySet> capabilityVersions = new ArrayList<>();
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
-                Stopper stopper = new Stopper()) {
+        try (Stopper stopper = new Stopper();
+                EmbeddedKafkaBroker broker = stopper.register(EmbeddedKafkaBroker.start())) {
             progress.line("Kafka broker ready at " + broker.bootstrapServers());
             JobConfig jobConfig = JobConfig.of(Map.of("bootstrap", broker.bootstrapServers(), "checkpoint-interval-ms", "1000",
                     "budget", budget, "transactional-id-prefix", "cadc-demo-" + seed));

@@ -58,6 +58,8 @@ class InspectCommandITCase {
             }
             publisher.publish(batch.build());
             publisher.completeCheckpoint(run, 0);
+            publisher.publishProbeCatalogue(run, Map.of(3L, "grouping: is this footwear? -> yes",
+                    4L, "symbolic: how many letters are in this item's name? -> 5"));
         }
 
         JsonNode before = inspectJson(run);
@@ -89,7 +91,9 @@ class InspectCommandITCase {
 
         StringWriter table = new StringWriter();
         CommandLine.run(table, "inspect", "--bootstrap", broker.bootstrapServers(), "--run", run);
-        assertThat(table.toString()).contains("curriculum version 1").contains("POOL 3");
+        assertThat(table.toString()).contains("curriculum version 1").contains("POOL 3")
+                .contains("made of: {grouping=1}").contains("e.g. symbolic: how many letters");
+        assertThat(after.get("capability_probes").get("1").asText()).isEqualTo("{symbolic=1}");
     }
 
     private static JsonNode inspectJson(String run) throws Exception {
