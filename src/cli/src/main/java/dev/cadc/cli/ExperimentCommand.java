@@ -44,6 +44,9 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "5", description = "Number of seeds, 1..N (default ${DEFAULT-VALUE}).")
     int seeds;
 
+    @Option(names = "--first-seed", defaultValue = "1", description = "The first seed; seeds run from it, --seeds of them (default ${DEFAULT-VALUE}).")
+    long firstSeed;
+
     @Option(names = "--budgets", defaultValue = "0.01,0.05,0.1,0.2", split = ",", description = "Budgets (default ${DEFAULT-VALUE}).")
     List<String> budgets;
 
@@ -109,7 +112,7 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         VqaBenchmark.Config benchmark = new VqaBenchmark.Config(pool, mixture, duplicates, noiseRate, noiseKind,
                 probesPerFamily, testPerFamily, 1);
-        List<Long> seedList = LongStream.rangeClosed(1, seeds).boxed().toList();
+        List<Long> seedList = LongStream.range(firstSeed, firstSeed + seeds).boxed().toList();
         List<String> chosen = methods == null ? Experiment.METHODS : methods;
         for (String method : chosen) {
             if (!Experiment.METHODS.contains(method)) {
