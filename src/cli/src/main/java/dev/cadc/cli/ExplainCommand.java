@@ -6,6 +6,7 @@ import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.curriculum.CurriculumJson;
 import dev.cadc.core.curriculum.Explanation;
 import dev.cadc.core.curriculum.SketchSource;
+import dev.cadc.core.format.ControlRecordCodec;
 import dev.cadc.core.format.Curriculum;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.InvalidRecordException;
@@ -46,7 +47,8 @@ import picocli.CommandLine.Spec;
             "Replays the run's sketches (cadc.sketches) up to the newest curriculum's checkpoint with the job's core",
             "code and the curriculum's budget, checks the result equals the published curriculum, and prints the",
             "sample's influence per capability, attributed capability, rank, cutoff, stage, harmful/duplicate status.",
-            "Curation parameters other than the budget are the job's defaults unless given here."
+            "The influence source comes from the run-start record; curation parameters other than the budget are the",
+            "job's defaults unless given here."
         },
         sortOptions = false)
 final class ExplainCommand implements Callable<Integer> {
@@ -84,7 +86,8 @@ final class ExplainCommand implements Callable<Integer> {
             published = curricula.latest(runId, timeout).orElseThrow(() -> new IllegalStateException(
                     "run " + runId + " has no committed curriculum on " + CadcTopics.CURRICULUM + " yet; see ./cadc inspect"));
         }
-        List<SketchBatch> batches = sketches(client, published.checkpoint(), timeout);
+        InfluenceSource[] source = {InfluenceSource.POOL};
+        List<SketchBatch> batches = sketches(client, published.checkpoint(), timeout, source);
         if (batches.isEmpty()) {
             throw new IllegalStateException("no sketches of run " + runId + " on " + CadcTopics.SKETCHES);
         }
@@ -93,7 +96,7 @@ final class ExplainCommand implements Callable<Integer> {
                 .withClustering(dev.cadc.core.capability.ClusteringConfig.withRange(kMin, kMax))
                 .withStages(dev.cadc.core.curriculum.StagePlan.equalShares(stages));
         Curator.Detailed detailed = new Curator(config).curateInDetail(SketchSource.of(batches), runId,
-                batches.get(0).projection().sketchDim(), InfluenceSource.POOL);
+                batches.get(0).projection().sketchDim(), source[0]);
         boolean reproduced = CurriculumJson.toCurriculum(detailed.result()).entries().equals(published.entries());
         Explanation explanation = Explanation.of(detailed, sampleId);
 
@@ -115,7 +118,7 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     /** The run's sketch rows with checkpoints up to {@code checkpoint} (what its curriculum version saw). */
-    private List<SketchBatch> sketches(Map<String, Object> client, int checkpoint, Duration timeout) {
+    private List<SketchBatch> sketches(Map<String, Object> client, int checkpoint, Duration timeout, InfluenceSource[] source) {
         byte[] key = runId.getBytes(StandardCharsets.UTF_8);
         List<SketchBatch> batches = new ArrayList<>();
         try (TopicReader reader = new TopicReader(client, CadcTopics.SKETCHES)) {
@@ -124,8 +127,12 @@ final class ExplainCommand implements Callable<Integer> {
                     return;
                 }
                 try {
-                    if (RecordKind.classify(header(record, WireFormat.HEADER_SCHEMA_VERSION), header(record, WireFormat.HEADER_CONTENT_TYPE),
-                            header(record, WireFormat.HEADER_RECORD_TYPE)) != RecordKind.SKETCH_BATCH) {
+                    RecordKind kind = RecordKind.classify(header(record, WireFormat.HEADER_SCHEMA_VERSION),
+                            header(record, WireFormat.HEADER_CONTENT_TYPE), header(record, WireFormat.HEADER_RECORD_TYPE));
+                    if (kind == RecordKind.RUN_START) {
+                        source[0] = ControlRecordCodec.decodeRunStart(record.value()).influenceSource();
+                    }
+                    if (kind != RecordKind.SKETCH_BATCH) {
                         return;
                     }
                     SketchBatch batch = SketchCodec.decode(record.value());
