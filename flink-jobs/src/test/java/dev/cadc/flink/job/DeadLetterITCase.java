@@ -88,9 +88,6 @@ class DeadLetterITCase extends CurationJobTestBase {
 
         runBounded(config);
 
-        List<dev.cadc.core.format.Curriculum> committed = committedCurricula(run);
-        assertThat(committed.get(committed.size() - 1)).isEqualTo(CurriculumJson.toCurriculum(batchCurate(config, set)));
-
         Map<Long, ReasonCode> deadLetters = new HashMap<>();
         try (TopicReader reader = new TopicReader(Map.of("bootstrap.servers", broker.bootstrapServers()), CadcTopics.DEAD_LETTER)) {
             assertThat(reader.readToEnd(READ_TIMEOUT, record -> {
@@ -105,6 +102,9 @@ class DeadLetterITCase extends CurationJobTestBase {
             })).isTrue();
         }
         assertThat(deadLetters).isEqualTo(expected);
+        List<dev.cadc.core.format.Curriculum> committed = committedCurricula(run);
+        assertThat(committed).as("committed curricula of %s (dead letters seen: %s)", run, deadLetters).isNotEmpty();
+        assertThat(committed.get(committed.size() - 1)).isEqualTo(CurriculumJson.toCurriculum(batchCurate(config, set)));
     }
 
     /** The committed dead-letter example's value: a sketch record whose loss is NaN. */
