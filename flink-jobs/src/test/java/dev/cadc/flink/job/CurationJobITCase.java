@@ -13,13 +13,18 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The job against a real broker and a real MiniCluster: its final curriculum equals the batch
  * {@code cadc curate} on the same sketches, exactly (same ids, same order, same influence bits).
  */
 class CurationJobITCase extends CurationJobTestBase {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = miniCluster();
 
     @ParameterizedTest(name = "parallelism {0}")
     @ValueSource(ints = {1, 4})

@@ -32,7 +32,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real KRaft broker and a real Flink MiniCluster (4 slots), planted sketch sets, and the batch
@@ -43,12 +42,13 @@ abstract class CurationJobTestBase {
     protected static final int SLOTS = 4;
     protected static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(SLOTS)
-                    .build());
+    /** A fresh MiniCluster for each test class (each subclass registers its own; one shared instance misbehaved). */
+    protected static MiniClusterExtension miniCluster() {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(SLOTS)
+                .build());
+    }
 
     protected static EmbeddedKafkaBroker broker;
 

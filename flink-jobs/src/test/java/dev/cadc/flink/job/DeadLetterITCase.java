@@ -30,7 +30,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bad records interleaved with a good run: every good row is used (the curriculum still equals the
@@ -38,6 +40,9 @@ import org.junit.jupiter.api.Test;
  * and the job (with restarts disabled) never fails because of input.
  */
 class DeadLetterITCase extends CurationJobTestBase {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = miniCluster();
 
     @Test
     void badRecordsGoToTheDeadLetterTopicAndGoodOnesAreAllUsed() throws Exception {

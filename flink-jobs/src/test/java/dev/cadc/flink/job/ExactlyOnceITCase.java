@@ -21,7 +21,9 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Exactly-once under failure: the TaskManager running the job is killed mid-stream (after version 1
@@ -30,6 +32,9 @@ import org.junit.jupiter.api.Test;
  * read_committed consumer sees every version exactly once, in order.
  */
 class ExactlyOnceITCase extends CurationJobTestBase {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = miniCluster();
 
     private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(120);
 
