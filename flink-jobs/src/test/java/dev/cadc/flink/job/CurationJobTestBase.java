@@ -2,7 +2,6 @@ package dev.cadc.flink.job;
 
 import dev.cadc.core.curriculum.CurationResult;
 import dev.cadc.core.curriculum.Curator;
-import dev.cadc.core.curriculum.CurriculumJson;
 import dev.cadc.core.curriculum.SketchSource;
 import dev.cadc.core.format.CapabilitiesCodec;
 import dev.cadc.core.format.CapabilitySet;
@@ -155,9 +154,5 @@ abstract class CurationJobTestBase {
         TreeSet<Long> versions = new TreeSet<>();
         curricula.forEach(c -> versions.add(c.version()));
         return versions;
-    }
-
-    protected static Curriculum expectedCurriculum(CurationResult result) {
-        return CurriculumJson.toCurriculum(result);
     }
 }

@@ -3,7 +3,6 @@ package dev.cadc.cli;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.job.CadcCurationJob;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -52,7 +51,6 @@ final class JobCommand implements Callable<Integer> {
 
 
     static final int RESTART_ATTEMPTS = LocalFlinkJob.RESTART_ATTEMPTS;
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     /** picocli's default usage width. */
     private static final int HELP_WIDTH = 80;
     private static final Pattern PARAMETER_LINE = Pattern.compile("(\\s*--\\S+\\s+)(.*)");
@@ -130,7 +128,7 @@ final class JobCommand implements Callable<Integer> {
         Thread stopOnSignal = new Thread(() -> {
             job.close();
             try {
-                closedLatch.await(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                closedLatch.await(LocalFlinkJob.STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -40,7 +40,7 @@ final class LocalFlinkJob implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalFlinkJob.class);
     private static final Duration RESTART_DELAY = Duration.ofSeconds(2);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     private final MiniCluster cluster;
     private final JobID jobId;

@@ -51,10 +51,6 @@ public record CuratorConfig(
         return new CuratorConfig(budget, clustering, aggregation, strongest, mode, duplicateThreshold, stages);
     }
 
-    public CuratorConfig withDuplicateThreshold(double threshold) {
-        return new CuratorConfig(budget, clustering, aggregation, strongest, withinCapability, threshold, stages);
-    }
-
     public CuratorConfig withStages(StagePlan plan) {
         return new CuratorConfig(budget, clustering, aggregation, strongest, withinCapability, duplicateThreshold, plan);
     }

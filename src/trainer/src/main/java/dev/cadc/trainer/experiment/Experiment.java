@@ -207,15 +207,16 @@ public final class Experiment {
                 Comparator.<VqaItem>comparingDouble(item -> warmup.lessScore().get(item.id())).reversed(), count)));
 
         CuratorConfig config = CuratorConfig.defaults().withBudget(budget);
-        CurationResult curation = new Curator(config).curate(SketchSource.of(warmup.batches()), "experiment",
+        Curator.Detailed detailed = new Curator(config).curateInDetail(SketchSource.of(warmup.batches()), "experiment",
                 settings.sketchDim(), InfluenceSource.POOL);
+        CurationResult curation = detailed.result();
         List<List<VqaItem>> stages = curation.stages().stream()
                 .map(stage -> stage.samples().stream().map(sample -> byId.get(sample.id())).toList())
                 .toList();
         double[] shares = curation.stages().stream().mapToDouble(CurationResult.StageOutcome::stepShare).toArray();
         subsets.put("cadc", new Subset(stages, shares));
         subsets.put("cadc-no-stages", Subset.single(stages.stream().flatMap(List::stream).toList()));
-        subsets.put("cadc-no-balance", noBalance(curation, warmup, byId, config, count));
+        subsets.put("cadc-no-balance", noBalance(curation, detailed.analysis(), byId, count));
         subsets.put("oracle", oracle(items, count, seed));
         LOG.info("curation at budget {}: {} capabilities, {} selected ({}), {} harmful excluded, shortfall {}", budget,
                 curation.capabilities().size(), curation.selected().size(), families(subsets.get("cadc-no-stages").stages().get(0)),
@@ -224,9 +225,7 @@ public final class Experiment {
     }
 
     /** CADC without balance: the top {@code count} candidates by their capability influence, staged like CADC. */
-    private Subset noBalance(CurationResult curation, Warmup warmup, Map<Long, VqaItem> byId, CuratorConfig config, long count) {
-        Curator.Analysis analysis = new Curator(config).analyse(SketchSource.of(warmup.batches()), "experiment",
-                settings.sketchDim(), InfluenceSource.POOL);
+    private static Subset noBalance(CurationResult curation, Curator.Analysis analysis, Map<Long, VqaItem> byId, long count) {
         int[] candidates = java.util.stream.IntStream.range(0, analysis.scores().length)
                 .filter(i -> analysis.scores()[i].isCandidate())
                 .boxed()
