@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         header = "Compare CADC with full data and heuristics on VQA-Fashion.",
         description = {
             "Offline (no Kafka): for each seed builds the benchmark, pretrains and freezes the image tower, trains a",
-            "warm-up model on a random 5% with sketches at its checkpoints, curates with the core Curator, and trains",
+            "warm-up model on a random 5%% with sketches at its checkpoints, curates with the core Curator, and trains",
             "every method's subset from scratch under two protocols (equal steps as full data; equal epochs).",
             "Writes DIR/results.csv, DIR/table.txt, plots and DIR/index.html; prints the table."
         },
@@ -90,7 +90,7 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "3", description = "Epochs of full-data training; equal-steps uses its step count (default ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--warmup-steps", defaultValue = "400", description = "Warm-up steps on a random 5% (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-steps", defaultValue = "400", description = "Warm-up steps on a random 5%% (default ${DEFAULT-VALUE}).")
     int warmupSteps;
 
     @Option(names = "--checkpoints", defaultValue = "4", description = "Warm-up checkpoints with sketches (default ${DEFAULT-VALUE}).")

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         header = "Train the reference VLM on the live curriculum from Kafka.",
         description = {
-            "Builds VQA-Fashion, pretrains the frozen image tower, publishes the run-start, warms up on a random 5%",
+            "Builds VQA-Fashion, pretrains the frozen image tower, publishes the run-start, warms up on a random 5%%",
             "(TRAIN sketches per step, PROBE and POOL sketches at each checkpoint), then trains stage by stage on the",
             "newest committed curriculum, publishing a new checkpoint at each stage boundary and waiting for the",
             "curriculum version that includes it. Needs the CADC job running against the same broker (./cadc job)."
@@ -69,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sketch-dim", defaultValue = "512", description = "Sketch dimension k (default ${DEFAULT-VALUE}).")
     int sketchDim;
 
-    @Option(names = "--warmup-steps", defaultValue = "400", description = "Warm-up steps on a random 5% (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-steps", defaultValue = "400", description = "Warm-up steps on a random 5%% (default ${DEFAULT-VALUE}).")
     int warmupSteps;
 
     @Option(names = "--checkpoints", defaultValue = "4", description = "Warm-up checkpoints (default ${DEFAULT-VALUE}).")

@@ -2,7 +2,10 @@ package dev.cadc.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -26,8 +29,9 @@ class CadcCommandTest {
             StringWriter subcommandHelp = new StringWriter();
             CommandLine fresh = CadcCommand.commandLine();
             fresh.setOut(new PrintWriter(subcommandHelp));
-            assertThat(fresh.execute(entry.getKey(), "--help")).isZero();
+            String warnings = capturingStandardError(() -> assertThat(fresh.execute(entry.getKey(), "--help")).isZero());
             assertThat(subcommandHelp.toString()).contains("Usage: cadc " + entry.getKey());
+            assertThat(warnings).as("picocli's complaints about the help text of " + entry.getKey()).isEmpty();
         }
     }
 
@@ -38,5 +42,18 @@ class CadcCommandTest {
         commandLine.setErr(new PrintWriter(errors));
         assertThat(commandLine.execute("inspect", "--run", "r1")).isEqualTo(2);
         assertThat(errors.toString()).contains("--bootstrap");
+    }
+
+    /** picocli reports a malformed help text (an unescaped {@code %}) on standard error, not through the command. */
+    private static String capturingStandardError(Runnable action) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
     }
 }
