@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
@@ -25,6 +24,11 @@ import org.apache.flink.util.Collector;
  * checkpoint's probe model has not arrived yet is buffered in keyed state and replayed when the model
  * is broadcast (the model flow of flink-ml's OnlineKMeans); the buffer is empty again afterwards.
  * Each row yields one contribution ({@link SampleCheckpoint#contribution}) for the run's builder.
+ *
+ * <p>The {@code bufferedSketches} gauge counts this subtask's waiting rows. It is recounted from the
+ * keyed state whenever a model arrives (every key is visited then anyway), so it is exact after each
+ * model even when the subtask was restored with rows already waiting, which a plain counter that
+ * starts at zero would turn negative.
  */
 public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<String, SourceRow, ProbeModel, BuilderEvent> {
 
@@ -37,14 +41,14 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
 
     private transient ListState<SourceRow> waiting;
     private transient Map<String, ProbeCheckpoint> probeCheckpoints;
-    private transient AtomicLong buffered;
+    private transient volatile long buffered;
 
     @Override
     public void open(OpenContext openContext) {
         waiting = getRuntimeContext().getListState(WAITING);
         probeCheckpoints = new HashMap<>();
-        buffered = new AtomicLong();
-        getRuntimeContext().getMetricGroup().gauge("bufferedSketches", buffered::get);
+        buffered = 0;
+        getRuntimeContext().getMetricGroup().gauge("bufferedSketches", this::bufferedSketches);
     }
 
     @Override
@@ -52,7 +56,7 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
         ProbeModel model = ctx.getBroadcastState(MODELS).get(ProbeModel.modelKey(row.runId, row.checkpoint));
         if (model == null) {
             waiting.add(row);
-            buffered.incrementAndGet();
+            buffered++;
             return;
         }
         out.collect(contribution(row, model));
@@ -62,18 +66,19 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
     public void processBroadcastElement(ProbeModel model, Context ctx, Collector<BuilderEvent> out) throws Exception {
         BroadcastState<String, ProbeModel> models = ctx.getBroadcastState(MODELS);
         models.put(model.modelKey(), model);
+        long[] stillBuffered = {0};
         ctx.applyToKeyedState(WAITING, (key, state) -> {
             List<SourceRow> stillWaiting = new ArrayList<>();
             boolean replayed = false;
             for (SourceRow row : state.get()) {
                 if (row.runId.equals(model.runId) && row.checkpoint == model.checkpoint) {
                     out.collect(contribution(row, model));
-                    buffered.decrementAndGet();
                     replayed = true;
                 } else {
                     stillWaiting.add(row);
                 }
             }
+            stillBuffered[0] += stillWaiting.size();
             if (replayed) {
                 if (stillWaiting.isEmpty()) {
                     state.clear();
@@ -82,6 +87,12 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
                 }
             }
         });
+        buffered = stillBuffered[0];
+    }
+
+    /** Rows of this subtask waiting for their checkpoint's probe model (the {@code bufferedSketches} gauge). */
+    long bufferedSketches() {
+        return buffered;
     }
 
     private BuilderEvent contribution(SourceRow row, ProbeModel model) {

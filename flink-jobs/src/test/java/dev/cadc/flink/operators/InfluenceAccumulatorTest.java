@@ -29,11 +29,13 @@ class InfluenceAccumulatorTest {
             new ListStateDescriptor<>("rows-waiting-for-model", Types.POJO(SourceRow.class));
     private static final int PROBES = 5;
 
+    private InfluenceAccumulator accumulator;
     private KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, BuilderEvent> harness;
 
     @BeforeEach
     void openHarness() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new InfluenceAccumulator(),
+        accumulator = new InfluenceAccumulator();
+        harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(accumulator,
                 SourceRow::sampleKey, Types.STRING, InfluenceAccumulator.MODELS);
     }
 
@@ -125,6 +127,29 @@ class InfluenceAccumulatorTest {
             assertThat(restored.extractOutputValues()).as("sample 4's row came back").extracting(e -> e.sampleId)
                     .containsExactly(5L, 4L);
             assertThat(keyedStateEntries(restored)).isZero();
+        }
+    }
+
+    @Test
+    void theBufferedGaugeCountsRowsThatWaitedThroughARestore() throws Exception {
+        harness.processElement(sourceRow(4, 1), 0L);
+        harness.processElement(sourceRow(6, 2), 0L);
+        assertThat(accumulator.bufferedSketches()).isEqualTo(2);
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 0L);
+
+        InfluenceAccumulator restoredAccumulator = new InfluenceAccumulator();
+        try (KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, BuilderEvent> restored =
+                new KeyedBroadcastOperatorTestHarness<>(
+                        new CoBroadcastWithKeyedOperator<>(restoredAccumulator, List.of(InfluenceAccumulator.MODELS)),
+                        SourceRow::sampleKey, Types.STRING, 1, 1, 0)) {
+            OperatorTestData.withoutGenericTypes(restored);
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processBroadcastElement(probeModel(1, PROBES), 0L);
+            assertThat(restoredAccumulator.bufferedSketches()).as("sample 6 still waits for checkpoint 2").isEqualTo(1);
+            restored.processBroadcastElement(probeModel(2, PROBES), 0L);
+            assertThat(restoredAccumulator.bufferedSketches()).isZero();
+            assertThat(restored.extractOutputValues()).extracting(e -> e.sampleId).containsExactly(4L, 6L);
         }
     }
 
