@@ -19,6 +19,7 @@ import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code cadc experiment}: CADC against full data and the usual heuristics on VQA-Fashion, offline. */
@@ -30,7 +31,9 @@ import picocli.CommandLine.Spec;
             "Offline (no Kafka): for each seed builds the benchmark, pretrains and freezes the image tower, trains a",
             "warm-up model on a random 5%% with sketches at its checkpoints, curates with the core Curator, and trains",
             "every method's subset from scratch under two protocols (equal steps as full data; equal epochs).",
-            "Writes DIR/results.csv, DIR/table.txt, plots and DIR/index.html; prints the table."
+            "Writes DIR/results.csv, DIR/capabilities.csv, DIR/table.txt, plots and DIR/index.html; prints the table.",
+            "With --merge, runs nothing: puts together the results of runs made apart (e.g. seeds split across",
+            "machines with --first-seed) into one report in --out."
         },
         sortOptions = false)
 final class ExperimentCommand implements Callable<Integer> {
@@ -102,8 +105,16 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--encoder-epochs", defaultValue = "2", description = "Pretraining epochs of the image tower (default ${DEFAULT-VALUE}).")
     int encoderEpochs;
 
+    @Option(names = "--merge", split = ",", paramLabel = "DIR",
+            description = "Merge the results.csv (and capabilities.csv) of these earlier --out directories into --out instead "
+                    + "of running; a row measured twice must agree. Takes no other option than --out.")
+    List<Path> merge;
+
     @Override
     public Integer call() throws IOException {
+        if (merge != null) {
+            return merge();
+        }
         DatasetDescriptor descriptor = DatasetDescriptor.named(dataset);
         LabelledImages[] sets = Datasets.load(descriptor, images, labels);
         VqaBenchmark.Noise noiseKind = VqaBenchmark.Noise.valueOf(noise.toUpperCase(Locale.ROOT));
@@ -123,19 +134,39 @@ final class ExperimentCommand implements Callable<Integer> {
                 chosen, sketchDim, epochs, warmupSteps, checkpoints, learningRate, encoderEpochs));
         Files.createDirectories(out);
         PrintWriter stdout = spec.commandLine().getOut();
-        List<Experiment.Row> rows = new ArrayList<>();
         long started = System.nanoTime();
-        experiment.run(row -> {
-            rows.add(row);
+        Experiment.Results results = experiment.run(row -> {
             stdout.printf(Locale.ROOT, "seed %d  %-16s budget %-5s %-12s macro %.3f%n", row.seed(), row.method(), row.budget(),
                     row.protocol(), row.evaluation().macro());
             stdout.flush();
         });
-        ExperimentReport.write(out, rows);
+        ExperimentReport.write(out, results);
         stdout.println();
-        stdout.print(ExperimentReport.table(rows));
-        stdout.printf(Locale.ROOT, "%nwrote %s (results.csv, table.txt, plots, index.html) in %.1f min%n", out,
+        stdout.print(ExperimentReport.table(results.rows()));
+        stdout.printf(Locale.ROOT, "%nwrote %s (results.csv, capabilities.csv, table.txt, plots, index.html) in %.1f min%n", out,
                 (System.nanoTime() - started) / 6e10);
+        stdout.flush();
+        return 0;
+    }
+
+    private int merge() throws IOException {
+        List<String> others = spec.commandLine().getParseResult().matchedOptions().stream()
+                .map(option -> option.longestName())
+                .filter(name -> !name.equals("--merge") && !name.equals("--out"))
+                .toList();
+        if (!others.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--merge re-reads finished runs and takes only --out; drop " + others);
+        }
+        List<Experiment.Results> parts = new ArrayList<>();
+        for (Path dir : merge) {
+            parts.add(ExperimentReport.read(dir));
+        }
+        Experiment.Results merged = ExperimentReport.merge(parts);
+        ExperimentReport.write(out, merged);
+        PrintWriter stdout = spec.commandLine().getOut();
+        stdout.print(ExperimentReport.table(merged.rows()));
+        stdout.printf(Locale.ROOT, "%nmerged %d rows and %d capability records from %d runs into %s%n", merged.rows().size(),
+                merged.capabilities().size(), merge.size(), out);
         stdout.flush();
         return 0;
     }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 
-/** A minimal PNG chart on a white canvas: y from 0 to {@code yMax}, lines, grouped bars, a legend. */
+/** A minimal PNG chart on a white canvas: y from 0 to {@code yMax}, lines, grouped or stacked bars, a legend. */
 public final class Chart {
     private static final int LEFT = 70;
     private static final int RIGHT = 180;
@@ -97,6 +97,29 @@ public final class Chart {
         }
     }
 
+    /**
+     * One stacked bar in slot {@code category}: {@code values[i]} drawn in {@code colors[i]}, bottom up.
+     * Name the colours once with {@link #legendEntry}.
+     */
+    public void stack(int category, int categories, double[] values, Color[] colors) {
+        double slot = (double) (width - LEFT - RIGHT) / categories;
+        int left = (int) Math.round(LEFT + category * slot + slot * 0.15);
+        int barWidth = Math.max(1, (int) Math.round(slot * 0.7));
+        double base = 0;
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] > 0) {
+                g.setColor(colors[i]);
+                g.fillRect(left, y(base + values[i]), barWidth, y(base) - y(base + values[i]));
+                base += values[i];
+            }
+        }
+    }
+
+    /** A legend line for a colour drawn without its own label (e.g. the segments of {@link #stack}). */
+    public void legendEntry(Color color, String label) {
+        legend(color, label);
+    }
+
     public void xLabels(double[] budgets) {
         g.setColor(Color.BLACK);
         for (int b = 0; b < budgets.length; b++) {
@@ -114,7 +137,8 @@ public final class Chart {
     public void categoryLabels(String[] labels) {
         g.setColor(Color.BLACK);
         for (int c = 0; c < labels.length; c++) {
-            g.drawString(labels[c], x(c, labels.length) - 30, y(0) + 20);
+            int textWidth = g.getFontMetrics().stringWidth(labels[c]);
+            g.drawString(labels[c], x(c, labels.length) - textWidth / 2, y(0) + 20);
         }
     }
 

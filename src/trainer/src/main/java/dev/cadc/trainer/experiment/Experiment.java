@@ -57,21 +57,43 @@ public final class Experiment {
     public record Row(String method, double budget, long seed, String protocol, Evaluation evaluation, int steps, int selected,
             double mislabelledShare) {}
 
+    /**
+     * One capability CADC discovered for a seed, and what it selected at a budget (a row of
+     * capabilities.csv). The per-family counts read the hidden truth: they show whether capabilities
+     * found from gradients match the question families; the curator never sees them.
+     */
+    public record CapabilityRow(long seed, double budget, int capability, int stage, double difficulty, int[] probesByFamily,
+            int[] selectedByFamily, int selectedMislabelled) {
+
+        public int probes() {
+            return Arrays.stream(probesByFamily).sum();
+        }
+
+        public int selected() {
+            return Arrays.stream(selectedByFamily).sum();
+        }
+    }
+
+    /** Everything a run measured: the accuracy rows and the capabilities behind CADC's selections. */
+    public record Results(List<Row> rows, List<CapabilityRow> capabilities) {}
+
     private final Settings settings;
 
     public Experiment(Settings settings) {
         this.settings = settings;
     }
 
-    public List<Row> run(Consumer<Row> onRow) {
+    /** Runs every seed, budget, method and protocol; {@code onRow} hears of each row as it is measured. */
+    public Results run(Consumer<Row> onRow) {
         List<Row> rows = new ArrayList<>();
+        List<CapabilityRow> capabilities = new ArrayList<>();
         for (long seed : settings.seeds()) {
-            rows.addAll(runSeed(seed, onRow));
+            runSeed(seed, onRow, rows, capabilities);
         }
-        return rows;
+        return new Results(List.copyOf(rows), List.copyOf(capabilities));
     }
 
-    private List<Row> runSeed(long seed, Consumer<Row> onRow) {
+    private void runSeed(long seed, Consumer<Row> onRow, List<Row> rows, List<CapabilityRow> capabilities) {
         VqaBenchmark benchmark = VqaBenchmark.build(settings.dataset(), settings.trainImages(), settings.testImages(),
                 new VqaBenchmark.Config(settings.benchmark().poolSize(), settings.benchmark().mixture(),
                         settings.benchmark().duplicates(), settings.benchmark().noise(), settings.benchmark().noiseKind(),
@@ -84,11 +106,12 @@ public final class Experiment {
         int fullSteps = settings.fullEpochs() * pool.items().size() / TrainingLoop.BATCH_SIZE;
 
         Warmup warmup = warmup(benchmark, pool, probes, seed);
-        List<Row> rows = new ArrayList<>();
         for (String budgetText : settings.budgets()) {
             Budget budget = Budget.parse(budgetText);
             long count = budget.resolve(pool.items().size());
-            Map<String, Subset> subsets = subsets(benchmark, pool, warmup, budget, count, seed);
+            Curated curated = subsets(pool, warmup, budget, count, seed);
+            Map<String, Subset> subsets = curated.subsets();
+            capabilities.addAll(capabilityRows(curated.curation(), pool, probes, seed, budget.value().doubleValue()));
             for (String method : settings.methods()) {
                 if (method.equals("full") && !budgetText.equals(settings.budgets().get(0))) {
                     continue;
@@ -117,6 +140,31 @@ public final class Experiment {
                     onRow.accept(row);
                 }
             }
+        }
+    }
+
+    private static List<CapabilityRow> capabilityRows(CurationResult curation, Encoded pool, Encoded probes, long seed,
+            double budget) {
+        Map<Long, VqaItem> probeById = probes.items().stream().collect(Collectors.toMap(VqaItem::id, item -> item));
+        Map<Long, VqaItem> poolById = pool.items().stream().collect(Collectors.toMap(VqaItem::id, item -> item));
+        int families = QuestionFamily.values().length;
+        List<CapabilityRow> rows = new ArrayList<>();
+        for (CurationResult.CapabilityOutcome capability : curation.capabilities()) {
+            int[] probesByFamily = new int[families];
+            for (long probe : capability.probes()) {
+                probesByFamily[probeById.get(probe).family().ordinal()]++;
+            }
+            int[] selectedByFamily = new int[families];
+            int mislabelled = 0;
+            for (CurationResult.SelectedSample sample : curation.selected()) {
+                if (sample.capability() == capability.id()) {
+                    VqaItem item = poolById.get(sample.id());
+                    selectedByFamily[item.family().ordinal()]++;
+                    mislabelled += item.mislabelled() ? 1 : 0;
+                }
+            }
+            rows.add(new CapabilityRow(seed, budget, capability.id(), capability.stage(), capability.difficulty(), probesByFamily,
+                    selectedByFamily, mislabelled));
         }
         return rows;
     }
@@ -192,7 +240,10 @@ public final class Experiment {
         }
     }
 
-    private Map<String, Subset> subsets(VqaBenchmark benchmark, Encoded pool, Warmup warmup, Budget budget, long count, long seed) {
+    /** Every method's subset at one budget, and CADC's curation behind three of them. */
+    private record Curated(Map<String, Subset> subsets, CurationResult curation) {}
+
+    private Curated subsets(Encoded pool, Warmup warmup, Budget budget, long count, long seed) {
         Map<Long, VqaItem> byId = pool.items().stream().collect(Collectors.toMap(VqaItem::id, item -> item));
         List<VqaItem> items = pool.items();
         Map<String, Subset> subsets = new LinkedHashMap<>();
@@ -221,7 +272,7 @@ public final class Experiment {
         LOG.info("curation at budget {}: {} capabilities, {} selected ({}), {} harmful excluded, shortfall {}", budget,
                 curation.capabilities().size(), curation.selected().size(), families(subsets.get("cadc-no-stages").stages().get(0)),
                 curation.harmful().length, curation.shortfall());
-        return subsets;
+        return new Curated(subsets, curation);
     }
 
     /** CADC without balance: the top {@code count} candidates by their capability influence, staged like CADC. */

@@ -25,8 +25,10 @@ class ExperimentTest {
         VqaBenchmark.Config benchmark = VqaBenchmark.Config.defaults(1).withSizes(3_000, 20, 100);
         Experiment.Settings settings = new Experiment.Settings(fashion, train, test, benchmark, List.of(1L), List.of("0.05"),
                 Experiment.METHODS, 128, 2, 200, 4, 1e-3f, 1);
-        List<Experiment.Row> rows = new ArrayList<>();
-        new Experiment(settings).run(rows::add);
+        List<Experiment.Row> heard = new ArrayList<>();
+        Experiment.Results results = new Experiment(settings).run(heard::add);
+        List<Experiment.Row> rows = results.rows();
+        assertThat(heard).isEqualTo(rows);
 
         // full once (equal steps), every other method under both protocols.
         assertThat(rows).hasSize(1 + 2 * (Experiment.METHODS.size() - 1));
@@ -36,7 +38,12 @@ class ExperimentTest {
         });
         assertThat(rows.stream().filter(r -> r.method().equals("cadc")).findFirst().orElseThrow().selected()).isEqualTo(150);
 
-        ExperimentReport.write(out, rows);
+        // Every selected item and every probe belongs to exactly one capability.
+        assertThat(results.capabilities()).isNotEmpty().allSatisfy(c -> assertThat(c.budget()).isEqualTo(0.05));
+        assertThat(results.capabilities().stream().mapToInt(Experiment.CapabilityRow::selected).sum()).isEqualTo(150);
+        assertThat(results.capabilities().stream().mapToInt(Experiment.CapabilityRow::probes).sum()).isEqualTo(5 * 20);
+
+        ExperimentReport.write(out, results);
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertThat(csv.get(0)).isEqualTo("method,budget,seed,protocol,macro_accuracy,acc_recognition,acc_verification,"
                 + "acc_grouping,acc_structure,acc_symbolic,steps,selected,mislabelled_share");
@@ -49,6 +56,8 @@ class ExperimentTest {
         });
         assertThat(csv).anySatisfy(line -> assertThat(line).startsWith("full,1,1,equal-steps,"));
         assertThat(out.resolve("accuracy-vs-budget.png")).isNotEmptyFile();
+        assertThat(out.resolve("capability-sizes.png")).isNotEmptyFile();
+        assertThat(Files.readAllLines(out.resolve("capabilities.csv"))).hasSize(results.capabilities().size() + 1);
         assertThat(out.resolve("index.html")).content().contains("accuracy-per-family.png");
     }
 }
