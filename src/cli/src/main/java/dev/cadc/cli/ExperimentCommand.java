@@ -53,7 +53,7 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--budgets", defaultValue = "0.01,0.05,0.1,0.2", split = ",", description = "Budgets (default ${DEFAULT-VALUE}).")
     List<String> budgets;
 
-    @Option(names = "--methods", split = ",", description = "Methods to run (default: all of " + "full,random,high-loss,low-loss,less,cadc,cadc-no-stages,cadc-no-balance,oracle).")
+    @Option(names = "--methods", split = ",", description = "Methods to run (default: all of " + Experiment.METHOD_NAMES + ").")
     List<String> methods;
 
     @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "fashion-mnist or digits (default ${DEFAULT-VALUE}).")

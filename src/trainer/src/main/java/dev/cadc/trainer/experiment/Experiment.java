@@ -5,6 +5,7 @@ import dev.cadc.core.curriculum.CurationResult;
 import dev.cadc.core.curriculum.Curator;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.curriculum.SketchSource;
+import dev.cadc.core.curriculum.StageSchedule;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.SketchBatch;
@@ -45,8 +46,11 @@ public final class Experiment {
 
     private static final Logger LOG = LoggerFactory.getLogger(Experiment.class);
 
-    public static final List<String> METHODS = List.of("full", "random", "high-loss", "low-loss", "less", "cadc",
-            "cadc-no-stages", "cadc-no-balance", "oracle");
+    /** The methods in table order, as one constant so that help texts can name them. */
+    public static final String METHOD_NAMES =
+            "full,random,high-loss,low-loss,less,cadc,cadc-no-stages,cadc-no-balance,cadc-equal-exposure,oracle";
+
+    public static final List<String> METHODS = List.of(METHOD_NAMES.split(","));
 
     /** Everything the experiment varies or fixes; the defaults are the issue's. */
     public record Settings(DatasetDescriptor dataset, LabelledImages trainImages, LabelledImages testImages,
@@ -127,7 +131,7 @@ public final class Experiment {
                     Evaluation evaluation;
                     try (VqaModel model = new VqaModel(ImageEncoder.FEATURE_DIM, dev.cadc.trainer.vqa.Questions.COUNT, answers,
                             settings.learningRate(), seed * 7919 + 1)) {
-                        TrainingLoop.train(model, pool, subset.stages(), subset.shares(), steps, seed * 31 + method.hashCode(), null);
+                        TrainingLoop.train(model, pool, subset.stages(), subset.schedule(), steps, seed * 31 + method.hashCode(), null);
                         evaluation = Evaluation.of(model.weights(), test);
                     }
                     double mislabelled = subset.stages().stream().flatMap(List::stream).filter(VqaItem::mislabelled).count()
@@ -233,10 +237,10 @@ public final class Experiment {
         return Vectors.normalized(mean);
     }
 
-    /** A method's training data: the items each stage introduces and each stage's share of steps. */
-    record Subset(List<List<VqaItem>> stages, double[] shares) {
+    /** A method's training data: the items each stage introduces and how the steps are spent over them. */
+    record Subset(List<List<VqaItem>> stages, StageSchedule schedule) {
         static Subset single(List<VqaItem> items) {
-            return new Subset(List.of(items), new double[] {1});
+            return new Subset(List.of(items), StageSchedule.uniform(new double[] {1}));
         }
     }
 
@@ -265,9 +269,11 @@ public final class Experiment {
                 .map(stage -> stage.samples().stream().map(sample -> byId.get(sample.id())).toList())
                 .toList();
         double[] shares = curation.stages().stream().mapToDouble(CurationResult.StageOutcome::stepShare).toArray();
-        subsets.put("cadc", new Subset(stages, shares));
+        subsets.put("cadc", new Subset(stages, StageSchedule.uniform(shares)));
         subsets.put("cadc-no-stages", Subset.single(stages.stream().flatMap(List::stream).toList()));
         subsets.put("cadc-no-balance", noBalance(curation, detailed.analysis(), byId, count));
+        subsets.put("cadc-equal-exposure", new Subset(stages,
+                StageSchedule.equalExposure(stages.stream().mapToInt(List::size).toArray())));
         subsets.put("oracle", oracle(items, count, seed));
         LOG.info("curation at budget {}: {} capabilities, {} selected ({}), {} harmful excluded, shortfall {}", budget,
                 curation.capabilities().size(), curation.selected().size(), families(subsets.get("cadc-no-stages").stages().get(0)),
@@ -298,7 +304,7 @@ public final class Experiment {
             stages.get(stageOfCapability.getOrDefault(capability, 1) - 1).add(byId.get(analysis.influence().sampleId(i)));
         }
         double[] shares = curation.stages().stream().mapToDouble(CurationResult.StageOutcome::stepShare).toArray();
-        return new Subset(stages, shares);
+        return new Subset(stages, StageSchedule.uniform(shares));
     }
 
     /** The upper bound: clean, non-duplicate items balanced by their true family (reads the hidden truth). */

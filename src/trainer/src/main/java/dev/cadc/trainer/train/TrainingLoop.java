@@ -2,14 +2,17 @@ package dev.cadc.trainer.train;
 
 import dev.cadc.trainer.model.VqaModel;
 import dev.cadc.trainer.vqa.VqaItem;
+import dev.cadc.core.curriculum.StageSchedule;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * Minibatch training over stages: stage s runs its share of the steps on everything introduced in
- * stages 1..s (cumulative, so nothing learnt early is dropped), drawing each batch uniformly from
- * that union with a seeded stream. A single stage is plain training.
+ * stages 1..s (cumulative, so nothing learnt early is dropped), drawing each batch from that union
+ * with a seeded stream: uniformly, or weighted by the stage that introduced each item when the
+ * {@link StageSchedule} says so (equal exposure). A single stage is plain training.
  */
 public final class TrainingLoop {
 
@@ -30,6 +33,16 @@ public final class TrainingLoop {
      */
     public static void train(VqaModel model, Encoded data, List<List<VqaItem>> stages, double[] shares, int totalSteps,
             long seed, StepListener listener) {
+        train(model, data, stages, StageSchedule.uniform(shares), totalSteps, seed, listener);
+    }
+
+    /** Trains {@code model} for {@code totalSteps} steps over the stages as {@code schedule} says. */
+    public static void train(VqaModel model, Encoded data, List<List<VqaItem>> stages, StageSchedule schedule, int totalSteps,
+            long seed, StepListener listener) {
+        if (schedule.stages() != stages.size()) {
+            throw new IllegalArgumentException(stages.size() + " stages but a schedule for " + schedule.stages());
+        }
+        double[] shares = schedule.stepShares();
         SplittableRandom random = new SplittableRandom(seed);
         List<VqaItem> available = new ArrayList<>();
         int step = 0;
@@ -39,12 +52,13 @@ public final class TrainingLoop {
             if (available.isEmpty()) {
                 continue;
             }
+            Draw draw = Draw.of(stages.subList(0, s + 1), schedule, available);
             for (int i = 0; i < stageSteps; i++, step++) {
                 float[][] features = new float[BATCH_SIZE][];
                 int[] questions = new int[BATCH_SIZE];
                 int[] answers = new int[BATCH_SIZE];
                 for (int b = 0; b < BATCH_SIZE; b++) {
-                    VqaItem item = available.get(random.nextInt(available.size()));
+                    VqaItem item = draw.next(random);
                     features[b] = data.featuresOf(item);
                     questions[b] = item.question();
                     answers[b] = item.answer();
@@ -54,6 +68,40 @@ public final class TrainingLoop {
                     listener.onStep(step, s + 1, loss);
                 }
             }
+        }
+    }
+
+    /**
+     * One draw of a stage: uniform over everything available (one random int, as plain training), or
+     * first the introducing stage by its mass {@code n_j w_j}, then an item of it uniformly.
+     */
+    record Draw(List<VqaItem> available, List<List<VqaItem>> groups, double[] cumulativeMass) {
+
+        static Draw of(List<List<VqaItem>> introduced, StageSchedule schedule, List<VqaItem> available) {
+            boolean uniform = Arrays.stream(schedule.itemWeights()).distinct().count() == 1;
+            if (uniform) {
+                return new Draw(available, List.of(), new double[0]);
+            }
+            double[] cumulative = new double[introduced.size()];
+            double mass = 0;
+            for (int j = 0; j < introduced.size(); j++) {
+                mass += introduced.get(j).size() * schedule.itemWeight(j);
+                cumulative[j] = mass;
+            }
+            return new Draw(available, introduced, cumulative);
+        }
+
+        VqaItem next(SplittableRandom random) {
+            if (groups.isEmpty()) {
+                return available.get(random.nextInt(available.size()));
+            }
+            double u = random.nextDouble() * cumulativeMass[cumulativeMass.length - 1];
+            int group = 0;
+            while (group < cumulativeMass.length - 1 && (u >= cumulativeMass[group] || groups.get(group).isEmpty())) {
+                group++;
+            }
+            List<VqaItem> items = groups.get(group);
+            return items.get(random.nextInt(items.size()));
         }
     }
 }
