@@ -136,7 +136,7 @@ final class ExperimentCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         long started = System.nanoTime();
         Experiment.Results results = experiment.run(row -> {
-            stdout.printf(Locale.ROOT, "seed %d  %-16s budget %-5s %-12s macro %.3f%n", row.seed(), row.method(), row.budget(),
+            stdout.printf(Locale.ROOT, "seed %d  %-" + ExperimentReport.METHOD_COLUMN + "s budget %-5s %-12s macro %.3f%n", row.seed(), row.method(), row.budget(),
                     row.protocol(), row.evaluation().macro());
             stdout.flush();
         });

@@ -30,6 +30,9 @@ public final class ExperimentReport {
     public static final String RESULTS_CSV = "results.csv";
     public static final String CAPABILITIES_CSV = "capabilities.csv";
 
+    /** Wide enough for the longest method name. */
+    public static final int METHOD_COLUMN = Experiment.METHODS.stream().mapToInt(String::length).max().orElse(8);
+
     private ExperimentReport() {}
 
     /** The CSV header: method, budget, seed, protocol, macro accuracy, per-family accuracy, steps, selected. */
@@ -81,7 +84,8 @@ public final class ExperimentReport {
         StringBuilder table = new StringBuilder();
         Map<String, List<Experiment.Row>> groups = rows.stream().collect(Collectors.groupingBy(
                 row -> row.protocol() + "|" + trim(row.budget()) + "|" + row.method(), TreeMap::new, Collectors.toList()));
-        table.append(String.format(Locale.ROOT, "%-13s %-7s %-16s %6s %8s %9s %s%n", "protocol", "budget", "method", "seeds",
+        String methodColumn = "%-" + METHOD_COLUMN + "s";
+        table.append(String.format(Locale.ROOT, "%-13s %-7s " + methodColumn + " %6s %8s %9s %s%n", "protocol", "budget", "method", "seeds",
                 "macro", "+-95%", "mislabelled"));
         List<String> keys = new ArrayList<>(groups.keySet());
         keys.sort(Comparator.comparing((String key) -> key.split("\\|")[0])
@@ -94,7 +98,7 @@ public final class ExperimentReport {
             double halfWidth = halfWidth(values);
             double mislabelled = group.stream().mapToDouble(Experiment.Row::mislabelledShare).average().orElse(0);
             String[] parts = key.split("\\|");
-            table.append(String.format(Locale.ROOT, "%-13s %-7s %-16s %6d %8.4f %9.4f %10.1f%%%n", parts[0], parts[1], parts[2],
+            table.append(String.format(Locale.ROOT, "%-13s %-7s " + methodColumn + " %6d %8.4f %9.4f %10.1f%%%n", parts[0], parts[1], parts[2],
                     values.length, mean, halfWidth, 100 * mislabelled));
         }
         return table.toString();
