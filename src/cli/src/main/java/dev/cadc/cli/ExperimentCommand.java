@@ -8,8 +8,10 @@ import dev.cadc.trainer.vqa.QuestionFamily;
 import dev.cadc.trainer.vqa.VqaBenchmark;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -135,10 +137,19 @@ final class ExperimentCommand implements Callable<Integer> {
         Files.createDirectories(out);
         PrintWriter stdout = spec.commandLine().getOut();
         long started = System.nanoTime();
+        // Each row is on disk as soon as it is measured: an interrupted run keeps what it measured, and
+        // --merge can use its results.csv.
+        Path partial = out.resolve(ExperimentReport.RESULTS_CSV);
+        Files.writeString(partial, ExperimentReport.csvHeader() + System.lineSeparator());
         Experiment.Results results = experiment.run(row -> {
-            stdout.printf(Locale.ROOT, "seed %d  %-" + ExperimentReport.METHOD_COLUMN + "s budget %-5s %-12s macro %.3f%n", row.seed(), row.method(), row.budget(),
-                    row.protocol(), row.evaluation().macro());
+            stdout.printf(Locale.ROOT, "seed %d  %-" + ExperimentReport.METHOD_COLUMN + "s budget %-5s %-12s macro %.3f%n",
+                    row.seed(), row.method(), row.budget(), row.protocol(), row.evaluation().macro());
             stdout.flush();
+            try {
+                Files.writeString(partial, ExperimentReport.csvRow(row) + System.lineSeparator(), StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not append to " + partial, e);
+            }
         });
         ExperimentReport.write(out, results);
         stdout.println();

@@ -25,7 +25,11 @@ import java.util.stream.Collectors;
 public final class ExperimentReport {
 
     public static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
-        new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22)};
+        new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22),
+        new Color(0x17becf)};
+
+    /** The headline budget: the per-family bars and capability sizes show the budget nearest to it. */
+    public static final double HEADLINE_BUDGET = 0.05;
 
     public static final String RESULTS_CSV = "results.csv";
     public static final String CAPABILITIES_CSV = "capabilities.csv";
@@ -127,7 +131,7 @@ public final class ExperimentReport {
                 <h1>CADC on VQA-Fashion</h1>
                 <h2>Macro accuracy (mean and 95%% interval over seeds)</h2><pre>%s</pre>
                 <h2>Accuracy vs budget (equal steps)</h2><img src="accuracy-vs-budget.png" alt="accuracy vs budget">
-                <h2>Accuracy per family (equal steps, smallest budget with every method)</h2><img src="accuracy-per-family.png" alt="accuracy per family">
+                <h2>Accuracy per family (equal steps, the budget nearest 5%%)</h2><img src="accuracy-per-family.png" alt="accuracy per family">
                 <h2>Capability sizes</h2><p>%s</p><img src="capability-sizes.png" alt="capability sizes">
                 <p>Raw rows: <a href="results.csv">results.csv</a>, <a href="capabilities.csv">capabilities.csv</a>.
                 The oracle reads the hidden truth: an upper bound, not a method.</p>
@@ -303,9 +307,11 @@ public final class ExperimentReport {
         chart.save(file);
     }
 
-    /** The budget of the per-family bars: the smallest below 100%. */
+    /** The budget of the per-family bars: the one below 100% nearest to {@link #HEADLINE_BUDGET}. */
     private static double familyBarsBudget(List<Experiment.Row> rows) {
-        return rows.stream().filter(r -> r.budget() < 1).mapToDouble(Experiment.Row::budget).min().orElse(1);
+        return rows.stream().filter(r -> r.budget() < 1).mapToDouble(Experiment.Row::budget).boxed()
+                .min(Comparator.comparingDouble((Double b) -> Math.abs(b - HEADLINE_BUDGET)).thenComparingDouble(b -> b))
+                .orElse(1.0);
     }
 
     private static void familyBars(List<Experiment.Row> rows, Path file) throws IOException {
