@@ -244,7 +244,7 @@ public final class Experiment {
         }
     }
 
-    /** Every method's subset at one budget, and CADC's curation behind three of them. */
+    /** Every method's subset at one budget, and CADC's curation behind the four cadc ones. */
     private record Curated(Map<String, Subset> subsets, CurationResult curation) {}
 
     private Curated subsets(Encoded pool, Warmup warmup, Budget budget, long count, long seed) {
