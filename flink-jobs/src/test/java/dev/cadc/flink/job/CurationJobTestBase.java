@@ -14,7 +14,7 @@ import dev.cadc.core.synth.PlantedConfig;
 import dev.cadc.core.synth.PlantedSketches;
 import dev.cadc.core.topic.CadcTopics;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.trainer.broker.EmbeddedKafkaBroker;
+import dev.cadc.trainer.broker.KafkaBrokerExtension;
 import dev.cadc.trainer.client.SketchPublisher;
 import dev.cadc.trainer.client.TopicReader;
 import java.nio.charset.StandardCharsets;
@@ -29,8 +29,7 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real KRaft broker and a real Flink MiniCluster (4 slots), planted sketch sets, and the batch
@@ -49,17 +48,8 @@ abstract class CurationJobTestBase {
                 .build());
     }
 
-    protected static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    @RegisterExtension
+    protected static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     /** A small planted set of run {@code runId}: 4 capabilities, k = 64, 4 checkpoints. */
     protected static PlantedSketches.PlantedSet planted(String runId, long seed) {
@@ -69,7 +59,7 @@ abstract class CurationJobTestBase {
     /** The job's settings for a test: its own sketches topic and transactional ids. */
     protected static JobConfig jobConfig(String sketchesTopic, int parallelism) {
         Map<String, String> values = new HashMap<>();
-        values.put("bootstrap", broker.bootstrapServers());
+        values.put("bootstrap", KAFKA.bootstrapServers());
         values.put("sketches-topic", sketchesTopic);
         values.put("group-id", "group-" + sketchesTopic);
         values.put("transactional-id-prefix", "tx-" + sketchesTopic);
@@ -92,7 +82,7 @@ abstract class CurationJobTestBase {
 
     /** Publishes the set's run-start, all rows in the given batch order, then every checkpoint-complete. */
     protected static void publish(String topic, PlantedSketches.PlantedSet set, List<SketchBatch> batches, List<Integer> completeOrder) {
-        try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()),
+        try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
                 SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic)) {
             String runId = set.config().runId();
             publisher.startRun(new RunStart(runId, set.projection().sketchDim(), set.projection().seed(),
@@ -133,7 +123,7 @@ abstract class CurationJobTestBase {
 
     protected static void readRun(String topic, String runId, java.util.function.Consumer<byte[]> handler) {
         byte[] key = runId.getBytes(StandardCharsets.UTF_8);
-        try (TopicReader reader = new TopicReader(Map.of("bootstrap.servers", broker.bootstrapServers()), topic)) {
+        try (TopicReader reader = new TopicReader(Map.of("bootstrap.servers", KAFKA.bootstrapServers()), topic)) {
             if (!reader.readToEnd(READ_TIMEOUT, record -> {
                 if (java.util.Arrays.equals(record.key(), key)) {
                     handler.accept(record.value());

@@ -53,8 +53,8 @@ class DeadLetterITCase extends CurationJobTestBase {
 
         List<SketchBatch> batches = set.batches();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                        Map.of("bootstrap.servers", broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer());
-                SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                        Map.of("bootstrap.servers", KAFKA.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer());
+                SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
                         SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic)) {
             // Sketches of a run that never started.
             SketchBatch ghost = SketchBatch.builder("ghost", set.projection())
@@ -94,7 +94,7 @@ class DeadLetterITCase extends CurationJobTestBase {
         runBounded(config);
 
         Map<Long, ReasonCode> deadLetters = new HashMap<>();
-        try (TopicReader reader = new TopicReader(Map.of("bootstrap.servers", broker.bootstrapServers()), CadcTopics.DEAD_LETTER)) {
+        try (TopicReader reader = new TopicReader(Map.of("bootstrap.servers", KAFKA.bootstrapServers()), CadcTopics.DEAD_LETTER)) {
             assertThat(reader.readToEnd(READ_TIMEOUT, record -> {
                 Map<String, byte[]> headers = new LinkedHashMap<>();
                 for (Header header : record.headers()) {

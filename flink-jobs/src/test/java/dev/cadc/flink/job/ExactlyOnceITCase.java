@@ -44,7 +44,7 @@ class ExactlyOnceITCase extends CurationJobTestBase {
         PlantedSketches.PlantedSet set = planted("survives-failure", 51);
         String run = set.config().runId();
         JobConfig config = JobConfig.of(Map.of(
-                "bootstrap", broker.bootstrapServers(),
+                "bootstrap", KAFKA.bootstrapServers(),
                 "sketches-topic", topic,
                 "group-id", "group-" + topic,
                 "transactional-id-prefix", "tx-" + topic,
@@ -58,9 +58,9 @@ class ExactlyOnceITCase extends CurationJobTestBase {
         KafkaConnectors.createTopics(config);
         CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
 
-        try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()),
+        try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
                         SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic);
-                CurriculumClient client = new CurriculumClient(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                CurriculumClient client = new CurriculumClient(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
             JobClient job = env.executeAsync("cadc-exactly-once");
             publisher.startRun(new RunStart(run, set.projection().sketchDim(), set.projection().seed(),
                     set.projection().kind(), InfluenceSource.POOL));

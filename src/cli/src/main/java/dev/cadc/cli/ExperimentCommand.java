@@ -4,7 +4,6 @@ import dev.cadc.trainer.experiment.Experiment;
 import dev.cadc.trainer.experiment.ExperimentReport;
 import dev.cadc.trainer.vqa.DatasetDescriptor;
 import dev.cadc.trainer.vqa.LabelledImages;
-import dev.cadc.trainer.vqa.QuestionFamily;
 import dev.cadc.trainer.vqa.VqaBenchmark;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,12 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -58,54 +57,14 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--methods", split = ",", description = "Methods to run (default: all of " + Experiment.METHOD_NAMES + ").")
     List<String> methods;
 
-    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "fashion-mnist or digits (default ${DEFAULT-VALUE}).")
-    String dataset;
+    @Mixin
+    BenchmarkOptions benchmarkOptions;
 
-    @Option(names = "--images", paramLabel = "FILE", description = "An IDX image file (raw or gzipped) instead of the dataset's.")
-    Path images;
-
-    @Option(names = "--labels", paramLabel = "FILE", description = "The IDX label file that goes with --images.")
-    Path labels;
-
-    @Option(names = "--noise", defaultValue = "systematic", description = "systematic or uniform (default ${DEFAULT-VALUE}).")
-    String noise;
-
-    @Option(names = "--pool", defaultValue = "40000", description = "Pool items (default ${DEFAULT-VALUE}).")
-    int pool;
-
-    @Option(names = "--mixture", defaultValue = "0.45,0.25,0.15,0.10,0.05", split = ",",
-            description = "Family shares: recognition, verification, grouping, structure, symbolic (default ${DEFAULT-VALUE}).")
-    double[] mixture;
-
-    @Option(names = "--duplicates", defaultValue = "0.2", description = "Share of exact duplicates in the pool (default ${DEFAULT-VALUE}).")
-    double duplicates;
-
-    @Option(names = "--noise-rate", defaultValue = "0.2", description = "Share of wrong answers (default ${DEFAULT-VALUE}).")
-    double noiseRate;
-
-    @Option(names = "--probes-per-family", defaultValue = "100", description = "Default ${DEFAULT-VALUE}.")
-    int probesPerFamily;
-
-    @Option(names = "--test-per-family", defaultValue = "1000", description = "Default ${DEFAULT-VALUE}.")
-    int testPerFamily;
-
-    @Option(names = "--sketch-dim", defaultValue = "512", description = "Sketch dimension k (default ${DEFAULT-VALUE}).")
-    int sketchDim;
+    @Mixin
+    WarmupOptions warmupOptions;
 
     @Option(names = "--epochs", defaultValue = "3", description = "Epochs of full-data training; equal-steps uses its step count (default ${DEFAULT-VALUE}).")
     int epochs;
-
-    @Option(names = "--warmup-steps", defaultValue = "400", description = "Warm-up steps on a random 5%% (default ${DEFAULT-VALUE}).")
-    int warmupSteps;
-
-    @Option(names = "--checkpoints", defaultValue = "4", description = "Warm-up checkpoints with sketches (default ${DEFAULT-VALUE}).")
-    int checkpoints;
-
-    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
-    float learningRate;
-
-    @Option(names = "--encoder-epochs", defaultValue = "2", description = "Pretraining epochs of the image tower (default ${DEFAULT-VALUE}).")
-    int encoderEpochs;
 
     @Option(names = "--merge", split = ",", paramLabel = "DIR",
             description = "Merge the results.csv (and capabilities.csv) of these earlier --out directories into --out instead "
@@ -117,14 +76,10 @@ final class ExperimentCommand implements Callable<Integer> {
         if (merge != null) {
             return merge();
         }
-        DatasetDescriptor descriptor = DatasetDescriptor.named(dataset);
-        LabelledImages[] sets = Datasets.load(descriptor, images, labels);
-        VqaBenchmark.Noise noiseKind = VqaBenchmark.Noise.valueOf(noise.toUpperCase(Locale.ROOT));
-        if (mixture.length != QuestionFamily.values().length) {
-            throw new IllegalArgumentException("--mixture needs " + QuestionFamily.values().length + " shares, got " + mixture.length);
-        }
-        VqaBenchmark.Config benchmark = new VqaBenchmark.Config(pool, mixture, duplicates, noiseRate, noiseKind,
-                probesPerFamily, testPerFamily, 1);
+        DatasetDescriptor descriptor = benchmarkOptions.descriptor();
+        LabelledImages[] sets = benchmarkOptions.load();
+        // The seed here is a placeholder: the experiment builds the benchmark once per seed of its own.
+        VqaBenchmark.Config benchmark = benchmarkOptions.config(1);
         List<Long> seedList = LongStream.range(firstSeed, firstSeed + seeds).boxed().toList();
         List<String> chosen = methods == null ? Experiment.METHODS : methods;
         for (String method : chosen) {
@@ -133,7 +88,8 @@ final class ExperimentCommand implements Callable<Integer> {
             }
         }
         Experiment experiment = new Experiment(new Experiment.Settings(descriptor, sets[0], sets[1], benchmark, seedList, budgets,
-                chosen, sketchDim, epochs, warmupSteps, checkpoints, learningRate, encoderEpochs));
+                chosen, warmupOptions.sketchDim, epochs, warmupOptions.warmupSteps, warmupOptions.checkpoints,
+                warmupOptions.learningRate, warmupOptions.encoderEpochs));
         Files.createDirectories(out);
         PrintWriter stdout = spec.commandLine().getOut();
         long started = System.nanoTime();

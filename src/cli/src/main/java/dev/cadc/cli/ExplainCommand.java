@@ -1,11 +1,13 @@
 package dev.cadc.cli;
 
+import dev.cadc.core.capability.ClusteringConfig;
 import dev.cadc.core.curriculum.Budget;
 import dev.cadc.core.curriculum.Curator;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.curriculum.CurriculumJson;
 import dev.cadc.core.curriculum.Explanation;
 import dev.cadc.core.curriculum.SketchSource;
+import dev.cadc.core.curriculum.StagePlan;
 import dev.cadc.core.format.ControlRecordCodec;
 import dev.cadc.core.format.Curriculum;
 import dev.cadc.core.format.InfluenceSource;
@@ -65,13 +67,13 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--sample", required = true, paramLabel = "N", description = "The sample id.")
     long sampleId;
 
-    @Option(names = "--k-min", defaultValue = "2", description = "As the job ran it (default ${DEFAULT-VALUE}).")
+    @Option(names = "--k-min", defaultValue = "" + ClusteringConfig.DEFAULT_K_MIN, description = "As the job ran it (default ${DEFAULT-VALUE}).")
     int kMin;
 
-    @Option(names = "--k-max", defaultValue = "16", description = "As the job ran it (default ${DEFAULT-VALUE}).")
+    @Option(names = "--k-max", defaultValue = "" + ClusteringConfig.DEFAULT_K_MAX, description = "As the job ran it (default ${DEFAULT-VALUE}).")
     int kMax;
 
-    @Option(names = "--stages", defaultValue = "3", description = "As the job ran it (default ${DEFAULT-VALUE}).")
+    @Option(names = "--stages", defaultValue = "" + StagePlan.DEFAULT_STAGES, description = "As the job ran it (default ${DEFAULT-VALUE}).")
     int stages;
 
     @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS", description = "Read timeout per topic (default ${DEFAULT-VALUE}).")
@@ -93,8 +95,8 @@ final class ExplainCommand implements Callable<Integer> {
         }
         CuratorConfig config = CuratorConfig.defaults()
                 .withBudget(Budget.parse(Long.toString(Math.max(1, published.budget()))))
-                .withClustering(dev.cadc.core.capability.ClusteringConfig.withRange(kMin, kMax))
-                .withStages(dev.cadc.core.curriculum.StagePlan.equalShares(stages));
+                .withClustering(ClusteringConfig.withRange(kMin, kMax))
+                .withStages(StagePlan.equalShares(stages));
         Curator.Detailed detailed = new Curator(config).curateInDetail(SketchSource.of(batches), runId,
                 batches.get(0).projection().sketchDim(), source[0]);
         boolean reproduced = CurriculumJson.toCurriculum(detailed.result()).entries().equals(published.entries());

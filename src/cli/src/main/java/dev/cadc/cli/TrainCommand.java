@@ -9,12 +9,12 @@ import dev.cadc.trainer.vqa.LabelledImages;
 import dev.cadc.trainer.vqa.QuestionFamily;
 import dev.cadc.trainer.vqa.VqaBenchmark;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,44 +45,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the benchmark, model and projection (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "fashion-mnist or digits (default ${DEFAULT-VALUE}).")
-    String dataset;
+    @Mixin
+    BenchmarkOptions benchmarkOptions;
 
-    @Option(names = "--images", paramLabel = "FILE", description = "An IDX image file instead of the dataset's.")
-    Path images;
-
-    @Option(names = "--labels", paramLabel = "FILE", description = "The IDX label file that goes with --images.")
-    Path labels;
-
-    @Option(names = "--pool", defaultValue = "40000", description = "Pool items (default ${DEFAULT-VALUE}).")
-    int pool;
-
-    @Option(names = "--probes-per-family", defaultValue = "100", description = "Default ${DEFAULT-VALUE}.")
-    int probesPerFamily;
-
-    @Option(names = "--test-per-family", defaultValue = "1000", description = "Default ${DEFAULT-VALUE}.")
-    int testPerFamily;
-
-    @Option(names = "--noise", defaultValue = "systematic", description = "systematic or uniform (default ${DEFAULT-VALUE}).")
-    String noise;
-
-    @Option(names = "--sketch-dim", defaultValue = "512", description = "Sketch dimension k (default ${DEFAULT-VALUE}).")
-    int sketchDim;
-
-    @Option(names = "--warmup-steps", defaultValue = "400", description = "Warm-up steps on a random 5%% (default ${DEFAULT-VALUE}).")
-    int warmupSteps;
-
-    @Option(names = "--checkpoints", defaultValue = "4", description = "Warm-up checkpoints (default ${DEFAULT-VALUE}).")
-    int checkpoints;
+    @Mixin
+    WarmupOptions warmupOptions;
 
     @Option(names = "--steps", defaultValue = "1875", description = "Training steps on the curriculum (default ${DEFAULT-VALUE}: 3 epochs of the full pool).")
     int steps;
-
-    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
-    float learningRate;
-
-    @Option(names = "--encoder-epochs", defaultValue = "2", description = "Pretraining epochs of the image tower (default ${DEFAULT-VALUE}).")
-    int encoderEpochs;
 
     @Option(names = "--deadline", defaultValue = "300", paramLabel = "SECONDS",
             description = "How long to wait for each curriculum version (default ${DEFAULT-VALUE}).")
@@ -90,19 +60,17 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DatasetDescriptor descriptor = DatasetDescriptor.named(dataset);
-        LabelledImages[] sets = Datasets.load(descriptor, images, labels);
-        VqaBenchmark.Config defaults = VqaBenchmark.Config.defaults(seed)
-                .withSizes(pool, probesPerFamily, testPerFamily)
-                .withNoise(VqaBenchmark.Noise.valueOf(noise.toUpperCase(Locale.ROOT)));
-        VqaBenchmark benchmark = VqaBenchmark.build(descriptor, sets[0], sets[1], defaults);
+        DatasetDescriptor descriptor = benchmarkOptions.descriptor();
+        LabelledImages[] sets = benchmarkOptions.load();
+        VqaBenchmark benchmark = VqaBenchmark.build(descriptor, sets[0], sets[1], benchmarkOptions.config(seed));
         PrintWriter out = spec.commandLine().getOut();
         out.printf("VQA-%s: %d pool items, %d probes, %d test items%n", descriptor.name(), benchmark.pool().items().size(),
                 benchmark.probes().items().size(), benchmark.test().items().size());
         out.flush();
-        ImageEncoder encoder = ImageEncoder.pretrain(benchmark.encoderImages(), encoderEpochs, seed);
+        ImageEncoder encoder = ImageEncoder.pretrain(benchmark.encoderImages(), warmupOptions.encoderEpochs, seed);
         Map<String, Object> client = Map.of("bootstrap.servers", bootstrap);
-        LiveTrainer.Settings settings = new LiveTrainer.Settings(runId, sketchDim, warmupSteps, checkpoints, steps, learningRate,
+        LiveTrainer.Settings settings = new LiveTrainer.Settings(runId, warmupOptions.sketchDim, warmupOptions.warmupSteps,
+                warmupOptions.checkpoints, steps, warmupOptions.learningRate,
                 Duration.ofSeconds(deadlineSeconds), seed);
         LiveTrainer.Outcome outcome;
         try (SketchPublisher publisher = new SketchPublisher(client); CurriculumClient curricula = new CurriculumClient(client)) {

@@ -17,7 +17,7 @@ import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.core.topic.CadcTopics;
-import dev.cadc.trainer.broker.EmbeddedKafkaBroker;
+import dev.cadc.trainer.broker.KafkaBrokerExtension;
 import dev.cadc.trainer.client.SketchPublisher;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -27,30 +27,20 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code cadc inspect} against a real broker: counts before anything is curated, then the curriculum. */
 class InspectCommandITCase {
 
     private static final ProjectionSpec PROJECTION = new ProjectionSpec(8, 3L, ProjectionKind.DENSE);
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    @RegisterExtension
+    private static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @Test
     void printsCountsFirstAndTheNewestCurriculumOnceThereIsOne() throws Exception {
         String run = "inspect-run";
-        try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+        try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
             publisher.startRun(new RunStart(run, 8, 3L, ProjectionKind.DENSE, InfluenceSource.POOL));
             SketchBatch.Builder batch = SketchBatch.builder(run, PROJECTION);
             for (int i = 0; i < 5; i++) {
@@ -70,7 +60,7 @@ class InspectCommandITCase {
         assertThat(before.get("version").isNull()).isTrue();
 
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+                Map.of("bootstrap.servers", KAFKA.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
             byte[] key = run.getBytes(StandardCharsets.UTF_8);
             for (long version = 0; version < 2; version++) {
                 Curriculum curriculum = new Curriculum(run, version, (int) version, 2, 3, 1, 0, List.of(
@@ -90,7 +80,7 @@ class InspectCommandITCase {
         assertThat(after.get("capabilities").get(1).get("probes").get(0).asLong()).isEqualTo(4);
 
         StringWriter table = new StringWriter();
-        CommandLine.run(table, "inspect", "--bootstrap", broker.bootstrapServers(), "--run", run);
+        CommandLine.run(table, "inspect", "--bootstrap", KAFKA.bootstrapServers(), "--run", run);
         assertThat(table.toString()).contains("curriculum version 1").contains("POOL 3")
                 .contains("made of: {grouping=1}").contains("e.g. symbolic: how many letters");
         assertThat(after.get("capability_probes").get("1").asText()).isEqualTo("{symbolic=1}");
@@ -98,7 +88,7 @@ class InspectCommandITCase {
 
     private static JsonNode inspectJson(String run) throws Exception {
         StringWriter out = new StringWriter();
-        assertThat(CommandLine.run(out, "inspect", "--bootstrap", broker.bootstrapServers(), "--run", run, "--json")).isZero();
+        assertThat(CommandLine.run(out, "inspect", "--bootstrap", KAFKA.bootstrapServers(), "--run", run, "--json")).isZero();
         return new ObjectMapper().readTree(out.toString());
     }
 

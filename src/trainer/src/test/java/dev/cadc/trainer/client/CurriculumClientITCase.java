@@ -7,7 +7,7 @@ import dev.cadc.core.format.Curriculum;
 import dev.cadc.core.format.CurriculumCodec;
 import dev.cadc.core.format.CurriculumEntry;
 import dev.cadc.core.topic.CadcTopics;
-import dev.cadc.trainer.broker.EmbeddedKafkaBroker;
+import dev.cadc.trainer.broker.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,9 +18,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link CurriculumClient} against a real broker, with curricula written the way the exactly-once job
@@ -30,17 +30,12 @@ class CurriculumClientITCase {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    private static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
+    static void createTopics() {
         KafkaTopicAdmin.ensureTopics(clientConfig(), CadcTopics.all(1));
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
     }
 
     @Test
@@ -96,6 +91,6 @@ class CurriculumClientITCase {
     }
 
     private static Map<String, Object> clientConfig() {
-        return Map.of("bootstrap.servers", broker.bootstrapServers());
+        return Map.of("bootstrap.servers", KAFKA.bootstrapServers());
     }
 }

@@ -14,7 +14,7 @@ import dev.cadc.core.format.WireFormat;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.core.topic.CadcTopics;
-import dev.cadc.trainer.broker.EmbeddedKafkaBroker;
+import dev.cadc.trainer.broker.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,9 +23,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Publishes sketches with {@link SketchPublisher} to a real KRaft broker and reads them back with a
@@ -36,17 +35,8 @@ class SketchPublisherITCase {
     private static final ProjectionSpec PROJECTION = new ProjectionSpec(64, 42L, ProjectionKind.KRONECKER);
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    @RegisterExtension
+    private static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @Test
     void publishedSketchesAndControlRecordsReadBackExactly() {
@@ -154,6 +144,6 @@ class SketchPublisherITCase {
     }
 
     private static Map<String, Object> clientConfig() {
-        return Map.of("bootstrap.servers", broker.bootstrapServers());
+        return Map.of("bootstrap.servers", KAFKA.bootstrapServers());
     }
 }
