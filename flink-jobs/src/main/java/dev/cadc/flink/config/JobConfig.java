@@ -44,8 +44,12 @@ public final class JobConfig implements Serializable {
         param("checkpoint-interval-ms", "2000", "Flink checkpoint interval; the exactly-once sink commits at each checkpoint.",
                 (c, v) -> c.checkpointIntervalMs = longAtLeast("checkpoint-interval-ms", v, 100));
         param("state-backend", "hashmap", "Keyed state backend: hashmap (heap) or rocksdb.", (c, v) -> c.stateBackend = oneOf("state-backend", v, "hashmap", "rocksdb"));
-        param("grace-ms", "30000", "How long after a checkpoint-complete record missing rows are waited for before the checkpoint closes short.",
+        param("grace-ms", "30000", "How long (event time: Kafka record timestamps) missing rows of an announced checkpoint, and records waiting for their run-start, are awaited.",
                 (c, v) -> c.graceMs = longAtLeast("grace-ms", v, 0));
+        param("run-ttl-ms", "86400000", "A run idle this long (event time) is released, its open checkpoints dropped; later records of it are RUN_ENDED dead letters.",
+                (c, v) -> c.runTtlMs = longAtLeast("run-ttl-ms", v, 1));
+        param("source-idle-ms", "5000", "A partition with nothing to read for this long lets event time follow the wall clock (minus this much).",
+                (c, v) -> c.sourceIdleMs = longAtLeast("source-idle-ms", v, 1));
         param("transactional-id-prefix", "cadc-curation", "Prefix of the exactly-once sink's transactional ids.",
                 (c, v) -> c.transactionalIdPrefix = nonBlank("transactional-id-prefix", v));
         param("budget", CuratorConfig.DEFAULT_BUDGET, "A fraction of the pool in (0, 1) or a sample count >= 1.",
@@ -70,6 +74,8 @@ public final class JobConfig implements Serializable {
     public long checkpointIntervalMs;
     public String stateBackend;
     public long graceMs;
+    public long runTtlMs;
+    public long sourceIdleMs;
     public String transactionalIdPrefix;
     public String budget;
     public int stages;

@@ -11,7 +11,6 @@ import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.RunEvent;
 import dev.cadc.flink.records.SourceRow;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -73,12 +72,12 @@ public final class CadcCurationJob {
     /** Wires source, operators and sink; tests pass their own source and sink. */
     public static void build(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> source, Sink<OutputRecord> sink,
             JobConfig config) {
-        DataStream<KafkaRecord> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "cadc.sketches")
+        DataStream<KafkaRecord> records = env.fromSource(source, SourceProgressWatermarks.strategy(config.sourceIdleMs), "cadc.sketches")
                 .uid("sketch-source");
 
         SingleOutputStreamOperator<RunEvent> validated = records
                 .keyBy(KafkaRecord::runId, Types.STRING)
-                .process(new SketchValidator(config.graceMs), Types.POJO(RunEvent.class))
+                .process(new SketchValidator(config.graceMs, config.runTtlMs), Types.POJO(RunEvent.class))
                 .uid("sketch-validator")
                 .name("SketchValidator");
         DataStream<SourceRow> sourceRows = validated.getSideOutput(SketchValidator.SOURCE_ROWS);

@@ -117,7 +117,9 @@ public final class KafkaConnectors {
                 names[i] = headers[i].key();
                 values[i] = headers[i].value();
             }
-            out.collect(new KafkaRecord(record.topic(), record.partition(), record.offset(), record.key(), record.value(), names, values));
+            KafkaRecord raw = new KafkaRecord(record.topic(), record.partition(), record.offset(), record.key(), record.value(), names, values);
+            raw.timestamp = record.timestamp();
+            out.collect(raw);
         }
 
         @Override

@@ -62,6 +62,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
             case RunEvent.RUN_START -> runStart.update(event);
             case RunEvent.PROBE_ROW -> probeRows.add(event);
             case RunEvent.CHECKPOINT_CLOSED -> close(event, ctx, out);
+            case RunEvent.RUN_RELEASED -> release(event, ctx, out);
             default -> throw new IllegalStateException("unknown run event kind " + event.kind);
         }
     }
@@ -94,7 +95,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         }
         if (capabilitiesByRun.put(run.runId, current.capabilityCount()) == null) {
             String runId = run.runId;
-            getRuntimeContext().getMetricGroup().addGroup("run", runId).gauge("capabilities", () -> capabilitiesByRun.get(runId));
+            getRuntimeContext().getMetricGroup().addGroup("run", runId).gauge("capabilities", () -> capabilitiesByRun.getOrDefault(runId, 0));
         }
 
         BuilderEvent update = new BuilderEvent();
@@ -111,8 +112,27 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         update.trainSource = "train".equals(run.influenceSource);
         clustering.update(update);
 
-        ctx.output(PROBE_MODELS, new ProbeModel(run.runId, j, run.sketchDim, trajectories.probeIds(),
-                trajectories.unitSketchMatrix(j)));
+        ProbeModel model = new ProbeModel(run.runId, j, run.sketchDim, trajectories.probeIds(), trajectories.unitSketchMatrix(j));
+        model.freeAfterWatermark = closed.watermark;
+        ctx.output(PROBE_MODELS, model);
         out.collect(update);
+    }
+
+    /** Forgets the run; the builder releases after the run's last version, or at once when the TTL expired it. */
+    private void release(RunEvent released, Context ctx, Collector<BuilderEvent> out) {
+        runStart.clear();
+        probeRows.clear();
+        clustering.clear();
+        capabilitiesByRun.remove(released.runId);
+        if (released.expired) {
+            ctx.output(PROBE_MODELS, ProbeModel.releaseOf(released.runId, released.watermark));
+        }
+        BuilderEvent release = new BuilderEvent();
+        release.runId = released.runId;
+        release.kind = BuilderEvent.RELEASE;
+        release.checkpoint = released.lastCheckpoint;
+        release.expired = released.expired;
+        release.watermark = released.watermark;
+        out.collect(release);
     }
 }

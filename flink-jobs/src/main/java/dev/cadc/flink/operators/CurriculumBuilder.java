@@ -78,6 +78,8 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
     private transient ValueState<long[]> probeIds;
     private transient ValueState<int[]> sourceCheckpoints;
     private transient ValueState<Integer> nextVersion;
+    private transient ValueState<Integer> releaseAfterVersion;
+    private transient ValueState<Long> tombstoneUntilWatermark;
     private transient Map<String, long[]> versionAndSamplesByRun;
 
     public CurriculumBuilder(JobConfig config) {
@@ -95,11 +97,30 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
         probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         sourceCheckpoints = context.getState(new ValueStateDescriptor<>("source-checkpoints", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
         nextVersion = context.getState(new ValueStateDescriptor<>("next-version", Types.INT));
+        releaseAfterVersion = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
+        tombstoneUntilWatermark = context.getState(new ValueStateDescriptor<>("tombstone-until-watermark", Types.LONG));
         versionAndSamplesByRun = new java.util.concurrent.ConcurrentHashMap<>();
     }
 
     @Override
     public void processElement(BuilderEvent event, Context ctx, Collector<OutputRecord> out) throws Exception {
+        if (tombstoneUntilWatermark.value() != null) {
+            // Contributions still in flight when the TTL released the run.
+            return;
+        }
+        if (event.kind == BuilderEvent.RELEASE) {
+            if (event.expired) {
+                clearRun(ctx.getCurrentKey());
+                // Contributions of closed checkpoints may still be on their way (they travel another path):
+                // they are dropped until this builder's watermark passes the validator's at the release.
+                tombstoneUntilWatermark.update(event.watermark);
+                ctx.timerService().registerEventTimeTimer(event.watermark == Long.MAX_VALUE ? Long.MAX_VALUE : event.watermark + 1);
+                return;
+            }
+            releaseAfterVersion.update(event.checkpoint);
+            releaseIfDone(ctx.getCurrentKey());
+            return;
+        }
         if (event.kind == BuilderEvent.CLUSTERING) {
             clusterings.put(event.checkpoint, event);
         } else {
@@ -108,6 +129,37 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
             received.put(event.checkpoint, count == null ? 1 : count + 1);
         }
         buildReadyVersions(ctx.getCurrentKey(), out);
+        releaseIfDone(ctx.getCurrentKey());
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<OutputRecord> out) throws Exception {
+        Long until = tombstoneUntilWatermark.value();
+        if (until != null && ctx.timerService().currentWatermark() > until) {
+            tombstoneUntilWatermark.clear();
+        }
+    }
+
+    /** After the run-end's last version is built, nothing of the run is kept. */
+    private void releaseIfDone(String runId) throws Exception {
+        Integer last = releaseAfterVersion.value();
+        int next = nextVersion.value() == null ? 0 : nextVersion.value();
+        if (last != null && next > last) {
+            clearRun(runId);
+        }
+    }
+
+    private void clearRun(String runId) {
+        clusterings.clear();
+        received.clear();
+        pending.clear();
+        samples.clear();
+        probeIds.clear();
+        sourceCheckpoints.clear();
+        nextVersion.clear();
+        releaseAfterVersion.clear();
+        versionAndSamplesByRun.remove(runId);
+        LOG.info("run {}: released", runId);
     }
 
     private void buildReadyVersions(String runId, Collector<OutputRecord> out) throws Exception {
@@ -137,11 +189,8 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
                 later.add(event);
                 continue;
             }
-            List<SampleCheckpoint.RowContribution> rows = bySample.computeIfAbsent(event.sampleId, id -> new ArrayList<>());
-            // POOL: one row per sample and checkpoint; a repeated row is ignored, as in the batch curator.
-            if (clustering.trainSource || rows.isEmpty()) {
-                rows.add(new SampleCheckpoint.RowContribution(event.step, event.learningRate, event.sketch, event.terms));
-            }
+            bySample.computeIfAbsent(event.sampleId, id -> new ArrayList<>())
+                    .add(new SampleCheckpoint.RowContribution(event.step, event.learningRate, event.sketch, event.terms));
         }
         pending.update(later);
         if (!bySample.isEmpty()) {
@@ -159,13 +208,14 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
                 state.partCheckpoints = new int[0];
                 state.parts = new float[0];
             }
-            double[] terms = SampleCheckpoint.terms(entry.getValue());
+            List<SampleCheckpoint.RowContribution> counted = SampleCheckpoint.counted(entry.getValue(), clustering.trainSource);
+            double[] terms = SampleCheckpoint.terms(counted);
             for (int p = 0; p < terms.length; p++) {
                 state.influence[p] += terms[p];
             }
             state.partCheckpoints = Arrays.copyOf(state.partCheckpoints, state.partCheckpoints.length + 1);
             state.partCheckpoints[state.partCheckpoints.length - 1] = j;
-            float[] part = SampleCheckpoint.trajectoryPart(entry.getValue(), k);
+            float[] part = SampleCheckpoint.trajectoryPart(counted, k);
             state.parts = Arrays.copyOf(state.parts, state.parts.length + k);
             System.arraycopy(part, 0, state.parts, state.parts.length - k, k);
             samples.put(entry.getKey(), state);

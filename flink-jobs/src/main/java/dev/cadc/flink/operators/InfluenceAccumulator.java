@@ -53,6 +53,10 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
 
     @Override
     public void processElement(SourceRow row, ReadOnlyContext ctx, Collector<BuilderEvent> out) throws Exception {
+        if (ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(row.runId))) {
+            // The run was released by its TTL: its open checkpoints will never close.
+            return;
+        }
         ProbeModel model = ctx.getBroadcastState(MODELS).get(ProbeModel.modelKey(row.runId, row.checkpoint));
         if (model == null) {
             waiting.add(row);
@@ -65,13 +69,16 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
     @Override
     public void processBroadcastElement(ProbeModel model, Context ctx, Collector<BuilderEvent> out) throws Exception {
         BroadcastState<String, ProbeModel> models = ctx.getBroadcastState(MODELS);
+        dropModelsNoRowCanNeed(models, ctx.currentWatermark());
         models.put(model.modelKey(), model);
         long[] stillBuffered = {0};
         ctx.applyToKeyedState(WAITING, (key, state) -> {
             List<SourceRow> stillWaiting = new ArrayList<>();
             boolean replayed = false;
             for (SourceRow row : state.get()) {
-                if (row.runId.equals(model.runId) && row.checkpoint == model.checkpoint) {
+                if (model.released && row.runId.equals(model.runId)) {
+                    replayed = true;
+                } else if (row.runId.equals(model.runId) && row.checkpoint == model.checkpoint) {
                     out.collect(contribution(row, model));
                     replayed = true;
                 } else {
@@ -88,6 +95,24 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
             }
         });
         buffered = stillBuffered[0];
+    }
+
+    /**
+     * Drops models (and TTL release notices) whose checkpoint's rows have all been seen here: this
+     * subtask's watermark is past the validator's watermark when it closed the checkpoint (see
+     * {@link ProbeModel}). Done when the next model comes, since broadcast state is read-only elsewhere.
+     */
+    private void dropModelsNoRowCanNeed(BroadcastState<String, ProbeModel> models, long watermark) throws Exception {
+        List<String> done = new ArrayList<>();
+        for (Map.Entry<String, ProbeModel> entry : models.entries()) {
+            if (entry.getValue().freeAfterWatermark < watermark) {
+                done.add(entry.getKey());
+            }
+        }
+        for (String key : done) {
+            models.remove(key);
+            probeCheckpoints.remove(key);
+        }
     }
 
     /** Rows of this subtask waiting for their checkpoint's probe model (the {@code bufferedSketches} gauge). */

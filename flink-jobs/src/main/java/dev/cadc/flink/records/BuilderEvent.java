@@ -1,14 +1,16 @@
 package dev.cadc.flink.records;
 
 /**
- * What a run's curriculum builder receives: the clustering after a closed checkpoint (from the
- * clusterer), or one row's influence contribution (from an accumulator). The two paths are not
+ * What a run's curriculum builder receives: the clustering after a closed checkpoint or the run's
+ * release (from the clusterer), or one row's influence contribution (from an accumulator). The two paths are not
  * ordered with respect to each other; the builder waits until a checkpoint's clustering and all of
  * its contributions are there.
  */
 public class BuilderEvent {
     public static final byte CLUSTERING = 0;
     public static final byte CONTRIBUTION = 1;
+    /** The run is released: after version {@code checkpoint} (its run-end), or at once when {@code expired}. */
+    public static final byte RELEASE = 2;
 
     public String runId;
     public byte kind;
@@ -23,6 +25,10 @@ public class BuilderEvent {
     public int sketchDim;
     public int nextCapabilityId;
     public boolean trainSource;
+
+    // RELEASE (checkpoint = the run's last checkpoint)
+    public boolean expired;
+    public long watermark;
 
     // CONTRIBUTION
     public long sampleId;

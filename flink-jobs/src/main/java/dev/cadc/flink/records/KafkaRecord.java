@@ -9,6 +9,8 @@ public class KafkaRecord {
     public String topic;
     public int partition;
     public long offset;
+    /** The record's Kafka timestamp (producer create time), ms; its event time in the job. */
+    public long timestamp;
     public byte[] key;
     public byte[] value;
     public String[] headerNames;

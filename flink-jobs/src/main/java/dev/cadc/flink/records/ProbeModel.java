@@ -3,7 +3,13 @@ package dev.cadc.flink.records;
 /**
  * The model the influence accumulators need for one checkpoint of a run: the probes' unit sketches
  * at that checkpoint (row-major {@code probeIds.length x sketchDim}, zero rows for probes without a
- * sketch there), broadcast once the checkpoint is closed.
+ * sketch there), broadcast once the checkpoint is closed; or, with {@code released}, the notice that
+ * a run was released by its TTL (its waiting rows are dropped).
+ *
+ * <p>{@code freeAfterWatermark} is the validator's watermark when it closed the checkpoint (or
+ * released the run). Every row of the checkpoint was forwarded before that, on the channel that also
+ * carries the validator's later watermarks, so once an accumulator's watermark is past it no row of
+ * the checkpoint can still come and the model is dropped from broadcast state.
  */
 public class ProbeModel {
     public String runId;
@@ -11,6 +17,8 @@ public class ProbeModel {
     public int sketchDim;
     public long[] probeIds;
     public float[] unitSketches;
+    public long freeAfterWatermark;
+    public boolean released;
 
     public ProbeModel() {}
 
@@ -22,9 +30,22 @@ public class ProbeModel {
         this.unitSketches = unitSketches;
     }
 
+    /** A notice that run {@code runId} was released by its TTL at the validator's {@code watermark}. */
+    public static ProbeModel releaseOf(String runId, long watermark) {
+        ProbeModel notice = new ProbeModel(runId, -1, 0, new long[0], new float[0]);
+        notice.released = true;
+        notice.freeAfterWatermark = watermark;
+        return notice;
+    }
+
     /** The broadcast-state key of this model. */
     public String modelKey() {
-        return modelKey(runId, checkpoint);
+        return released ? releaseKey(runId) : modelKey(runId, checkpoint);
+    }
+
+    /** The broadcast-state key of a run's release notice. */
+    public static String releaseKey(String runId) {
+        return runId + "\u0000released";
     }
 
     public static String modelKey(String runId, int checkpoint) {

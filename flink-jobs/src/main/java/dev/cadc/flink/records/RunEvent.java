@@ -1,14 +1,16 @@
 package dev.cadc.flink.records;
 
 /**
- * What the validator tells a run's capability clusterer, in the order of the run's partition: the
- * run's start, each PROBE row, and each checkpoint it closed (in checkpoint order), with the number of
- * influence-source rows it forwarded for that checkpoint.
+ * What the validator tells a run's capability clusterer, in the order it decided them: the run's
+ * start, each PROBE row, each checkpoint it closed (in checkpoint order) with the number of
+ * influence-source rows it forwarded for that checkpoint and its watermark then, and finally the
+ * run's release (after its run-end record's last checkpoint closed, or after the run TTL).
  */
 public class RunEvent {
     public static final byte RUN_START = 0;
     public static final byte PROBE_ROW = 1;
     public static final byte CHECKPOINT_CLOSED = 2;
+    public static final byte RUN_RELEASED = 3;
 
     public String runId;
     public byte kind;
@@ -25,6 +27,12 @@ public class RunEvent {
 
     public long sourceRows;
     public boolean shortCheckpoint;
+    /** CHECKPOINT_CLOSED and RUN_RELEASED: the validator's event-time watermark when it decided. */
+    public long watermark;
+
+    /** RUN_RELEASED: the run's last checkpoint (-1: none) and whether the TTL released it rather than a run-end. */
+    public int lastCheckpoint;
+    public boolean expired;
 
     public RunEvent() {}
 
@@ -39,13 +47,24 @@ public class RunEvent {
         return event;
     }
 
-    public static RunEvent closed(String runId, int checkpoint, long sourceRows, boolean shortCheckpoint) {
+    public static RunEvent closed(String runId, int checkpoint, long sourceRows, boolean shortCheckpoint, long watermark) {
         RunEvent event = new RunEvent();
         event.runId = runId;
         event.kind = CHECKPOINT_CLOSED;
         event.checkpoint = checkpoint;
         event.sourceRows = sourceRows;
         event.shortCheckpoint = shortCheckpoint;
+        event.watermark = watermark;
+        return event;
+    }
+
+    public static RunEvent released(String runId, int lastCheckpoint, boolean expired, long watermark) {
+        RunEvent event = new RunEvent();
+        event.runId = runId;
+        event.kind = RUN_RELEASED;
+        event.lastCheckpoint = lastCheckpoint;
+        event.expired = expired;
+        event.watermark = watermark;
         return event;
     }
 }

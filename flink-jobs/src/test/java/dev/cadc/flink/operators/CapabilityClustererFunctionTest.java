@@ -56,7 +56,7 @@ class CapabilityClustererFunctionTest {
             harness.processElement(probes.get(i), 0L);
         }
         assertThat(harness.extractOutputValues()).isEmpty();
-        harness.processElement(RunEvent.closed(RUN, 0, 123, true), 0L);
+        harness.processElement(RunEvent.closed(RUN, 0, 123, true, 0L), 0L);
 
         BuilderEvent clustering = harness.extractOutputValues().get(0);
         assertThat(harness.extractOutputValues()).hasSize(1);
@@ -99,7 +99,7 @@ class CapabilityClustererFunctionTest {
         for (RunEvent probe : probes) {
             harness.processElement(probe, 0L);
         }
-        harness.processElement(RunEvent.closed(RUN, 0, 0, false), 0L);
+        harness.processElement(RunEvent.closed(RUN, 0, 0, false, 0L), 0L);
         for (RunEvent probe : probes) {
             float[] moved = probe.sketch.clone();
             for (int d = 0; d < moved.length; d++) {
@@ -107,7 +107,7 @@ class CapabilityClustererFunctionTest {
             }
             harness.processElement(RunEvent.probeRow(RUN, 1, probe.sampleId, probe.loss * 0.9f, moved), 0L);
         }
-        harness.processElement(RunEvent.closed(RUN, 1, 0, false), 0L);
+        harness.processElement(RunEvent.closed(RUN, 1, 0, false, 0L), 0L);
 
         List<BuilderEvent> clusterings = harness.extractOutputValues();
         assertThat(clusterings).extracting(e -> e.checkpoint).containsExactly(0, 1);

@@ -62,6 +62,7 @@ final class OperatorTestData {
     static final long PROBE_ID_BASE = 1_000_000L;
     static final float LEARNING_RATE = 0.01f;
     static final long GRACE_MS = 10_000L;
+    static final long RUN_TTL_MS = 1_000_000L;
 
     private OperatorTestData() {}
 
@@ -133,6 +134,13 @@ final class OperatorTestData {
         KafkaRecord checkpointComplete(int checkpoint, long rows) {
             return control(WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE,
                     ControlRecordCodec.encode(new CheckpointComplete(runId, checkpoint, rows)));
+        }
+
+        KafkaRecord runEnd(int lastCheckpoint) {
+            return raw(ControlRecordCodec.encode(new dev.cadc.core.format.RunEnd(runId, lastCheckpoint)),
+                    WireFormat.HEADER_SCHEMA_VERSION, WireFormat.RUN_END_SCHEMA_VERSION_TEXT,
+                    WireFormat.HEADER_CONTENT_TYPE, WireFormat.CONTENT_TYPE_JSON,
+                    WireFormat.HEADER_RECORD_TYPE, WireFormat.RECORD_TYPE_RUN_END);
         }
 
         KafkaRecord sketches(SketchBatch batch) {

@@ -4,6 +4,7 @@ import static dev.cadc.flink.operators.OperatorTestData.GRACE_MS;
 import static dev.cadc.flink.operators.OperatorTestData.PROJECTION;
 import static dev.cadc.flink.operators.OperatorTestData.PROJECTION_SEED;
 import static dev.cadc.flink.operators.OperatorTestData.RUN;
+import static dev.cadc.flink.operators.OperatorTestData.RUN_TTL_MS;
 import static dev.cadc.flink.operators.OperatorTestData.SKETCH_DIM;
 import static dev.cadc.flink.operators.OperatorTestData.SOURCE_PARTITION;
 import static dev.cadc.flink.operators.OperatorTestData.SOURCE_TOPIC;
@@ -18,6 +19,7 @@ import dev.cadc.core.format.DeadLetter;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.ReasonCode;
 import dev.cadc.core.format.WireFormat;
+import dev.cadc.core.run.CheckpointProgress;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.flink.records.KafkaRecord;
@@ -43,14 +45,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class SketchValidatorTest {
 
-    private static final MapStateDescriptor<Integer, SketchValidator.CheckpointProgress> PROGRESS =
-            new MapStateDescriptor<>("checkpoint-progress", Types.INT, Types.POJO(SketchValidator.CheckpointProgress.class));
+    private static final MapStateDescriptor<Integer, CheckpointProgress> PROGRESS =
+            new MapStateDescriptor<>("checkpoint-progress", Types.INT, Types.POJO(CheckpointProgress.class));
 
     private KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> harness;
 
     @BeforeEach
     void openHarness() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SketchValidator(GRACE_MS), KafkaRecord::runId, Types.STRING);
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, Types.STRING);
         harness.setProcessingTime(1_000L);
     }
 
@@ -87,15 +89,15 @@ class SketchValidatorTest {
         assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
 
         assertThat(progress().isEmpty()).as("progress of closed checkpoint 0").isTrue();
-        // The end-of-input timer stays for the run's lifetime; the grace timer lingers until it fires.
-        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
-        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
-        harness.setProcessingTime(1_000L + GRACE_MS);
+        // Event-time timers: end of input and the run TTL stay for the run's lifetime; the grace timer
+        // lingers until it fires.
+        assertThat(harness.numEventTimeTimers()).isEqualTo(3);
         assertThat(harness.numProcessingTimeTimers()).isZero();
-        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+        harness.processWatermark(GRACE_MS);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(2);
         assertThat(closedEvents()).hasSize(1);
-        // run-start and next-to-close remain; nothing per checkpoint.
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        // run-start, next-to-close and the idle deadline remain; nothing per checkpoint.
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(3);
     }
 
     @Test
@@ -113,19 +115,103 @@ class SketchValidatorTest {
     }
 
     @Test
-    void sketchesBeforeRunStartAreDeadLetteredWithTheirSourceOffset() throws Exception {
+    void recordsBeforeTheirRunStartWaitForItAcrossPartitions() throws Exception {
         OperatorTestData.Records records = OperatorTestData.records();
         KafkaRecord early = records.sketches(batch(0, 1, 1, 0));
         process(early);
+        process(records.checkpointComplete(0, 6));
+        assertThat(harness.extractOutputValues()).as("nothing before the run-start").isEmpty();
         process(records.runStart());
-        process(records.sketches(batch(0, 2, 3, 0)));
-        process(records.checkpointComplete(0, 5));
+        process(records.sketches(batch(0, 2, 2, 0)));
+
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+                .containsExactly(tuple(0, 3L, false));
+    }
+
+    @Test
+    void sketchesWithoutARunStartWithinTheGracePeriodAreDeadLetteredWithTheirSourceOffset() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        KafkaRecord early = records.sketches(batch(0, 1, 1, 0));
+        process(early);
+        harness.processWatermark(GRACE_MS - 1);
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+        harness.processWatermark(GRACE_MS);
 
         List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
         assertThat(deadLetters).hasSize(1);
         assertDeadLetter(deadLetters.get(0), early, ReasonCode.NO_RUN_START);
+        assertThat(harness.numKeyedStateEntries()).as("nothing kept of a run that never started").isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    /**
+     * A run spread over partitions: its checkpoint-complete record came first, and rows of the
+     * checkpoint are still in a lagging partition. The source's watermark is held back by that
+     * partition, so however long the wall clock runs, the checkpoint waits and then closes complete.
+     */
+    @Test
+    void rowsFromALaggingPartitionAfterTheCheckpointCompleteStillCount() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        harness.processElement(records.runStart(), 100L);
+        harness.processElement(records.sketches(batch(0, 2, 2, 0)), 200L);
+        harness.processElement(records.checkpointComplete(0, 6), 300L);
+        harness.setProcessingTime(1_000L + 100 * GRACE_MS);
+        harness.processWatermark(150L);
+        assertThat(closedEvents()).isEmpty();
+        harness.processElement(records.sketches(batch(0, 0, 2, 0)), 160L);
+
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
-                .containsExactly(tuple(0, 3L, false));
+                .containsExactly(tuple(0, 4L, false));
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+    }
+
+    @Test
+    void runEndReleasesTheRunAfterItsLastCheckpointAndLaterRecordsAreDeadLetters() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        process(records.sketches(batch(0, 2, 2, 0)));
+        process(records.runEnd(1));
+        process(records.checkpointComplete(0, 4));
+        assertThat(released()).as("checkpoint 1 is still open").isEmpty();
+        process(records.sketches(batch(1, 1, 1, 0)));
+        process(records.checkpointComplete(1, 2));
+
+        assertThat(closedEvents()).extracting(e -> e.checkpoint).containsExactly(0, 1);
+        assertThat(released()).singleElement().satisfies(release -> {
+            assertThat(release.lastCheckpoint).isEqualTo(1);
+            assertThat(release.expired).isFalse();
+        });
+        assertThat(harness.numKeyedStateEntries()).as("only the tombstone").isEqualTo(1);
+
+        KafkaRecord late = records.sketches(batch(1, 0, 1, 0));
+        process(late);
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
+                .satisfies(letter -> assertDeadLetter(letter, late, ReasonCode.RUN_ENDED));
+
+        harness.processWatermark(RUN_TTL_MS);
+        assertThat(harness.numKeyedStateEntries()).as("the tombstone is forgotten one TTL later").isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void aRunIdleLongerThanItsTtlIsReleasedTerminally() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        process(records.sketches(batch(0, 2, 2, 0)));
+        harness.processWatermark(RUN_TTL_MS - 1);
+        assertThat(released()).isEmpty();
+        harness.processWatermark(RUN_TTL_MS);
+
+        assertThat(released()).singleElement().satisfies(release -> {
+            assertThat(release.expired).isTrue();
+            assertThat(release.lastCheckpoint).isEqualTo(-1);
+        });
+        assertThat(closedEvents()).as("an expired run's open checkpoints are dropped, not closed").isEmpty();
+        assertThat(harness.numKeyedStateEntries()).as("only the tombstone").isEqualTo(1);
+        harness.processWatermark(2 * RUN_TTL_MS);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
     }
 
     static Stream<Arguments> invalidRecords() {
@@ -141,7 +227,7 @@ class SketchValidatorTest {
                 Arguments.of(ReasonCode.BAD_CONTROL_RECORD, (Function<OperatorTestData.Records, KafkaRecord>)
                         r -> r.control(WireFormat.RECORD_TYPE_RUN_START, "{\"run_id\": \"run-harness\"}".getBytes(StandardCharsets.UTF_8))),
                 Arguments.of(ReasonCode.UNSUPPORTED_VERSION, (Function<OperatorTestData.Records, KafkaRecord>)
-                        r -> r.raw(new byte[] {1}, WireFormat.HEADER_SCHEMA_VERSION, "2",
+                        r -> r.raw(new byte[] {1}, WireFormat.HEADER_SCHEMA_VERSION, "9",
                                 WireFormat.HEADER_CONTENT_TYPE, WireFormat.CONTENT_TYPE_ARROW)));
     }
 
@@ -187,14 +273,13 @@ class SketchValidatorTest {
         process(records.runStart());
         process(records.sketches(batch(0, 2, 1, 0)));
         process(records.checkpointComplete(0, 5));
-        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
 
-        harness.setProcessingTime(1_000L + GRACE_MS - 1);
-        assertThat(closedEvents()).isEmpty();
-        harness.setProcessingTime(1_000L + GRACE_MS);
+        harness.setProcessingTime(1_000L + 100 * GRACE_MS);
+        harness.processWatermark(GRACE_MS - 1);
+        assertThat(closedEvents()).as("the wall clock alone closes nothing").isEmpty();
+        harness.processWatermark(GRACE_MS);
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 1L, true));
-        assertThat(harness.numProcessingTimeTimers()).isZero();
         assertThat(progress().isEmpty()).isTrue();
 
         // A row of the closed checkpoint can no longer count: it is dead-lettered, not silently added.
@@ -217,6 +302,7 @@ class SketchValidatorTest {
         harness.processWatermark(Long.MAX_VALUE);
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 2L, true), tuple(1, 1L, true));
+        assertThat(released()).as("the end of input is not a TTL expiry").isEmpty();
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(progress().isEmpty()).isTrue();
     }
@@ -260,7 +346,7 @@ class SketchValidatorTest {
 
         KafkaRecord repeated = records.checkpointComplete(0, 2);
         process(repeated);
-        harness.setProcessingTime(1_000L + 2 * GRACE_MS);
+        harness.processWatermark(2 * GRACE_MS);
 
         assertThat(closedEvents()).hasSize(1);
         assertThat(progress().keys()).as("progress of already closed checkpoints").isEmpty();
@@ -271,7 +357,7 @@ class SketchValidatorTest {
     @Test
     void aPendingCheckpointAndItsGraceTimerSurviveARestore() throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> before =
-                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS), KafkaRecord::runId, null);
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, null);
         before.setProcessingTime(1_000L);
         OperatorTestData.Records records = OperatorTestData.records();
         before.processElement(records.runStart(), 0L);
@@ -282,11 +368,11 @@ class SketchValidatorTest {
         before.close();
 
         try (KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> after =
-                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS), KafkaRecord::runId, snapshot)) {
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, snapshot)) {
             after.processElement(records.sketches(batch(0, 0, 1, 0)), 0L);
             after.processElement(records.checkpointComplete(1, 2), 0L);
             assertThat(after.extractOutputValues()).isEmpty();
-            after.setProcessingTime(1_000L + GRACE_MS);
+            after.processWatermark(GRACE_MS);
             assertThat(after.extractOutputValues()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                     .containsExactly(tuple(0, 2L, true), tuple(1, 1L, false));
             assertThat(sideOutput(after, SketchValidator.DEAD_LETTERS)).isEmpty();
@@ -301,7 +387,11 @@ class SketchValidatorTest {
         return harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.CHECKPOINT_CLOSED).toList();
     }
 
-    private MapState<Integer, SketchValidator.CheckpointProgress> progress() throws Exception {
+    private List<RunEvent> released() {
+        return harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.RUN_RELEASED).toList();
+    }
+
+    private MapState<Integer, CheckpointProgress> progress() throws Exception {
         return keyedState(harness, RUN, PROGRESS);
     }
 

@@ -125,6 +125,7 @@ public final class Curator {
     private Survey survey(SketchSource source, String runId, int sketchDim, Role sourceRole) {
         Survey survey = new Survey();
         TreeSet<Long> sampleIds = new TreeSet<>();
+        Map<Integer, java.util.Set<Long>> seenAt = new HashMap<>();
         scan(source, batch -> {
             if (!batch.runId().equals(runId)) {
                 return;
@@ -139,6 +140,9 @@ public final class Curator {
                 } else if (role == sourceRole && checkpoint >= 0) {
                     sampleIds.add(batch.sampleId(row));
                     survey.influenceCheckpoints.add(checkpoint);
+                    if (role == Role.POOL && !seenAt.computeIfAbsent(checkpoint, c -> new java.util.HashSet<>()).add(batch.sampleId(row))) {
+                        survey.repeatedPoolRows.computeIfAbsent(checkpoint, c -> new java.util.HashSet<>()).add(batch.sampleId(row));
+                    }
                 }
             }
         });
@@ -165,6 +169,7 @@ public final class Curator {
             }
             ProbeCheckpoint probeCheckpoint = new ProbeCheckpoint(checkpoint, sketchDim, trajectories.unitSketchMatrix(checkpoint));
             BitSet seen = new BitSet(survey.sampleIds.length);
+            java.util.Set<Long> repeated = survey.repeatedPoolRows.getOrDefault(checkpoint, java.util.Set.of());
             Map<Integer, List<SampleCheckpoint.RowContribution>> steps = new HashMap<>();
             scan(source, batch -> {
                 if (!batch.runId().equals(runId)) {
@@ -176,9 +181,9 @@ public final class Curator {
                         continue;
                     }
                     int sample = table.indexOf(batch.sampleId(row));
-                    if (sourceRole == Role.TRAIN) {
-                        steps.computeIfAbsent(sample, s -> new ArrayList<>()).add(SampleCheckpoint.contribution(
-                                probeCheckpoint, batch.step(row), batch.learningRate(row), batch.sketch(row)));
+                    if (sourceRole == Role.TRAIN || repeated.contains(batch.sampleId(row))) {
+                        steps.computeIfAbsent(sample, s -> new ArrayList<>()).add(new SampleCheckpoint.RowContribution(
+                                batch.step(row), batch.learningRate(row), batch.sketch(row), null));
                     } else if (!seen.get(sample)) {
                         seen.set(sample);
                         rows.add(new int[] {row, sample});
@@ -191,14 +196,18 @@ public final class Curator {
                 });
             });
             steps.entrySet().parallelStream().forEach(entry -> {
-                double[] terms = SampleCheckpoint.terms(entry.getValue());
+                List<SampleCheckpoint.RowContribution> counted = new ArrayList<>();
+                for (SampleCheckpoint.RowContribution row : SampleCheckpoint.counted(entry.getValue(), sourceRole == Role.TRAIN)) {
+                    counted.add(SampleCheckpoint.contribution(probeCheckpoint, row.step(), row.learningRate(), row.sketch()));
+                }
+                double[] terms = SampleCheckpoint.terms(counted);
                 double[] row = table.row(entry.getKey());
                 for (int p = 0; p < probes; p++) {
                     row[p] += terms[p];
                 }
             });
             LOG.info("run {}: influence of checkpoint {} folded in ({} samples)", runId, checkpoint,
-                    sourceRole == Role.POOL ? seen.cardinality() : steps.size());
+                    sourceRole == Role.POOL ? seen.cardinality() + steps.size() : steps.size());
         }
         return table;
     }
@@ -302,9 +311,7 @@ public final class Curator {
         for (int slot = 0; slot < checkpoints.length; slot++) {
             checkpointSlot.put(checkpoints[slot], slot);
         }
-        BitSet[] seen = new BitSet[checkpoints.length];
-        Arrays.setAll(seen, slot -> new BitSet());
-        Map<Integer, List<List<SampleCheckpoint.RowContribution>>> steps = new HashMap<>();
+        Map<Integer, List<List<SampleCheckpoint.RowContribution>>> rowsBySample = new HashMap<>();
         scan(source, batch -> {
             if (!batch.runId().equals(runId)) {
                 return;
@@ -315,17 +322,10 @@ public final class Curator {
                     continue;
                 }
                 int sample = influence.indexOf(batch.sampleId(row));
-                if (sample < 0 || !shortlist.get(sample) || (sourceRole == Role.POOL && seen[slot].get(sample))) {
+                if (sample < 0 || !shortlist.get(sample)) {
                     continue;
                 }
-                seen[slot].set(sample);
-                if (sourceRole == Role.POOL) {
-                    // One row per slot: its unit sketch is the part (SampleCheckpoint.trajectoryPart of one row).
-                    float[] trajectory = trajectories.computeIfAbsent(sample, s -> new float[checkpoints.length * sketchDim]);
-                    Vectors.copyNormalized(batch.sketch(row), 0, sketchDim, trajectory, slot * sketchDim);
-                    continue;
-                }
-                List<List<SampleCheckpoint.RowContribution>> slots = steps.computeIfAbsent(sample, s -> {
+                List<List<SampleCheckpoint.RowContribution>> slots = rowsBySample.computeIfAbsent(sample, s -> {
                     List<List<SampleCheckpoint.RowContribution>> empty = new ArrayList<>();
                     for (int i = 0; i < checkpoints.length; i++) {
                         empty.add(new ArrayList<>());
@@ -335,11 +335,13 @@ public final class Curator {
                 slots.get(slot).add(new SampleCheckpoint.RowContribution(batch.step(row), batch.learningRate(row), batch.sketch(row), null));
             }
         });
-        steps.forEach((sample, slots) -> {
+        boolean trainSource = sourceRole == Role.TRAIN;
+        rowsBySample.forEach((sample, slots) -> {
             float[] trajectory = new float[checkpoints.length * sketchDim];
             for (int slot = 0; slot < checkpoints.length; slot++) {
                 if (!slots.get(slot).isEmpty()) {
-                    System.arraycopy(SampleCheckpoint.trajectoryPart(slots.get(slot), sketchDim), 0, trajectory, slot * sketchDim, sketchDim);
+                    float[] part = SampleCheckpoint.trajectoryPart(SampleCheckpoint.counted(slots.get(slot), trainSource), sketchDim);
+                    System.arraycopy(part, 0, trajectory, slot * sketchDim, sketchDim);
                 }
             }
             trajectories.put(sample, trajectory);
@@ -416,6 +418,8 @@ public final class Curator {
     private static final class Survey {
         final TreeMap<Integer, List<ProbeRow>> probesByCheckpoint = new TreeMap<>();
         final TreeSet<Integer> influenceCheckpoints = new TreeSet<>();
+        /** Per checkpoint, the POOL samples with more than one row there (rare: re-sent rows). */
+        final Map<Integer, java.util.Set<Long>> repeatedPoolRows = new HashMap<>();
         long[] sampleIds;
     }
 }

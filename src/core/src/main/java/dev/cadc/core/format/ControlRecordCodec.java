@@ -11,8 +11,9 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Encodes and decodes the JSON control records ({@link RunStart}, {@link CheckpointComplete}) as
- * {@code schemas/run-start.schema.json} and {@code schemas/checkpoint-complete.schema.json} define them.
+ * Encodes and decodes the JSON control records ({@link RunStart}, {@link CheckpointComplete},
+ * {@link RunEnd}) as {@code schemas/run-start.schema.json}, {@code schemas/checkpoint-complete.schema.json}
+ * and {@code schemas/run-end.schema.json} define them.
  *
  * <p>Decoding rejects with BAD_CONTROL_RECORD: malformed JSON, a value that is not one object,
  * duplicate keys, trailing content, a missing field, a field of the wrong JSON type (numbers must be
@@ -29,6 +30,8 @@ public final class ControlRecordCodec {
             List.of("run_id", "sketch_dim", "projection_seed", "projection_kind", "influence_source");
     /** The fields of a checkpoint-complete record, all required. */
     public static final List<String> CHECKPOINT_COMPLETE_FIELDS = List.of("run_id", "checkpoint", "rows");
+    /** The fields of a run-end record, all required. */
+    public static final List<String> RUN_END_FIELDS = List.of("run_id", "last_checkpoint");
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -48,6 +51,8 @@ public final class ControlRecordCodec {
         } else if (record instanceof CheckpointComplete complete) {
             json.put("checkpoint", complete.checkpoint());
             json.put("rows", complete.rows());
+        } else if (record instanceof RunEnd end) {
+            json.put("last_checkpoint", end.lastCheckpoint());
         }
         try {
             return MAPPER.writeValueAsBytes(json);
@@ -68,9 +73,12 @@ public final class ControlRecordCodec {
         if (WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE.equals(recordType)) {
             return decodeCheckpointComplete(value);
         }
+        if (WireFormat.RECORD_TYPE_RUN_END.equals(recordType)) {
+            return decodeRunEnd(value);
+        }
         throw new InvalidRecordException(ReasonCode.UNKNOWN_RECORD_TYPE,
-                "control record type '" + recordType + "' is not " + WireFormat.RECORD_TYPE_RUN_START + " or "
-                        + WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE);
+                "control record type '" + recordType + "' is not " + WireFormat.RECORD_TYPE_RUN_START + ", "
+                        + WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE + " or " + WireFormat.RECORD_TYPE_RUN_END);
     }
 
     /** Decodes a run-start record. */
@@ -101,6 +109,12 @@ public final class ControlRecordCodec {
                 text(json, "run_id"),
                 (int) integer(json, "checkpoint", 0, Integer.MAX_VALUE),
                 integer(json, "rows", 0, Long.MAX_VALUE));
+    }
+
+    /** Decodes a run-end record. */
+    public static RunEnd decodeRunEnd(byte[] value) {
+        JsonNode json = parse(value, WireFormat.RECORD_TYPE_RUN_END);
+        return new RunEnd(text(json, "run_id"), (int) integer(json, "last_checkpoint", -1, Integer.MAX_VALUE));
     }
 
     private static JsonNode parse(byte[] value, String recordType) {

@@ -38,5 +38,7 @@ public enum ReasonCode {
      * negative step, a POOL or PROBE row before checkpoint 0, a metadata number that does not parse,
      * an unknown projection kind in metadata, curriculum rows out of order or repeating a sample.
      */
-    INVALID_VALUE
+    INVALID_VALUE,
+    /** A record of a run the job has released: after its run-end record, or after it was idle longer than the run TTL. */
+    RUN_ENDED
 }

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * What a record on {@code cadc.sketches} is, decided from its headers alone, before its value is
- * decoded: a sketch batch (Arrow) or one of the two control records (JSON).
+ * decoded: a sketch batch (Arrow) or one of the control records (JSON). Headers of schema version 1
+ * and 2 are read (version 2 added {@link #RUN_END}).
  */
 public enum RecordKind {
     /** An Arrow IPC sketch batch; decode with {@link SketchCodec}. */
@@ -12,7 +13,9 @@ public enum RecordKind {
     /** A run-start control record; decode with {@link ControlRecordCodec}. */
     RUN_START,
     /** A checkpoint-complete control record; decode with {@link ControlRecordCodec}. */
-    CHECKPOINT_COMPLETE;
+    CHECKPOINT_COMPLETE,
+    /** A run-end control record (schema version 2); decode with {@link ControlRecordCodec}. */
+    RUN_END;
 
     /**
      * Classifies a record by its header values (each {@code null} when the header is absent).
@@ -27,11 +30,11 @@ public enum RecordKind {
                     "the record has no " + WireFormat.HEADER_SCHEMA_VERSION + " header; expected "
                             + WireFormat.SCHEMA_VERSION_TEXT);
         }
-        if (!WireFormat.SCHEMA_VERSION_TEXT.equals(schemaVersion.trim())) {
+        if (!readableVersion(schemaVersion.trim())) {
             throw new InvalidRecordException(
                     ReasonCode.UNSUPPORTED_VERSION,
-                    WireFormat.HEADER_SCHEMA_VERSION + " is '" + schemaVersion + "'; this build reads "
-                            + WireFormat.SCHEMA_VERSION_TEXT + " only");
+                    WireFormat.HEADER_SCHEMA_VERSION + " is '" + schemaVersion + "'; this build reads versions 1 to "
+                            + WireFormat.NEWEST_READABLE_VERSION);
         }
         String mediaType = contentType == null ? null : mediaType(contentType);
         if (WireFormat.CONTENT_TYPE_ARROW.equals(mediaType) && recordType == null) {
@@ -44,6 +47,9 @@ public enum RecordKind {
             if (WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE.equals(recordType)) {
                 return CHECKPOINT_COMPLETE;
             }
+            if (WireFormat.RECORD_TYPE_RUN_END.equals(recordType)) {
+                return RUN_END;
+            }
         }
         throw new InvalidRecordException(
                 ReasonCode.UNKNOWN_RECORD_TYPE,
@@ -51,7 +57,17 @@ public enum RecordKind {
                         + WireFormat.HEADER_RECORD_TYPE + "=" + recordType + "; expected "
                         + WireFormat.CONTENT_TYPE_ARROW + " without a record type, or "
                         + WireFormat.CONTENT_TYPE_JSON + " with " + WireFormat.RECORD_TYPE_RUN_START
-                        + " or " + WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE);
+                        + ", " + WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE + " or " + WireFormat.RECORD_TYPE_RUN_END);
+    }
+
+    /** Whether a header version is one this build reads: a decimal integer from 1 to the newest. */
+    private static boolean readableVersion(String version) {
+        for (int v = 1; v <= WireFormat.NEWEST_READABLE_VERSION; v++) {
+            if (Integer.toString(v).equals(version)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The media type without parameters such as {@code ; charset=utf-8}, lower case. */

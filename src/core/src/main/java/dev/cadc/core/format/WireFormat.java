@@ -7,10 +7,22 @@ package dev.cadc.core.format;
  */
 public final class WireFormat {
 
-    /** The only schema version this build reads and writes. */
+    /**
+     * The schema version of sketch batches, run-start and checkpoint-complete records, curricula and
+     * capabilities: unchanged since version 1.
+     */
     public static final int SCHEMA_VERSION = 1;
     /** {@link #SCHEMA_VERSION} as it appears in headers and metadata. */
     public static final String SCHEMA_VERSION_TEXT = Integer.toString(SCHEMA_VERSION);
+    /**
+     * Version 2 added the run-end control record (and the spread rule); run-end records carry it, so
+     * that version-1 readers reject them rather than misread them.
+     */
+    public static final int RUN_END_SCHEMA_VERSION = 2;
+    /** {@link #RUN_END_SCHEMA_VERSION} as it appears in headers. */
+    public static final String RUN_END_SCHEMA_VERSION_TEXT = Integer.toString(RUN_END_SCHEMA_VERSION);
+    /** The newest version this build reads; it reads every version from 1 to this one. */
+    public static final int NEWEST_READABLE_VERSION = RUN_END_SCHEMA_VERSION;
 
     // ---- topics ----
     /** Sketch batches and the control records of every run; key = run id. */
@@ -27,7 +39,7 @@ public final class WireFormat {
     public static final String HEADER_SCHEMA_VERSION = "cadc-schema-version";
     /** Header naming the value's encoding: {@link #CONTENT_TYPE_ARROW} or {@link #CONTENT_TYPE_JSON}. */
     public static final String HEADER_CONTENT_TYPE = "content-type";
-    /** Header of control records: {@link #RECORD_TYPE_RUN_START} or {@link #RECORD_TYPE_CHECKPOINT_COMPLETE}. */
+    /** Header of control records: {@link #RECORD_TYPE_RUN_START}, {@link #RECORD_TYPE_CHECKPOINT_COMPLETE} or {@link #RECORD_TYPE_RUN_END}. */
     public static final String HEADER_RECORD_TYPE = "cadc-record-type";
 
     /** Content type of Arrow IPC stream values (sketches, curricula, capabilities). */
@@ -39,6 +51,8 @@ public final class WireFormat {
     public static final String RECORD_TYPE_RUN_START = "run-start";
     /** Record type of the control record that closes a checkpoint. */
     public static final String RECORD_TYPE_CHECKPOINT_COMPLETE = "checkpoint-complete";
+    /** Record type of the control record that ends a run (schema version 2). */
+    public static final String RECORD_TYPE_RUN_END = "run-end";
 
     // ---- Arrow schema metadata keys ----
     /** Schema version, in every Arrow value. */

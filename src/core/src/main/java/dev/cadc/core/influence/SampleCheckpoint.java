@@ -17,11 +17,28 @@ public final class SampleCheckpoint {
     /** One row of the sample at the checkpoint (a POOL row or one TRAIN step) and its terms. */
     public record RowContribution(long step, float learningRate, float[] sketch, double[] terms) {}
 
-    private static final Comparator<RowContribution> ROW_ORDER = Comparator.comparingLong(RowContribution::step)
+    /**
+     * The order rows of one sample and checkpoint are combined in, and which of repeated POOL rows
+     * counts: by step, then learning rate, then sketch (lexicographic). Never arrival order, which
+     * differs between runs of the job once a run is spread over partitions.
+     */
+    public static final Comparator<RowContribution> ROW_ORDER = Comparator.comparingLong(RowContribution::step)
             .thenComparingDouble(RowContribution::learningRate)
             .thenComparing(RowContribution::sketch, Arrays::compare);
 
     private SampleCheckpoint() {}
+
+    /**
+     * The rows of one sample at one checkpoint that count: with TRAIN as the influence source every
+     * step of the window; with POOL one row per sample and checkpoint, so of repeated POOL rows only
+     * the first in {@link #ROW_ORDER} (a re-sent row is ignored whatever order the copies came in).
+     */
+    public static List<RowContribution> counted(List<RowContribution> rows, boolean trainSource) {
+        if (trainSource || rows.size() <= 1) {
+            return rows;
+        }
+        return List.of(rows.stream().min(ROW_ORDER).orElseThrow());
+    }
 
     /** The terms of one row against the probes of its checkpoint. */
     public static RowContribution contribution(ProbeCheckpoint probes, long step, float learningRate, float[] sketch) {

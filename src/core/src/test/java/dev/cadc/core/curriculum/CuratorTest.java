@@ -89,6 +89,42 @@ class CuratorTest extends CurationTestBase {
         assertThat(CurriculumJson.write(CurriculumJson.of(shuffled))).isEqualTo(CurriculumJson.write(CurriculumJson.of(ordered)));
     }
 
+    /**
+     * A re-sent POOL row with other content (a retried publish of a recomputed sketch) counts once, and
+     * the same one whatever order the copies come in: the first by (step, learning rate, sketch), never
+     * the first to arrive, which differs between partitions.
+     */
+    @Test
+    void ofRepeatedPoolRowsTheSameOneCountsWhateverTheirOrder() {
+        PlantedSketches.PlantedSet set = planted(4, 64, 15);
+        List<dev.cadc.core.format.SketchBatch> withRepeats = new java.util.ArrayList<>(set.batches());
+        dev.cadc.core.format.SketchBatch first = set.batches().get(0);
+        dev.cadc.core.format.SketchBatch.Builder repeats = dev.cadc.core.format.SketchBatch.builder(first.runId(), first.projection());
+        int added = 0;
+        for (dev.cadc.core.format.SketchBatch batch : set.batches()) {
+            for (int r = 0; r < batch.rowCount() && added < 40; r++) {
+                if (batch.role(r) == Role.POOL) {
+                    float[] other = batch.sketch(r).clone();
+                    other[0] = -other[0] * 3;
+                    repeats.add(batch.step(r), batch.checkpoint(r), Role.POOL, batch.sampleId(r), batch.learningRate(r),
+                            batch.loss(r), other);
+                    added++;
+                }
+            }
+        }
+        withRepeats.add(repeats.build());
+        List<dev.cadc.core.format.SketchBatch> repeatsFirst = new java.util.ArrayList<>(withRepeats);
+        java.util.Collections.reverse(repeatsFirst);
+
+        CurationResult forward = curate(withRepeats, 64, CuratorConfig.defaults(), InfluenceSource.POOL);
+        CurationResult backward = curate(repeatsFirst, 64, CuratorConfig.defaults(), InfluenceSource.POOL);
+        CurationResult shuffled = curate(shuffledRows(withRepeats, 3, 77), 64, CuratorConfig.defaults(), InfluenceSource.POOL);
+
+        assertThat(backward).isEqualTo(forward);
+        assertThat(shuffled).isEqualTo(forward);
+        assertThat(forward.poolSize()).isEqualTo(set.pool().size());
+    }
+
     @Test
     void budgetIsExactBalancedAndFreeOfHarmfulSamplesAndNearDuplicates() {
         PlantedSketches.PlantedSet set = planted(4, 128, 14);

@@ -29,6 +29,34 @@ class ControlRecordCodecTest {
     }
 
     @Test
+    void runEndRoundTripIsExact() {
+        RunEnd end = new RunEnd("run-1", 3);
+
+        assertThat(ControlRecordCodec.decode(WireFormat.RECORD_TYPE_RUN_END, ControlRecordCodec.encode(end))).isEqualTo(end);
+        assertThat(ControlRecordCodec.decodeRunEnd(json("{'run_id':'r','last_checkpoint':-1}"))).isEqualTo(new RunEnd("r", -1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{'run_id':'r'}",
+        "{'run_id':'r','last_checkpoint':-2}",
+        "{'run_id':'r','last_checkpoint':'3'}",
+        "{'run_id':'','last_checkpoint':3}",
+        "{'last_checkpoint':3}",
+    })
+    void badRunEndIsRejected(String body) {
+        assertReason(() -> ControlRecordCodec.decodeRunEnd(json(body)), ReasonCode.BAD_CONTROL_RECORD);
+    }
+
+    @Test
+    void headersOfVersionOneAndTwoAreReadAndRunEndIsClassified() {
+        assertThat(RecordKind.classify("2", WireFormat.CONTENT_TYPE_JSON, WireFormat.RECORD_TYPE_RUN_END)).isEqualTo(RecordKind.RUN_END);
+        assertThat(RecordKind.classify("1", WireFormat.CONTENT_TYPE_ARROW, null)).isEqualTo(RecordKind.SKETCH_BATCH);
+        assertReason(() -> RecordKind.classify("3", WireFormat.CONTENT_TYPE_ARROW, null), ReasonCode.UNSUPPORTED_VERSION);
+        assertReason(() -> RecordKind.classify("02", WireFormat.CONTENT_TYPE_ARROW, null), ReasonCode.UNSUPPORTED_VERSION);
+    }
+
+    @Test
     void unknownFieldsAreIgnored() {
         assertThat(ControlRecordCodec.decodeCheckpointComplete(
                 json("{'run_id':'r','checkpoint':2,'rows':5,'note':{'x':[1]}}")))
@@ -93,7 +121,7 @@ class ControlRecordCodecTest {
                 .isEqualTo(RecordKind.RUN_START);
         assertThat(RecordKind.classify("1", WireFormat.CONTENT_TYPE_JSON, "checkpoint-complete"))
                 .isEqualTo(RecordKind.CHECKPOINT_COMPLETE);
-        assertReason(() -> RecordKind.classify("2", WireFormat.CONTENT_TYPE_ARROW, null), ReasonCode.UNSUPPORTED_VERSION);
+        assertReason(() -> RecordKind.classify("9", WireFormat.CONTENT_TYPE_ARROW, null), ReasonCode.UNSUPPORTED_VERSION);
         assertReason(() -> RecordKind.classify(null, WireFormat.CONTENT_TYPE_ARROW, null), ReasonCode.UNSUPPORTED_VERSION);
         assertReason(() -> RecordKind.classify("1", null, null), ReasonCode.UNKNOWN_RECORD_TYPE);
         assertReason(() -> RecordKind.classify("1", WireFormat.CONTENT_TYPE_JSON, "run-stop"),

@@ -68,6 +68,12 @@ class SchemaFilesTest {
     }
 
     @Test
+    void runEndJsonSchemaMatchesTheCodec() throws IOException {
+        assertJsonSchemaMatches("run-end.schema.json", ControlRecordCodec.RUN_END_FIELDS,
+                ControlRecordCodec.encode(new dev.cadc.core.format.RunEnd("run-7", 3)));
+    }
+
+    @Test
     void enumsOfTheJsonSchemaAreTheWireNames() throws IOException {
         JsonNode properties = JSON.readTree(FormatTestData.resource("cadc/schemas/run-start.schema.json"))
                 .get("properties");

@@ -1,0 +1,174 @@
+package dev.cadc.core.run;
+
+import dev.cadc.core.format.InvalidRecordException;
+import dev.cadc.core.format.ReasonCode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decides when the checkpoints of one run are complete, in checkpoint order: the one implementation
+ * of the closing rule (SPEC: "versioned"), over a {@link CheckpointLedger}.
+ *
+ * <p>Checkpoint j closes, after 0..j-1, when
+ * <ul>
+ *   <li>its checkpoint-complete record has come and every POOL and PROBE row it announced has been
+ *       received, wherever (in whichever partition) the rows and the record travelled; or
+ *   <li>its grace period has passed in <em>progress time</em> (a dead-lettered batch's rows can never
+ *       arrive); the version built from it says it was short; or
+ *   <li>the input ends (bounded mode).
+ * </ul>
+ * With TRAIN as influence source, window j (the steps after checkpoint j) is complete only when
+ * checkpoint j + 1 is, so j closes only then (or at the end of input).
+ *
+ * <p>Progress time is whatever clock the caller trusts not to run ahead of the input: the job passes
+ * the event-time watermark of its source (per partition, from record timestamps, so a lagging
+ * partition holds it back and cannot make a checkpoint close short during replay or catch-up).
+ */
+public final class CheckpointTracker {
+
+    /** One closed checkpoint: how many influence-source rows it forwarded, and whether rows were missing. */
+    public record Closing(int checkpoint, long sourceRows, boolean isShort) {}
+
+    /** {@code lastCheckpoint} of a run whose run-end record has not come. */
+    public static final int NOT_ENDED = Integer.MAX_VALUE;
+
+    private final CheckpointLedger ledger;
+    private final boolean trainSource;
+    private final long graceMs;
+    private final int lastCheckpoint;
+
+    /**
+     * @param trainSource whether the run's influence source is TRAIN (window j waits for checkpoint j + 1)
+     * @param graceMs how long in progress time after a checkpoint-complete record missing rows are awaited
+     * @param lastCheckpoint the last checkpoint named by the run's run-end record, or {@link #NOT_ENDED};
+     *     nothing after it closes, and with TRAIN as source its window closes without a successor
+     */
+    public CheckpointTracker(CheckpointLedger ledger, boolean trainSource, long graceMs, int lastCheckpoint) {
+        if (graceMs < 0) {
+            throw new IllegalArgumentException("grace must be >= 0 ms, got " + graceMs);
+        }
+        this.ledger = ledger;
+        this.trainSource = trainSource;
+        this.graceMs = graceMs;
+        this.lastCheckpoint = lastCheckpoint;
+    }
+
+    /** Whether every checkpoint up to the run-end's last one has closed. */
+    public boolean allClosed() {
+        return lastCheckpoint != NOT_ENDED && ledger.nextToClose() > lastCheckpoint;
+    }
+
+    /** Whether {@code checkpoint} has closed. */
+    public boolean isClosed(int checkpoint) {
+        return checkpoint < ledger.nextToClose();
+    }
+
+    /** Checkpoints below this one are closed. */
+    public int nextToClose() {
+        return ledger.nextToClose();
+    }
+
+    /**
+     * Records a checkpoint-complete record that came at progress time {@code at}.
+     *
+     * @return the progress time at which the checkpoint closes short if its rows are still missing
+     * @throws InvalidRecordException INVALID_VALUE when the checkpoint is already closed (a repeated record)
+     *     or after the run's last checkpoint
+     */
+    public long announce(int checkpoint, long rows, long at) {
+        requireNotAfterEnd(checkpoint);
+        if (isClosed(checkpoint)) {
+            throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint-complete for checkpoint "
+                    + checkpoint + ", which was already closed; a repeated record is ignored");
+        }
+        CheckpointProgress progress = progressOf(checkpoint);
+        progress.announcedRows = rows;
+        progress.graceDeadline = deadline(at);
+        ledger.put(checkpoint, progress);
+        return progress.graceDeadline;
+    }
+
+    /**
+     * The run ended with {@code lastCheckpoint} at progress time {@code at}: a checkpoint up to it that
+     * was never announced closes short after the grace period (its checkpoint-complete record was
+     * lost or never sent).
+     *
+     * @return the progress time by which every checkpoint up to {@code lastCheckpoint} may close
+     */
+    public long end(int lastCheckpoint, long at) {
+        long deadline = deadline(at);
+        for (int checkpoint = ledger.nextToClose(); checkpoint <= lastCheckpoint; checkpoint++) {
+            CheckpointProgress progress = progressOf(checkpoint);
+            if (progress.announcedRows < 0) {
+                progress.announcedRows = Long.MAX_VALUE;
+                progress.graceDeadline = deadline;
+                ledger.put(checkpoint, progress);
+            }
+        }
+        return deadline;
+    }
+
+    /**
+     * Counts rows of a batch for {@code checkpoint}.
+     *
+     * @param scanRows POOL and PROBE rows (what checkpoint-complete counts)
+     * @param sourceRows rows of the influence source
+     * @throws InvalidRecordException INVALID_VALUE when the checkpoint is already closed or after the
+     *     run's last checkpoint
+     */
+    public void count(int checkpoint, long scanRows, long sourceRows) {
+        requireNotAfterEnd(checkpoint);
+        if (isClosed(checkpoint)) {
+            throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "rows of checkpoint " + checkpoint
+                    + ", which was already closed (its grace period passed, or the input ended)");
+        }
+        CheckpointProgress progress = progressOf(checkpoint);
+        progress.receivedScanRows += scanRows;
+        progress.sourceRows += sourceRows;
+        ledger.put(checkpoint, progress);
+    }
+
+    /** Closes checkpoints in order for as long as the next one is ready at {@code progressTime}. */
+    public List<Closing> closeReady(long progressTime, boolean endOfInput) {
+        List<Closing> closed = new ArrayList<>();
+        int next = ledger.nextToClose();
+        int highest = Math.min(ledger.highestOpen(), lastCheckpoint);
+        while (next <= highest) {
+            CheckpointProgress progress = progressOf(next);
+            boolean closable = endOfInput || (progress.ready(progressTime)
+                    && (!trainSource || next == lastCheckpoint || progressOf(next + 1).ready(progressTime)));
+            if (!closable) {
+                break;
+            }
+            closed.add(new Closing(next, progress.sourceRows, progress.isShort()));
+            ledger.remove(next);
+            next++;
+        }
+        ledger.setNextToClose(next);
+        return closed;
+    }
+
+    /** Whether anything is still open (announced, counted or awaited). */
+    public boolean hasOpenCheckpoints() {
+        return ledger.highestOpen() >= ledger.nextToClose();
+    }
+
+    private void requireNotAfterEnd(int checkpoint) {
+        if (checkpoint > lastCheckpoint) {
+            throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint " + checkpoint
+                    + " comes after the run's last checkpoint " + lastCheckpoint + " (its run-end record)");
+        }
+    }
+
+    private long deadline(long at) {
+        if (graceMs >= Long.MAX_VALUE / 2 || at >= Long.MAX_VALUE - graceMs) {
+            return Long.MAX_VALUE;
+        }
+        return at + graceMs;
+    }
+
+    private CheckpointProgress progressOf(int checkpoint) {
+        CheckpointProgress existing = ledger.get(checkpoint);
+        return existing == null ? new CheckpointProgress() : existing;
+    }
+}
