@@ -1,11 +1,7 @@
 package dev.cadc.flink.config;
 
-import dev.cadc.core.capability.ClusteringConfig;
-import dev.cadc.core.curriculum.Budget;
+import dev.cadc.core.curriculum.CurationParameters;
 import dev.cadc.core.curriculum.CuratorConfig;
-import dev.cadc.core.curriculum.StagePlan;
-import dev.cadc.core.curriculum.WithinCapability;
-import dev.cadc.core.influence.AggregationRule;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -52,18 +48,11 @@ public final class JobConfig implements Serializable {
                 (c, v) -> c.sourceIdleMs = longAtLeast("source-idle-ms", v, 1));
         param("transactional-id-prefix", "cadc-curation", "Prefix of the exactly-once sink's transactional ids.",
                 (c, v) -> c.transactionalIdPrefix = nonBlank("transactional-id-prefix", v));
-        param("budget", CuratorConfig.DEFAULT_BUDGET, "A fraction of the pool in (0, 1) or a sample count >= 1.",
-                (c, v) -> c.budget = named("budget", () -> Budget.parse(v).toString()));
-        param("stages", "" + StagePlan.DEFAULT_STAGES, "Number of curriculum stages.", (c, v) -> c.stages = intAtLeast("stages", v, 1));
-        param("stage-order", "easy-first", "easy-first or hard-first.", (c, v) -> c.stageOrder = named("stage-order", () -> StagePlan.Order.parse(v).name()));
-        param("k-min", "" + ClusteringConfig.DEFAULT_K_MIN, "Fewest capabilities.", (c, v) -> c.kMin = intAtLeast("k-min", v, 1));
-        param("k-max", "" + ClusteringConfig.DEFAULT_K_MAX, "Most capabilities.", (c, v) -> c.kMax = intAtLeast("k-max", v, 1));
-        param("seed", "" + ClusteringConfig.DEFAULT_SEED, "Seed of the clustering's k-means++ starts.", (c, v) -> c.seed = parseLong("seed", v));
-        param("aggregation", "strongest", "strongest or mean.", (c, v) -> c.aggregation = named("aggregation", () -> AggregationRule.parse(v).name()));
-        param("strongest", "10", "Strongest interactions per sample (m).", (c, v) -> c.strongest = intAtLeast("strongest", v, 1));
-        param("selection", "coverage", "coverage or top-influence.", (c, v) -> c.selection = named("selection", () -> WithinCapability.parse(v).name()));
-        param("duplicate-threshold", "0.98", "Mean sketch cosine above which a candidate is a near-duplicate; 1 disables.",
-                (c, v) -> c.duplicateThreshold = cosine("duplicate-threshold", v));
+        // The curation parameters are declared once, in core, for the job, curate, explain and the experiment.
+        for (CurationParameters.Parameter curation : CurationParameters.all()) {
+            param(curation.name(), curation.defaultValue(), curation.description(),
+                    (c, v) -> c.curation.put(curation.name(), v.trim()));
+        }
     }
 
     public String bootstrap;
@@ -77,16 +66,8 @@ public final class JobConfig implements Serializable {
     public long runTtlMs;
     public long sourceIdleMs;
     public String transactionalIdPrefix;
-    public String budget;
-    public int stages;
-    public String stageOrder;
-    public int kMin;
-    public int kMax;
-    public long seed;
-    public String aggregation;
-    public int strongest;
-    public String selection;
-    public double duplicateThreshold;
+    /** The curation parameters as given (name to text), checked by {@link CurationParameters#parse}. */
+    public final LinkedHashMap<String, String> curation = new LinkedHashMap<>();
 
     private JobConfig() {}
 
@@ -112,9 +93,7 @@ public final class JobConfig implements Serializable {
         for (Param param : PARAMS) {
             param.apply().accept(config, values.getOrDefault(param.name(), param.defaultValue()));
         }
-        if (config.kMax < config.kMin) {
-            throw new IllegalArgumentException("k-max (" + config.kMax + ") must be >= k-min (" + config.kMin + ")");
-        }
+        config.curatorConfig();
         return config;
     }
 
@@ -180,24 +159,11 @@ public final class JobConfig implements Serializable {
 
     /** The curation settings, as the batch {@code cadc curate} takes them. */
     public CuratorConfig curatorConfig() {
-        StagePlan equal = StagePlan.equalShares(stages);
-        return new CuratorConfig(Budget.parse(budget),
-                new ClusteringConfig(kMin, kMax, seed, ClusteringConfig.DEFAULT_RESTARTS, ClusteringConfig.DEFAULT_MAX_ITERATIONS),
-                AggregationRule.valueOf(aggregation), strongest, WithinCapability.valueOf(selection), duplicateThreshold,
-                new StagePlan(stages, StagePlan.Order.valueOf(stageOrder), equal.stepShares(), true));
+        return CurationParameters.parse(curation);
     }
 
     private static void param(String name, String defaultValue, String description, BiConsumer<JobConfig, String> apply) {
         PARAMS.add(new Param(name, defaultValue, description, apply));
-    }
-
-    /** Parses with a core parser, naming the parameter in the error. */
-    private static String named(String name, java.util.function.Supplier<String> parse) {
-        try {
-            return parse.get();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
-        }
     }
 
     private static String nonBlank(String name, String value) {
@@ -246,18 +212,5 @@ public final class JobConfig implements Serializable {
             }
         }
         throw new IllegalArgumentException(name + " must be one of " + List.of(allowed) + ", got '" + value + "'");
-    }
-
-    private static double cosine(String name, String value) {
-        double parsed;
-        try {
-            parsed = Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, got '" + value + "'", e);
-        }
-        if (!(parsed > -1 && parsed <= 1)) {
-            throw new IllegalArgumentException(name + " must be in (-1, 1], got " + value);
-        }
-        return parsed;
     }
 }

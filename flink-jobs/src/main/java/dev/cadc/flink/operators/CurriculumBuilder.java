@@ -1,12 +1,10 @@
 package dev.cadc.flink.operators;
 
 import dev.cadc.core.capability.Clustering;
-import dev.cadc.core.curriculum.BalancedSelector;
 import dev.cadc.core.curriculum.CurationResult;
-import dev.cadc.core.curriculum.Curator;
+import dev.cadc.core.curriculum.CurriculumVersion;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.curriculum.CurriculumJson;
-import dev.cadc.core.curriculum.DuplicateGuard;
 import dev.cadc.core.curriculum.InfluenceTable;
 import dev.cadc.core.curriculum.Selection;
 import dev.cadc.core.format.CapabilitiesCodec;
@@ -25,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -269,20 +266,14 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
             states.put(i, state);
         }
         Clustering clustering = new Clustering(clusteringEvent.probeIds, clusteringEvent.assignment);
-        CapabilityScorer scorer = new CapabilityScorer(clustering, curatorConfig.aggregation(), curatorConfig.strongest());
-        CapabilityScorer.Score[] scores = IntStream.range(0, sampleIds.length)
-                .mapToObj(i -> scorer.score(table.row(i)))
-                .toArray(CapabilityScorer.Score[]::new);
-        long budget = curatorConfig.budget().resolve(sampleIds.length);
+        CapabilityScorer.Score[] scores = CurriculumVersion.score(clustering, table::row, sampleIds.length, curatorConfig);
         int[] checkpoints = sourceCheckpoints.value() == null ? new int[0] : sourceCheckpoints.value();
         int k = clusteringEvent.sketchDim;
-        DuplicateGuard guard = curatorConfig.duplicateThreshold() >= 1 ? DuplicateGuard.disabled()
-                : new DuplicateGuard(sample -> trajectory(states.get(sample), checkpoints, k), checkpoints.length,
-                        curatorConfig.duplicateThreshold());
-        Selection selection = new BalancedSelector(curatorConfig.withinCapability())
-                .select(clustering, table, scores, budget, guard);
-        CurationResult result = Curator.assemble(runId, j, clustering, clusteringEvent.difficulty, table, scores,
-                selection, curatorConfig.stages());
+        Selection selection = CurriculumVersion.select(clustering, table, scores, curatorConfig,
+                sample -> trajectory(states.get(sample), checkpoints, k), checkpoints.length);
+        CurationResult result = CurriculumVersion.assemble(runId, j, clustering, clusteringEvent.difficulty, table, scores,
+                selection, curatorConfig);
+        long budget = selection.budget();
 
         byte[] key = runId.getBytes(StandardCharsets.UTF_8);
         String[] names = {WireFormat.HEADER_SCHEMA_VERSION, WireFormat.HEADER_CONTENT_TYPE};

@@ -29,18 +29,11 @@ class JobConfigTest {
         assertThat(config.stateBackend).isEqualTo("hashmap");
         assertThat(config.graceMs).isEqualTo(30_000);
         assertThat(config.transactionalIdPrefix).isEqualTo("cadc-curation");
-        assertThat(config.budget).isEqualTo(CuratorConfig.DEFAULT_BUDGET);
-        assertThat(config.stages).isEqualTo(StagePlan.DEFAULT_STAGES);
-        assertThat(config.stageOrder).isEqualTo("EASY_FIRST");
-        assertThat(config.kMin).isEqualTo(ClusteringConfig.DEFAULT_K_MIN);
-        assertThat(config.kMax).isEqualTo(ClusteringConfig.DEFAULT_K_MAX);
-        assertThat(config.seed).isEqualTo(ClusteringConfig.DEFAULT_SEED);
-        assertThat(config.aggregation).isEqualTo("STRONGEST");
-        assertThat(config.strongest).isEqualTo(10);
-        assertThat(config.selection).isEqualTo("COVERAGE");
-        assertThat(config.duplicateThreshold).isEqualTo(0.98);
+        assertThat(config.runTtlMs).isEqualTo(86_400_000L);
+        assertThat(config.sourceIdleMs).isEqualTo(5_000L);
 
         CuratorConfig curator = config.curatorConfig();
+        assertThat(curator).isEqualTo(CuratorConfig.defaults());
         assertThat(curator.budget().toString()).isEqualTo(CuratorConfig.DEFAULT_BUDGET);
         assertThat(curator.clustering()).isEqualTo(ClusteringConfig.defaults());
         assertThat(curator.stages().stages()).isEqualTo(StagePlan.DEFAULT_STAGES);
@@ -67,13 +60,13 @@ class JobConfigTest {
         JobConfig flagsBefore = JobConfig.fromArgs(new String[] {"--grace-ms=7", "--config", yaml.toString(), "--parallelism", "2"});
 
         assertThat(flagsAfter.bootstrap).isEqualTo("kafka:9092");
-        assertThat(flagsAfter.budget).isEqualTo("500");
+        assertThat(flagsAfter.curatorConfig().budget().toString()).isEqualTo("500");
         assertThat(flagsAfter.graceMs).isEqualTo(5000);
         assertThat(flagsAfter.parallelism).isEqualTo(4);
         assertThat(flagsAfter.bounded).isTrue();
         assertThat(flagsBefore.graceMs).isEqualTo(7);
         assertThat(flagsBefore.parallelism).isEqualTo(2);
-        assertThat(flagsBefore.budget).isEqualTo("0.1");
+        assertThat(flagsBefore.curatorConfig().budget().toString()).isEqualTo("0.1");
         assertThat(flagsBefore.bootstrap).isEqualTo("kafka:9092");
     }
 

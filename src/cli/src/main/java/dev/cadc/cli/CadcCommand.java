@@ -39,7 +39,11 @@ public final class CadcCommand implements Runnable {
 
     /** The configured command line; tests call {@code commandLine().execute(...)} in-process. */
     static CommandLine commandLine() {
-        return new CommandLine(new CadcCommand()).setExecutionExceptionHandler(new ErrorReporter());
+        CommandLine commandLine = new CommandLine(new CadcCommand()).setExecutionExceptionHandler(new ErrorReporter());
+        for (String name : java.util.List.of("curate", "explain")) {
+            commandLine.getSubcommands().get(name).addMixin("curation", CurationOptions.mixin());
+        }
+        return commandLine;
     }
 
     /** Prints what went wrong in one line (the stack trace only with CADC_DEBUG=1) and fails. */

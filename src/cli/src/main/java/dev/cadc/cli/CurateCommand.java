@@ -1,17 +1,12 @@
 package dev.cadc.cli;
 
-import dev.cadc.core.capability.ClusteringConfig;
-import dev.cadc.core.curriculum.Budget;
 import dev.cadc.core.curriculum.CurationResult;
 import dev.cadc.core.curriculum.Curator;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.curriculum.CurriculumJson;
 import dev.cadc.core.curriculum.SketchFile;
-import dev.cadc.core.curriculum.StagePlan;
-import dev.cadc.core.curriculum.WithinCapability;
 import dev.cadc.core.format.CurriculumCodec;
 import dev.cadc.core.format.InfluenceSource;
-import dev.cadc.core.influence.AggregationRule;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,49 +49,11 @@ final class CurateCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "ID", description = "The run to curate; needed only when the file holds several.")
     String runId;
 
-    @Option(names = "--budget", defaultValue = CuratorConfig.DEFAULT_BUDGET,
-            description = "A fraction of the pool in (0, 1) or a sample count >= 1 (default ${DEFAULT-VALUE}).")
-    String budget;
-
     @Option(names = "--influence-source", defaultValue = "pool", paramLabel = "pool|train",
             description = "Which rows feed influence: POOL rows at checkpoints (TracInCP) or TRAIN rows per step (default ${DEFAULT-VALUE}).")
     String influenceSource;
 
-    @Option(names = "--k-min", defaultValue = "" + ClusteringConfig.DEFAULT_K_MIN, description = "Fewest capabilities (default ${DEFAULT-VALUE}).")
-    int kMin;
-
-    @Option(names = "--k-max", defaultValue = "" + ClusteringConfig.DEFAULT_K_MAX, description = "Most capabilities (default ${DEFAULT-VALUE}).")
-    int kMax;
-
-    @Option(names = "--seed", defaultValue = "" + ClusteringConfig.DEFAULT_SEED, description = "Seed of the clustering's k-means++ starts (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--aggregation", defaultValue = "strongest", paramLabel = "strongest|mean",
-            description = "How per-probe influence becomes capability influence (default ${DEFAULT-VALUE}).")
-    String aggregation;
-
-    @Option(names = "--strongest", defaultValue = "10", paramLabel = "M",
-            description = "Strongest interactions per sample, for the strongest rule and for harm (default ${DEFAULT-VALUE}).")
-    int strongest;
-
-    @Option(names = "--selection", defaultValue = "coverage", paramLabel = "coverage|top-influence",
-            description = "How a capability fills its share (default ${DEFAULT-VALUE}).")
-    String selection;
-
-    @Option(names = "--duplicate-threshold", defaultValue = "0.98",
-            description = "Mean sketch cosine above which a candidate is a near-duplicate; 1 disables (default ${DEFAULT-VALUE}).")
-    double duplicateThreshold;
-
-    @Option(names = "--stages", defaultValue = "" + StagePlan.DEFAULT_STAGES, description = "Number of stages (default ${DEFAULT-VALUE}).")
-    int stages;
-
-    @Option(names = "--stage-order", defaultValue = "easy-first", paramLabel = "easy-first|hard-first",
-            description = "Order of capabilities across stages (default ${DEFAULT-VALUE}).")
-    String stageOrder;
-
-    @Option(names = "--stage-shares", split = ",", paramLabel = "S1,S2,...",
-            description = "Each stage's share of training steps, summing to 1 (default: equal).")
-    double[] stageShares;
+    // The curation parameters (--budget, --k-min, ... --stage-shares) come from CurationOptions.mixin().
 
     @Override
     public Integer call() throws Exception {
@@ -120,17 +77,7 @@ final class CurateCommand implements Callable<Integer> {
         if (!"pool".equalsIgnoreCase(influenceSource) && !"train".equalsIgnoreCase(influenceSource)) {
             throw new IllegalArgumentException("--influence-source must be pool or train, got " + influenceSource);
         }
-        double[] shares = stageShares;
-        StagePlan plan;
-        if (shares == null) {
-            StagePlan equal = StagePlan.equalShares(stages);
-            plan = new StagePlan(stages, StagePlan.Order.parse(stageOrder), equal.stepShares(), true);
-        } else {
-            plan = new StagePlan(stages, StagePlan.Order.parse(stageOrder), shares, true);
-        }
-        return new CuratorConfig(Budget.parse(budget), new ClusteringConfig(kMin, kMax, seed,
-                ClusteringConfig.DEFAULT_RESTARTS, ClusteringConfig.DEFAULT_MAX_ITERATIONS),
-                AggregationRule.parse(aggregation), strongest, WithinCapability.parse(selection), duplicateThreshold, plan);
+        return CurationOptions.config(spec);
     }
 
     private String chooseRun(SketchFile file) throws java.io.IOException {

@@ -1,13 +1,10 @@
 package dev.cadc.cli;
 
-import dev.cadc.core.capability.ClusteringConfig;
-import dev.cadc.core.curriculum.Budget;
 import dev.cadc.core.curriculum.Curator;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.curriculum.CurriculumJson;
 import dev.cadc.core.curriculum.Explanation;
 import dev.cadc.core.curriculum.SketchSource;
-import dev.cadc.core.curriculum.StagePlan;
 import dev.cadc.core.format.ControlRecordCodec;
 import dev.cadc.core.format.Curriculum;
 import dev.cadc.core.format.InfluenceSource;
@@ -67,14 +64,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--sample", required = true, paramLabel = "N", description = "The sample id.")
     long sampleId;
 
-    @Option(names = "--k-min", defaultValue = "" + ClusteringConfig.DEFAULT_K_MIN, description = "As the job ran it (default ${DEFAULT-VALUE}).")
-    int kMin;
-
-    @Option(names = "--k-max", defaultValue = "" + ClusteringConfig.DEFAULT_K_MAX, description = "As the job ran it (default ${DEFAULT-VALUE}).")
-    int kMax;
-
-    @Option(names = "--stages", defaultValue = "" + StagePlan.DEFAULT_STAGES, description = "As the job ran it (default ${DEFAULT-VALUE}).")
-    int stages;
+    // The curation parameters (--budget, --k-min, ...) come from CurationOptions.mixin(); given explicitly, they
+    // override what the curriculum version records.
 
     @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS", description = "Read timeout per topic (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -93,10 +84,7 @@ final class ExplainCommand implements Callable<Integer> {
         if (batches.isEmpty()) {
             throw new IllegalStateException("no sketches of run " + runId + " on " + CadcTopics.SKETCHES);
         }
-        CuratorConfig config = CuratorConfig.defaults()
-                .withBudget(Budget.parse(Long.toString(Math.max(1, published.budget()))))
-                .withClustering(ClusteringConfig.withRange(kMin, kMax))
-                .withStages(StagePlan.equalShares(stages));
+        CuratorConfig config = replayConfig(published);
         Curator.Detailed detailed = new Curator(config).curateInDetail(SketchSource.of(batches), runId,
                 batches.get(0).projection().sketchDim(), source[0]);
         boolean reproduced = CurriculumJson.toCurriculum(detailed.result()).entries().equals(published.entries());
@@ -117,6 +105,20 @@ final class ExplainCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * The parameters that produced the published version, as it records them, overridden by flags given
+     * explicitly. A curriculum written before versions recorded their parameters gets the flags or
+     * defaults, with its resolved budget as a count.
+     */
+    private CuratorConfig replayConfig(Curriculum published) {
+        Map<String, String> values = new java.util.LinkedHashMap<>(published.parameters());
+        if (values.isEmpty()) {
+            values.put("budget", Long.toString(Math.max(1, published.budget())));
+        }
+        values.putAll(CurationOptions.explicit(spec));
+        return dev.cadc.core.curriculum.CurationParameters.parse(values);
     }
 
     /** The run's sketch rows with checkpoints up to {@code checkpoint} (what its curriculum version saw). */

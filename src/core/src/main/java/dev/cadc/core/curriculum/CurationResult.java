@@ -13,6 +13,8 @@ import java.util.List;
  * @param shortfall how many of B could not be filled
  * @param harmful ids of the samples excluded as harmful, ascending
  * @param duplicatesSkipped candidates skipped as near-duplicates of chosen samples
+ * @param parameters the effective curation parameters ({@link CurationParameters#of}), carried with the
+ *     curriculum so that a version can be replayed exactly
  */
 public record CurationResult(
         String runId,
@@ -23,7 +25,8 @@ public record CurationResult(
         List<CapabilityOutcome> capabilities,
         List<StageOutcome> stages,
         long[] harmful,
-        int duplicatesSkipped) {
+        int duplicatesSkipped,
+        java.util.Map<String, String> parameters) {
 
     /** One capability: its probes, difficulty, stage and the number of samples attributed to it. */
     public record CapabilityOutcome(int id, long[] probes, double difficulty, long attributed, int stage) {
@@ -62,7 +65,8 @@ public record CurationResult(
         return o instanceof CurationResult other && runId.equals(other.runId) && checkpoint == other.checkpoint
                 && budget == other.budget && poolSize == other.poolSize && shortfall == other.shortfall
                 && capabilities.equals(other.capabilities) && stages.equals(other.stages)
-                && Arrays.equals(harmful, other.harmful) && duplicatesSkipped == other.duplicatesSkipped;
+                && Arrays.equals(harmful, other.harmful) && duplicatesSkipped == other.duplicatesSkipped
+                && parameters.equals(other.parameters);
     }
 
     @Override

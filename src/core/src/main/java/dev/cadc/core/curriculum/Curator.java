@@ -27,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole curation of one run, as the SPEC defines it: the batch reference, and the composition of
- * the pieces the Flink job calls one operator at a time ({@link CapabilityClusterer},
- * {@link ProbeCheckpoint}, {@link CapabilityScorer}, {@link BalancedSelector}, {@link StageSequencer}).
+ * The whole curation of one run: the batch reference. It drives the same pieces the Flink job calls
+ * one operator at a time ({@link CapabilityClusterer} checkpoint by checkpoint, {@link ProbeCheckpoint}
+ * and {@link SampleCheckpoint} for the fold, {@link CurriculumVersion} for score, budget, duplicate
+ * guard, selection and stages), so the rules exist once.
  *
  * <ol>
  *   <li>Survey pass: probe trajectories, the pool (distinct sample ids of the influence source) and
@@ -112,10 +113,7 @@ public final class Curator {
         Clustering clustering = clusterer.current();
 
         InfluenceTable influence = accumulateInfluence(source, runId, sketchDim, sourceRole, survey, trajectories);
-        CapabilityScorer scorer = new CapabilityScorer(clustering, config.aggregation(), config.strongest());
-        CapabilityScorer.Score[] scores = IntStream.range(0, influence.sampleCount()).parallel()
-                .mapToObj(i -> scorer.score(influence.row(i)))
-                .toArray(CapabilityScorer.Score[]::new);
+        CapabilityScorer.Score[] scores = CurriculumVersion.score(clustering, influence::row, influence.sampleCount(), config);
         int newestCheckpoint = Math.max(survey.probesByCheckpoint.lastKey(),
                 survey.influenceCheckpoints.isEmpty() ? -1 : survey.influenceCheckpoints.last());
         return new Analysis(runId, sketchDim, sourceRole, trajectories, clustering, influence, scores,
@@ -217,9 +215,8 @@ public final class Curator {
         InfluenceTable influence = analysis.influence();
         CapabilityScorer.Score[] scores = analysis.scores();
         int sketchDim = analysis.sketchDim();
-        BalancedSelector selector = new BalancedSelector(config.withinCapability());
         if (config.duplicateThreshold() >= 1) {
-            return selector.select(clustering, influence, scores, budget, DuplicateGuard.disabled());
+            return CurriculumVersion.select(clustering, influence, scores, config, null, 0);
         }
         int[] checkpoints = analysis.influenceCheckpoints();
         int trajectoryFloats = checkpoints.length * sketchDim;
@@ -230,17 +227,17 @@ public final class Curator {
         while (true) {
             BitSet shortlist = depth == Integer.MAX_VALUE ? bits(candidates) : shortlist(clustering, influence, scores, depth);
             Map<Integer, float[]> loaded = loadTrajectories(source, analysis, shortlist);
-            DuplicateGuard guard = new DuplicateGuard(sample -> {
+            DuplicateGuard.TrajectoryLookup lookup = sample -> {
                 float[] trajectory = loaded.get(sample);
                 if (trajectory == null) {
                     throw new DuplicateGuard.MissingTrajectoryException(sample);
                 }
                 return trajectory;
-            }, checkpoints.length, config.duplicateThreshold());
+            };
             LOG.info("run {}: selecting {} of {} candidates ({} trajectories loaded for duplicate checks)",
                     analysis.runId(), budget, candidates.length, loaded.size());
             try {
-                return selector.select(clustering, influence, scores, budget, guard);
+                return CurriculumVersion.select(clustering, influence, scores, config, lookup, checkpoints.length);
             } catch (DuplicateGuard.MissingTrajectoryException e) {
                 LOG.info("run {}: selection reached past a shortlist of {} candidates; widening it",
                         analysis.runId(), shortlist.cardinality());
@@ -351,51 +348,8 @@ public final class Curator {
 
     private CurationResult assemble(Analysis analysis, Selection selection) {
         double[] difficulty = StageSequencer.difficulty(analysis.clustering(), analysis.trajectories());
-        return assemble(analysis.runId(), analysis.newestCheckpoint(), analysis.clustering(), difficulty,
-                analysis.influence(), analysis.scores(), selection, config.stages());
-    }
-
-    /**
-     * The curriculum from a selection: capabilities with difficulty, stage and attributed count, the
-     * stages in curriculum order, the harmful ids. The streaming job's curriculum builder calls this
-     * too, so both paths lay out a curriculum identically.
-     */
-    public static CurationResult assemble(String runId, int checkpoint, Clustering clustering, double[] difficulty,
-            InfluenceView influence, CapabilityScorer.Score[] scores, Selection selection, StagePlan plan) {
-        int[] capabilityIds = clustering.capabilityIds();
-        int[] stageOf = StageSequencer.stages(capabilityIds, difficulty, plan);
-        long[] attributed = new long[capabilityIds.length];
-        List<Long> harmful = new ArrayList<>();
-        for (int i = 0; i < scores.length; i++) {
-            if (scores[i].harmful()) {
-                harmful.add(influence.sampleId(i));
-            } else if (scores[i].attributedIndex() >= 0) {
-                attributed[scores[i].attributedIndex()]++;
-            }
-        }
-        List<CurationResult.CapabilityOutcome> capabilities = new ArrayList<>();
-        for (int c = 0; c < capabilityIds.length; c++) {
-            capabilities.add(new CurationResult.CapabilityOutcome(capabilityIds[c], clustering.probeIdsOf(capabilityIds[c]),
-                    difficulty[c], attributed[c], stageOf[c]));
-        }
-        int stageCount = Arrays.stream(stageOf).max().orElse(0);
-        double[] shares = plan.stepShares();
-        TreeMap<Integer, List<CurationResult.SelectedSample>> byStage = new TreeMap<>();
-        for (int stage = 1; stage <= stageCount; stage++) {
-            byStage.put(stage, new ArrayList<>());
-        }
-        for (int c : StageSequencer.curriculumOrder(capabilityIds, difficulty, stageOf, plan)) {
-            for (int sample : selection.selectedByCapability()[c]) {
-                byStage.get(stageOf[c]).add(new CurationResult.SelectedSample(
-                        influence.sampleId(sample), capabilityIds[c], scores[sample].capabilityInfluence()[c]));
-            }
-        }
-        List<CurationResult.StageOutcome> stages = new ArrayList<>();
-        byStage.forEach((stage, samples) -> stages.add(new CurationResult.StageOutcome(
-                stage, stageCount == shares.length ? shares[stage - 1] : 1.0 / stageCount, List.copyOf(samples))));
-        return new CurationResult(runId, checkpoint, selection.budget(), influence.sampleCount(),
-                selection.shortfall(), List.copyOf(capabilities), List.copyOf(stages),
-                harmful.stream().mapToLong(Long::longValue).toArray(), selection.duplicatesSkipped());
+        return CurriculumVersion.assemble(analysis.runId(), analysis.newestCheckpoint(), analysis.clustering(), difficulty,
+                analysis.influence(), analysis.scores(), selection, config);
     }
 
     private static void requireDimension(SketchBatch batch, int sketchDim) {

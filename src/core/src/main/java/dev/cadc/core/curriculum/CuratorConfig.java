@@ -29,10 +29,9 @@ public record CuratorConfig(
         }
     }
 
+    /** The defaults, as {@link CurationParameters} declares them. */
     public static CuratorConfig defaults() {
-        return new CuratorConfig(Budget.parse(DEFAULT_BUDGET), ClusteringConfig.defaults(), AggregationRule.STRONGEST,
-                CapabilityScorer.DEFAULT_STRONGEST, WithinCapability.COVERAGE, DuplicateGuard.DEFAULT_THRESHOLD,
-                StagePlan.equalShares(StagePlan.DEFAULT_STAGES));
+        return CurationParameters.parse(java.util.Map.of());
     }
 
     public CuratorConfig withBudget(Budget newBudget) {

@@ -44,6 +44,8 @@ public final class CurriculumJson {
         root.put("pool_size", curriculum.poolSize());
         root.put("shortfall", curriculum.shortfall());
         root.put("harmful_count", curriculum.harmfulCount());
+        ObjectNode parameters = root.putObject("parameters");
+        curriculum.parameters().forEach(parameters::put);
         root.set("capabilities", capabilitiesJson(capabilities));
         ArrayNode stages = root.putArray("stages");
         TreeMap<Integer, List<CurriculumEntry>> byStage = new TreeMap<>();
@@ -110,7 +112,7 @@ public final class CurriculumJson {
             }
         }
         return new Curriculum(result.runId(), result.checkpoint(), result.checkpoint(), result.budget(), result.poolSize(),
-                result.harmful().length, result.shortfall(), entries);
+                result.harmful().length, result.shortfall(), entries, result.parameters());
     }
 
     /** The {@code cadc.capabilities} record of a curation. */

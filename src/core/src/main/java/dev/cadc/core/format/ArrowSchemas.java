@@ -62,7 +62,12 @@ public final class ArrowSchemas {
             WireFormat.META_BUDGET,
             WireFormat.META_POOL_SIZE,
             WireFormat.META_HARMFUL_COUNT,
-            WireFormat.META_SHORTFALL);
+            WireFormat.META_SHORTFALL,
+            WireFormat.META_CURATION_PARAMETERS);
+
+    /** The curriculum metadata keys a reader requires (curricula written before the parameters lack them). */
+    public static final List<String> CURRICULUM_REQUIRED_METADATA_KEYS =
+            CURRICULUM_METADATA_KEYS.subList(0, CURRICULUM_METADATA_KEYS.size() - 1);
 
     /** Metadata keys of a capability set, in the order they are written. */
     public static final List<String> CAPABILITIES_METADATA_KEYS = List.of(
@@ -106,6 +111,7 @@ public final class ArrowSchemas {
         metadata.put(WireFormat.META_POOL_SIZE, Long.toString(curriculum.poolSize()));
         metadata.put(WireFormat.META_HARMFUL_COUNT, Long.toString(curriculum.harmfulCount()));
         metadata.put(WireFormat.META_SHORTFALL, Long.toString(curriculum.shortfall()));
+        metadata.put(WireFormat.META_CURATION_PARAMETERS, CurationParametersJson.write(curriculum.parameters()));
         return new Schema(curriculumFields(), metadata);
     }
 

@@ -2,6 +2,7 @@ package dev.cadc.core.format;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -11,7 +12,9 @@ import java.util.Set;
  * <p>{@code version} j reflects exactly checkpoints 0..j; {@code checkpoint} is the newest checkpoint it
  * reflects; {@code budget} is the resolved sample count B; {@code poolSize} is |D|; {@code harmfulCount}
  * counts samples never selected because their strongest interactions are net negative;
- * {@code shortfall} counts budget slots left unfilled for lack of positive candidates. {@code entries}
+ * {@code shortfall} counts budget slots left unfilled for lack of positive candidates;
+ * {@code parameters} are the curation parameters that produced it (name to value text; empty when
+ * unknown, as in curricula written before they were recorded). {@code entries}
  * are in curriculum order (stage, then position, strictly increasing) and name each sample once.
  *
  * @throws InvalidRecordException NULL_VALUE for an empty run id, INVALID_VALUE for negative counts,
@@ -25,9 +28,17 @@ public record Curriculum(
         long poolSize,
         long harmfulCount,
         long shortfall,
-        List<CurriculumEntry> entries) {
+        List<CurriculumEntry> entries,
+        Map<String, String> parameters) {
+
+    /** A curriculum whose parameters are not recorded. */
+    public Curriculum(String runId, long version, int checkpoint, long budget, long poolSize, long harmfulCount,
+            long shortfall, List<CurriculumEntry> entries) {
+        this(runId, version, checkpoint, budget, poolSize, harmfulCount, shortfall, entries, Map.of());
+    }
 
     public Curriculum {
+        parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(Objects.requireNonNull(parameters, "parameters")));
         SketchBatch.requireRunId(runId);
         if (version < 0 || checkpoint < 0 || budget < 0 || poolSize < 0 || harmfulCount < 0 || shortfall < 0) {
             throw new InvalidRecordException(ReasonCode.INVALID_VALUE,

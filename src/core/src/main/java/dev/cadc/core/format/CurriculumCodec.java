@@ -62,7 +62,7 @@ public final class CurriculumCodec {
 
     private static void checkSchema(Schema schema) {
         ArrowIo.requireSchemaVersion(schema);
-        for (String key : ArrowSchemas.CURRICULUM_METADATA_KEYS) {
+        for (String key : ArrowSchemas.CURRICULUM_REQUIRED_METADATA_KEYS) {
             ArrowIo.requireMetadata(schema, key);
         }
         ArrowIo.requireField(schema, ArrowSchemas.SAMPLE_ID, ArrowSchemas.INT64);
@@ -95,6 +95,7 @@ public final class CurriculumCodec {
                 ArrowIo.requireLongMetadata(schema, WireFormat.META_POOL_SIZE, 0, Long.MAX_VALUE),
                 ArrowIo.requireLongMetadata(schema, WireFormat.META_HARMFUL_COUNT, 0, Long.MAX_VALUE),
                 ArrowIo.requireLongMetadata(schema, WireFormat.META_SHORTFALL, 0, Long.MAX_VALUE),
-                entries);
+                entries,
+                CurationParametersJson.read(schema.getCustomMetadata().get(WireFormat.META_CURATION_PARAMETERS)));
     }
 }

@@ -77,6 +77,12 @@ public final class WireFormat {
     public static final String META_HARMFUL_COUNT = "cadc.harmful.count";
     /** Budget slots left unfilled for lack of positive candidates. */
     public static final String META_SHORTFALL = "cadc.shortfall";
+    /**
+     * The curation parameters that produced a curriculum version: a JSON object of parameter name to
+     * value text ({@code dev.cadc.core.curriculum.CurationParameters}). Added without a version bump
+     * (a new metadata key); readers do not require it ({@code {}} or absent: unknown).
+     */
+    public static final String META_CURATION_PARAMETERS = "cadc.curation.parameters";
 
     private WireFormat() {}
 }

@@ -84,7 +84,8 @@ final class FormatTestData {
                 new CurriculumEntry(7, 0, 1, 1, 0.5),
                 new CurriculumEntry(-9, 1, 0, 0, 1e-12),
                 new CurriculumEntry(100_000_000_000L, 1, 1, 2, 3.25),
-                new CurriculumEntry(13, 2, 0, 2, 0.0)));
+                new CurriculumEntry(13, 2, 0, 2, 0.0)),
+                dev.cadc.core.curriculum.CurationParameters.of(dev.cadc.core.curriculum.CuratorConfig.defaults()));
     }
 
     static CapabilitySet capabilitySet() {

@@ -1,0 +1,212 @@
+package dev.cadc.core.curriculum;
+
+import dev.cadc.core.capability.ClusteringConfig;
+import dev.cadc.core.influence.AggregationRule;
+import dev.cadc.core.influence.CapabilityScorer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Every curation parameter, declared once: its name (the {@code --name} of {@code cadc curate},
+ * {@code cadc job} and {@code flink run}, the key in a job's YAML config), default, description and
+ * validation, and how it maps to and from a {@link CuratorConfig}. The job's configuration, the
+ * {@code curate} and {@code explain} commands and the experiment all read their curation settings
+ * through it.
+ *
+ * <p>{@link #of(CuratorConfig)} gives the effective values in canonical text; the job and
+ * {@code curate} write them with every curriculum version, so that {@code cadc explain} replays
+ * exactly what produced a version, and {@link #parse} of that map gives back an equal config.
+ */
+public final class CurationParameters {
+
+    /** One parameter. */
+    public record Parameter(String name, String defaultValue, String label, String description) {}
+
+    private interface Apply {
+        void apply(Draft draft, String value);
+    }
+
+    private record Declared(Parameter parameter, Apply apply, java.util.function.Function<CuratorConfig, String> read) {}
+
+    private static final List<Declared> DECLARED = new ArrayList<>();
+
+    static {
+        declare("budget", CuratorConfig.DEFAULT_BUDGET, "B", "A fraction of the pool in (0, 1) or a sample count >= 1.",
+                (d, v) -> d.budget = Budget.parse(v), c -> c.budget().toString());
+        declare("k-min", "" + ClusteringConfig.DEFAULT_K_MIN, "K", "Fewest capabilities.",
+                (d, v) -> d.kMin = intAtLeast("k-min", v, 1), c -> "" + c.clustering().kMin());
+        declare("k-max", "" + ClusteringConfig.DEFAULT_K_MAX, "K", "Most capabilities.",
+                (d, v) -> d.kMax = intAtLeast("k-max", v, 1), c -> "" + c.clustering().kMax());
+        declare("seed", "" + ClusteringConfig.DEFAULT_SEED, "SEED", "Seed of the clustering's k-means++ starts.",
+                (d, v) -> d.seed = parseLong("seed", v), c -> "" + c.clustering().seed());
+        declare("aggregation", "strongest", "strongest|mean", "How per-probe influence becomes capability influence.",
+                (d, v) -> d.aggregation = named("aggregation", () -> AggregationRule.parse(v)),
+                c -> c.aggregation().name().toLowerCase(Locale.ROOT));
+        declare("strongest", "" + CapabilityScorer.DEFAULT_STRONGEST, "M",
+                "Strongest interactions per sample (m), for the strongest rule and for harm.",
+                (d, v) -> d.strongest = intAtLeast("strongest", v, 1), c -> "" + c.strongest());
+        declare("selection", "coverage", "coverage|top-influence", "How a capability fills its share.",
+                (d, v) -> d.selection = named("selection", () -> WithinCapability.parse(v)),
+                c -> c.withinCapability() == WithinCapability.COVERAGE ? "coverage" : "top-influence");
+        declare("duplicate-threshold", "" + DuplicateGuard.DEFAULT_THRESHOLD, "COSINE",
+                "Mean sketch cosine above which a candidate is a near-duplicate; 1 disables.",
+                (d, v) -> d.duplicateThreshold = cosine("duplicate-threshold", v), c -> "" + c.duplicateThreshold());
+        declare("stages", "" + StagePlan.DEFAULT_STAGES, "S", "Number of curriculum stages.",
+                (d, v) -> d.stages = intAtLeast("stages", v, 1), c -> "" + c.stages().stages());
+        declare("stage-order", "easy-first", "easy-first|hard-first", "Order of capabilities across stages.",
+                (d, v) -> d.order = named("stage-order", () -> StagePlan.Order.parse(v)),
+                c -> c.stages().order() == StagePlan.Order.EASY_FIRST ? "easy-first" : "hard-first");
+        declare("stage-shares", "equal", "equal|S1,S2,...", "Each stage's share of training steps, summing to 1.",
+                (d, v) -> d.shares = shares(v), CurationParameters::sharesText);
+    }
+
+    private CurationParameters() {}
+
+    /** The parameters in declaration order. */
+    public static List<Parameter> all() {
+        return DECLARED.stream().map(Declared::parameter).toList();
+    }
+
+    /** Whether {@code name} is a curation parameter. */
+    public static boolean isParameter(String name) {
+        return DECLARED.stream().anyMatch(d -> d.parameter().name().equals(name));
+    }
+
+    /**
+     * The defaults overridden by {@code values} (name to text); names that are not curation parameters
+     * are ignored, so a caller may pass its whole configuration.
+     *
+     * @throws IllegalArgumentException naming the parameter, for a bad value or an inconsistent pair
+     */
+    public static CuratorConfig parse(Map<String, String> values) {
+        Draft draft = new Draft();
+        for (Declared declared : DECLARED) {
+            String name = declared.parameter().name();
+            declared.apply().apply(draft, values.getOrDefault(name, declared.parameter().defaultValue()).trim());
+        }
+        return draft.build();
+    }
+
+    /** The effective value of every parameter of {@code config}, in canonical text, in declaration order. */
+    public static Map<String, String> of(CuratorConfig config) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Declared declared : DECLARED) {
+            values.put(declared.parameter().name(), declared.read().apply(config));
+        }
+        return values;
+    }
+
+    /** A Markdown table of the parameters (name, default, meaning). */
+    public static String describe() {
+        StringBuilder table = new StringBuilder();
+        for (Parameter parameter : all()) {
+            table.append("| `--").append(parameter.name()).append("` | `").append(parameter.defaultValue()).append("` | ")
+                    .append(parameter.description()).append(" |\n");
+        }
+        return table.toString();
+    }
+
+    private static void declare(String name, String defaultValue, String label, String description, Apply apply,
+            java.util.function.Function<CuratorConfig, String> read) {
+        DECLARED.add(new Declared(new Parameter(name, defaultValue, label, description), apply, read));
+    }
+
+    /** The settings being read, before they are checked together. */
+    private static final class Draft {
+        Budget budget;
+        int kMin;
+        int kMax;
+        long seed;
+        AggregationRule aggregation;
+        int strongest;
+        WithinCapability selection;
+        double duplicateThreshold;
+        int stages;
+        StagePlan.Order order;
+        double[] shares;
+
+        CuratorConfig build() {
+            if (kMax < kMin) {
+                throw new IllegalArgumentException("k-max (" + kMax + ") must be >= k-min (" + kMin + ")");
+            }
+            double[] stepShares = shares == null ? StagePlan.equalShares(stages).stepShares() : shares;
+            if (stepShares.length != stages) {
+                throw new IllegalArgumentException("stage-shares has " + stepShares.length + " shares for " + stages + " stages");
+            }
+            StagePlan plan;
+            try {
+                plan = new StagePlan(stages, order, stepShares, true);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("stage-shares: " + e.getMessage(), e);
+            }
+            return new CuratorConfig(budget, new ClusteringConfig(kMin, kMax, seed, ClusteringConfig.DEFAULT_RESTARTS,
+                    ClusteringConfig.DEFAULT_MAX_ITERATIONS), aggregation, strongest, selection, duplicateThreshold, plan);
+        }
+    }
+
+    private static String sharesText(CuratorConfig config) {
+        double[] shares = config.stages().stepShares();
+        if (Arrays.equals(shares, StagePlan.equalShares(shares.length).stepShares())) {
+            return "equal";
+        }
+        return Arrays.stream(shares).mapToObj(Double::toString).collect(Collectors.joining(","));
+    }
+
+    private static double[] shares(String text) {
+        if (text.equalsIgnoreCase("equal")) {
+            return null;
+        }
+        try {
+            return Arrays.stream(text.split(",")).map(String::trim).mapToDouble(Double::parseDouble).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("stage-shares must be 'equal' or comma-separated numbers, got '" + text + "'", e);
+        }
+    }
+
+    private static int intAtLeast(String name, String text, int minimum) {
+        int value;
+        try {
+            value = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + text + "'", e);
+        }
+        if (value < minimum) {
+            throw new IllegalArgumentException(name + " must be >= " + minimum + ", got " + value);
+        }
+        return value;
+    }
+
+    private static long parseLong(String name, String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + text + "'", e);
+        }
+    }
+
+    private static double cosine(String name, String text) {
+        double value;
+        try {
+            value = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + text + "'", e);
+        }
+        if (!(value > -1 && value <= 1)) {
+            throw new IllegalArgumentException(name + " must be a cosine in (-1, 1], got " + value);
+        }
+        return value;
+    }
+
+    private static <T> T named(String name, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
+    }
+}
