@@ -5,12 +5,13 @@ import dev.cadc.flink.operators.CapabilityClustererFunction;
 import dev.cadc.flink.operators.CurriculumBuilder;
 import dev.cadc.flink.operators.InfluenceAccumulator;
 import dev.cadc.flink.operators.SketchValidator;
-import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.RunEvent;
 import dev.cadc.flink.records.SourceRow;
+import dev.cadc.flink.records.VersionPlan;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -83,23 +84,23 @@ public final class CadcCurationJob {
         DataStream<SourceRow> sourceRows = validated.getSideOutput(SketchValidator.SOURCE_ROWS);
         DataStream<OutputRecord> deadLetters = validated.getSideOutput(SketchValidator.DEAD_LETTERS);
 
-        SingleOutputStreamOperator<BuilderEvent> clusterings = validated
+        SingleOutputStreamOperator<VersionPlan> clusterings = validated
                 .keyBy(event -> event.runId, Types.STRING)
-                .process(new CapabilityClustererFunction(config), Types.POJO(BuilderEvent.class))
+                .process(new CapabilityClustererFunction(config), Types.POJO(VersionPlan.class))
                 .uid("capability-clusterer")
                 .name("CapabilityClusterer");
         BroadcastStream<ProbeModel> probeModels = clusterings.getSideOutput(CapabilityClustererFunction.PROBE_MODELS)
                 .broadcast(InfluenceAccumulator.MODELS);
 
-        DataStream<BuilderEvent> contributions = sourceRows
+        DataStream<Contribution> contributions = sourceRows
                 .keyBy(SourceRow::sampleKey, Types.STRING)
                 .connect(probeModels)
-                .process(new InfluenceAccumulator(), Types.POJO(BuilderEvent.class))
+                .process(new InfluenceAccumulator(), Types.POJO(Contribution.class))
                 .uid("influence-accumulator")
                 .name("InfluenceAccumulator");
 
-        DataStream<OutputRecord> curricula = clusterings.union(contributions)
-                .keyBy(event -> event.runId, Types.STRING)
+        DataStream<OutputRecord> curricula = clusterings.keyBy(plan -> plan.runId, Types.STRING)
+                .connect(contributions.keyBy(contribution -> contribution.runId, Types.STRING))
                 .process(new CurriculumBuilder(config), Types.POJO(OutputRecord.class))
                 .uid("curriculum-builder")
                 .name("CurriculumBuilder");

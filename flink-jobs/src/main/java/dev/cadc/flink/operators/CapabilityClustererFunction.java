@@ -6,7 +6,7 @@ import dev.cadc.core.capability.ClusteringConfig;
 import dev.cadc.core.capability.ProbeTrajectories;
 import dev.cadc.core.curriculum.StageSequencer;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.VersionPlan;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.RunEvent;
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ import org.apache.flink.util.OutputTag;
  * previous clustering). It then broadcasts the checkpoint's probe model to the influence accumulators
  * ({@link #PROBE_MODELS}) and sends the clustering to the run's curriculum builder.
  */
-public final class CapabilityClustererFunction extends KeyedProcessFunction<String, RunEvent, BuilderEvent> {
+public final class CapabilityClustererFunction extends KeyedProcessFunction<String, RunEvent, VersionPlan> {
 
     public static final OutputTag<ProbeModel> PROBE_MODELS = new OutputTag<>("probe-models", Types.POJO(ProbeModel.class));
 
@@ -40,7 +40,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
     private transient ClusteringConfig clusteringConfig;
     private transient ValueState<RunEvent> runStart;
     private transient ListState<RunEvent> probeRows;
-    private transient ValueState<BuilderEvent> clustering;
+    private transient ValueState<VersionPlan> clustering;
     private transient Map<String, Integer> capabilitiesByRun;
 
     public CapabilityClustererFunction(JobConfig config) {
@@ -52,22 +52,22 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         clusteringConfig = config.curatorConfig().clustering();
         runStart = getRuntimeContext().getState(new ValueStateDescriptor<>("run-start", Types.POJO(RunEvent.class)));
         probeRows = getRuntimeContext().getListState(new ListStateDescriptor<>("probe-rows", Types.POJO(RunEvent.class)));
-        clustering = getRuntimeContext().getState(new ValueStateDescriptor<>("clustering", Types.POJO(BuilderEvent.class)));
+        clustering = getRuntimeContext().getState(new ValueStateDescriptor<>("clustering", Types.POJO(VersionPlan.class)));
         capabilitiesByRun = new ConcurrentHashMap<>();
     }
 
     @Override
-    public void processElement(RunEvent event, Context ctx, Collector<BuilderEvent> out) throws Exception {
+    public void processElement(RunEvent event, Context ctx, Collector<VersionPlan> out) throws Exception {
         switch (event.kind) {
-            case RunEvent.RUN_START -> runStart.update(event);
-            case RunEvent.PROBE_ROW -> probeRows.add(event);
-            case RunEvent.CHECKPOINT_CLOSED -> close(event, ctx, out);
-            case RunEvent.RUN_RELEASED -> release(event, ctx, out);
+            case RUN_START -> runStart.update(event);
+            case PROBE_ROW -> probeRows.add(event);
+            case CHECKPOINT_CLOSED -> close(event, ctx, out);
+            case RUN_RELEASED -> release(event, ctx, out);
             default -> throw new IllegalStateException("unknown run event kind " + event.kind);
         }
     }
 
-    private void close(RunEvent closed, Context ctx, Collector<BuilderEvent> out) throws Exception {
+    private void close(RunEvent closed, Context ctx, Collector<VersionPlan> out) throws Exception {
         RunEvent run = runStart.value();
         int j = closed.checkpoint;
         List<RunEvent> rows = new ArrayList<>();
@@ -85,7 +85,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
             probesAtJ |= row.checkpoint == j;
         }
 
-        BuilderEvent previous = clustering.value();
+        VersionPlan previous = clustering.value();
         Clustering current = previous == null ? Clustering.empty() : new Clustering(previous.probeIds, previous.assignment);
         int nextId = previous == null ? 0 : previous.nextCapabilityId;
         if (probesAtJ) {
@@ -98,9 +98,9 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
             getRuntimeContext().getMetricGroup().addGroup("run", runId).gauge("capabilities", () -> capabilitiesByRun.getOrDefault(runId, 0));
         }
 
-        BuilderEvent update = new BuilderEvent();
+        VersionPlan update = new VersionPlan();
         update.runId = run.runId;
-        update.kind = BuilderEvent.CLUSTERING;
+        update.kind = VersionPlan.Kind.CLUSTERING;
         update.checkpoint = j;
         update.probeIds = current.probeIds();
         update.assignment = current.assignment();
@@ -109,7 +109,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         update.shortCheckpoint = closed.shortCheckpoint;
         update.sketchDim = run.sketchDim;
         update.nextCapabilityId = nextId;
-        update.trainSource = "train".equals(run.influenceSource);
+        update.trainSource = run.influenceSource == dev.cadc.core.format.InfluenceSource.TRAIN;
         clustering.update(update);
 
         ProbeModel model = new ProbeModel(run.runId, j, run.sketchDim, trajectories.probeIds(), trajectories.unitSketchMatrix(j));
@@ -119,7 +119,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
     }
 
     /** Forgets the run; the builder releases after the run's last version, or at once when the TTL expired it. */
-    private void release(RunEvent released, Context ctx, Collector<BuilderEvent> out) {
+    private void release(RunEvent released, Context ctx, Collector<VersionPlan> out) {
         runStart.clear();
         probeRows.clear();
         clustering.clear();
@@ -127,9 +127,9 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         if (released.expired) {
             ctx.output(PROBE_MODELS, ProbeModel.releaseOf(released.runId, released.watermark));
         }
-        BuilderEvent release = new BuilderEvent();
+        VersionPlan release = new VersionPlan();
         release.runId = released.runId;
-        release.kind = BuilderEvent.RELEASE;
+        release.kind = VersionPlan.Kind.RELEASE;
         release.checkpoint = released.lastCheckpoint;
         release.expired = released.expired;
         release.watermark = released.watermark;

@@ -14,7 +14,8 @@ import dev.cadc.core.influence.CapabilityScorer;
 import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.core.topic.CadcTopics;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.Contribution;
+import dev.cadc.flink.records.VersionPlan;
 import dev.cadc.flink.records.OutputRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * <p>State per run: per sample its {@code A(i, .)} ({@code 8 P} bytes) and trajectory parts
  * ({@code 4 k} bytes per checkpoint), the contributions not yet folded, the clusterings not yet used.
  */
-public final class CurriculumBuilder extends KeyedProcessFunction<String, BuilderEvent, OutputRecord> {
+public final class CurriculumBuilder extends KeyedCoProcessFunction<String, VersionPlan, Contribution, OutputRecord> {
 
     private static final Logger LOG = LoggerFactory.getLogger(CurriculumBuilder.class);
 
@@ -68,9 +69,9 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
     private final JobConfig config;
 
     private transient CuratorConfig curatorConfig;
-    private transient MapState<Integer, BuilderEvent> clusterings;
+    private transient MapState<Integer, VersionPlan> clusterings;
     private transient MapState<Integer, Long> received;
-    private transient ListState<BuilderEvent> pending;
+    private transient ListState<Contribution> pending;
     private transient MapState<Long, SampleState> samples;
     private transient ValueState<long[]> probeIds;
     private transient ValueState<int[]> sourceCheckpoints;
@@ -87,9 +88,9 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
     public void open(OpenContext openContext) {
         curatorConfig = config.curatorConfig();
         var context = getRuntimeContext();
-        clusterings = context.getMapState(new MapStateDescriptor<>("clusterings", Types.INT, Types.POJO(BuilderEvent.class)));
+        clusterings = context.getMapState(new MapStateDescriptor<>("clusterings", Types.INT, Types.POJO(VersionPlan.class)));
         received = context.getMapState(new MapStateDescriptor<>("contributions-received", Types.INT, Types.LONG));
-        pending = context.getListState(new ListStateDescriptor<>("contributions-pending", Types.POJO(BuilderEvent.class)));
+        pending = context.getListState(new ListStateDescriptor<>("contributions-pending", Types.POJO(Contribution.class)));
         samples = context.getMapState(new MapStateDescriptor<>("samples", Types.LONG, Types.POJO(SampleState.class)));
         probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         sourceCheckpoints = context.getState(new ValueStateDescriptor<>("source-checkpoints", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
@@ -100,31 +101,36 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
     }
 
     @Override
-    public void processElement(BuilderEvent event, Context ctx, Collector<OutputRecord> out) throws Exception {
+    public void processElement1(VersionPlan plan, Context ctx, Collector<OutputRecord> out) throws Exception {
+        if (tombstoneUntilWatermark.value() != null) {
+            return;
+        }
+        if (plan.kind == VersionPlan.Kind.RELEASE) {
+            if (plan.expired) {
+                clearRun(ctx.getCurrentKey());
+                // Contributions of closed checkpoints may still be on their way (they travel another path):
+                // they are dropped until this builder's watermark passes the validator's at the release.
+                tombstoneUntilWatermark.update(plan.watermark);
+                ctx.timerService().registerEventTimeTimer(plan.watermark == Long.MAX_VALUE ? Long.MAX_VALUE : plan.watermark + 1);
+                return;
+            }
+            releaseAfterVersion.update(plan.checkpoint);
+        } else {
+            clusterings.put(plan.checkpoint, plan);
+            buildReadyVersions(ctx.getCurrentKey(), out);
+        }
+        releaseIfDone(ctx.getCurrentKey());
+    }
+
+    @Override
+    public void processElement2(Contribution contribution, Context ctx, Collector<OutputRecord> out) throws Exception {
         if (tombstoneUntilWatermark.value() != null) {
             // Contributions still in flight when the TTL released the run.
             return;
         }
-        if (event.kind == BuilderEvent.RELEASE) {
-            if (event.expired) {
-                clearRun(ctx.getCurrentKey());
-                // Contributions of closed checkpoints may still be on their way (they travel another path):
-                // they are dropped until this builder's watermark passes the validator's at the release.
-                tombstoneUntilWatermark.update(event.watermark);
-                ctx.timerService().registerEventTimeTimer(event.watermark == Long.MAX_VALUE ? Long.MAX_VALUE : event.watermark + 1);
-                return;
-            }
-            releaseAfterVersion.update(event.checkpoint);
-            releaseIfDone(ctx.getCurrentKey());
-            return;
-        }
-        if (event.kind == BuilderEvent.CLUSTERING) {
-            clusterings.put(event.checkpoint, event);
-        } else {
-            pending.add(event);
-            Long count = received.get(event.checkpoint);
-            received.put(event.checkpoint, count == null ? 1 : count + 1);
-        }
+        pending.add(contribution);
+        Long count = received.get(contribution.checkpoint);
+        received.put(contribution.checkpoint, count == null ? 1 : count + 1);
         buildReadyVersions(ctx.getCurrentKey(), out);
         releaseIfDone(ctx.getCurrentKey());
     }
@@ -162,7 +168,7 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
     private void buildReadyVersions(String runId, Collector<OutputRecord> out) throws Exception {
         while (true) {
             int version = nextVersion.value() == null ? 0 : nextVersion.value();
-            BuilderEvent clustering = clusterings.get(version);
+            VersionPlan clustering = clusterings.get(version);
             Long arrived = received.get(version);
             if (clustering == null || (arrived == null ? 0 : arrived) < clustering.sourceRows) {
                 return;
@@ -176,12 +182,12 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
     }
 
     /** Adds checkpoint j's contributions to every sample, in sample id order. */
-    private void fold(BuilderEvent clustering) throws Exception {
+    private void fold(VersionPlan clustering) throws Exception {
         int j = clustering.checkpoint;
         long[] runProbes = alignProbes(clustering.probeIds);
         TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = new TreeMap<>();
-        List<BuilderEvent> later = new ArrayList<>();
-        for (BuilderEvent event : pending.get()) {
+        List<Contribution> later = new ArrayList<>();
+        for (Contribution event : pending.get()) {
             if (event.checkpoint != j) {
                 later.add(event);
                 continue;
@@ -245,7 +251,7 @@ public final class CurriculumBuilder extends KeyedProcessFunction<String, Builde
         return newProbeIds;
     }
 
-    private void build(String runId, BuilderEvent clusteringEvent, Collector<OutputRecord> out) throws Exception {
+    private void build(String runId, VersionPlan clusteringEvent, Collector<OutputRecord> out) throws Exception {
         int j = clusteringEvent.checkpoint;
         List<Long> ids = new ArrayList<>();
         for (Long id : samples.keys()) {

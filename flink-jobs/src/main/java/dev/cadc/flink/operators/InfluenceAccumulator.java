@@ -2,7 +2,7 @@ package dev.cadc.flink.operators;
 
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
-import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SourceRow;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ import org.apache.flink.util.Collector;
  * model even when the subtask was restored with rows already waiting, which a plain counter that
  * starts at zero would turn negative.
  */
-public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<String, SourceRow, ProbeModel, BuilderEvent> {
+public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<String, SourceRow, ProbeModel, Contribution> {
 
     /** Probe models by run and checkpoint, broadcast to every subtask. */
     public static final MapStateDescriptor<String, ProbeModel> MODELS =
@@ -52,7 +52,7 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
     }
 
     @Override
-    public void processElement(SourceRow row, ReadOnlyContext ctx, Collector<BuilderEvent> out) throws Exception {
+    public void processElement(SourceRow row, ReadOnlyContext ctx, Collector<Contribution> out) throws Exception {
         if (ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(row.runId))) {
             // The run was released by its TTL: its open checkpoints will never close.
             return;
@@ -67,7 +67,7 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
     }
 
     @Override
-    public void processBroadcastElement(ProbeModel model, Context ctx, Collector<BuilderEvent> out) throws Exception {
+    public void processBroadcastElement(ProbeModel model, Context ctx, Collector<Contribution> out) throws Exception {
         BroadcastState<String, ProbeModel> models = ctx.getBroadcastState(MODELS);
         dropModelsNoRowCanNeed(models, ctx.currentWatermark());
         models.put(model.modelKey(), model);
@@ -120,12 +120,12 @@ public final class InfluenceAccumulator extends KeyedBroadcastProcessFunction<St
         return buffered;
     }
 
-    private BuilderEvent contribution(SourceRow row, ProbeModel model) {
+    private Contribution contribution(SourceRow row, ProbeModel model) {
         ProbeCheckpoint probes = probeCheckpoints.computeIfAbsent(model.modelKey(),
                 key -> new ProbeCheckpoint(model.checkpoint, model.sketchDim, model.unitSketches));
         SampleCheckpoint.RowContribution contribution =
                 SampleCheckpoint.contribution(probes, row.step, row.learningRate, row.sketch);
-        return BuilderEvent.contribution(row.runId, row.sampleId, row.checkpoint, row.step, row.learningRate,
+        return new Contribution(row.runId, row.sampleId, row.checkpoint, row.step, row.learningRate,
                 row.sketch, contribution.terms());
     }
 }

@@ -16,7 +16,6 @@ import dev.cadc.core.format.WireFormat;
 import dev.cadc.core.run.CheckpointLedger;
 import dev.cadc.core.run.CheckpointProgress;
 import dev.cadc.core.run.CheckpointTracker;
-import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.topic.CadcTopics;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
@@ -176,8 +175,8 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         RunEvent current = runStart.value();
         if (current != null) {
             if (current.sketchDim != start.sketchDim() || current.projectionSeed != start.projectionSeed()
-                    || !current.projectionKind.equals(start.projectionKind().wireName())
-                    || !current.influenceSource.equals(start.influenceSource().wireName())) {
+                    || current.projectionKind != start.projectionKind()
+                    || current.influenceSource != start.influenceSource()) {
                 throw new InvalidRecordException(ReasonCode.PROJECTION_MISMATCH, "run " + runId
                         + " was already started with another projection or influence source; use a new run id");
             }
@@ -185,11 +184,11 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         }
         RunEvent event = new RunEvent();
         event.runId = runId;
-        event.kind = RunEvent.RUN_START;
+        event.kind = RunEvent.Kind.RUN_START;
         event.sketchDim = start.sketchDim();
         event.projectionSeed = start.projectionSeed();
-        event.projectionKind = start.projectionKind().wireName();
-        event.influenceSource = start.influenceSource().wireName();
+        event.projectionKind = start.projectionKind();
+        event.influenceSource = start.influenceSource();
         runStart.update(event);
         out.collect(event);
         // Fires when a bounded input ends (the final watermark): every pending checkpoint closes then.
@@ -242,7 +241,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
                     + " but run " + runId + " was started with " + run.sketchDim);
         }
         if (batch.projection().seed() != run.projectionSeed
-                || batch.projection().kind() != ProjectionKind.fromWireName(run.projectionKind)) {
+                || batch.projection().kind() != run.projectionKind) {
             throw new InvalidRecordException(ReasonCode.PROJECTION_MISMATCH, "projection " + batch.projection()
                     + " differs from run " + runId + "'s (seed " + run.projectionSeed + ", " + run.projectionKind + ")");
         }
@@ -447,7 +446,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
     }
 
     private static Role sourceRole(RunEvent run) {
-        return InfluenceSource.fromWireName(run.influenceSource) == InfluenceSource.TRAIN ? Role.TRAIN : Role.POOL;
+        return run.influenceSource == InfluenceSource.TRAIN ? Role.TRAIN : Role.POOL;
     }
 
     private static long eventTime(KafkaRecord record, Context ctx) {

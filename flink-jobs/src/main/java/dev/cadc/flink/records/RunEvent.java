@@ -1,5 +1,8 @@
 package dev.cadc.flink.records;
 
+import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.sketch.ProjectionKind;
+
 /**
  * What the validator tells a run's capability clusterer, in the order it decided them: the run's
  * start, each PROBE row, each checkpoint it closed (in checkpoint order) with the number of
@@ -7,18 +10,21 @@ package dev.cadc.flink.records;
  * run's release (after its run-end record's last checkpoint closed, or after the run TTL).
  */
 public class RunEvent {
-    public static final byte RUN_START = 0;
-    public static final byte PROBE_ROW = 1;
-    public static final byte CHECKPOINT_CLOSED = 2;
-    public static final byte RUN_RELEASED = 3;
+    /** What the event says. */
+    public enum Kind {
+        RUN_START,
+        PROBE_ROW,
+        CHECKPOINT_CLOSED,
+        RUN_RELEASED
+    }
 
     public String runId;
-    public byte kind;
+    public Kind kind;
 
     public int sketchDim;
     public long projectionSeed;
-    public String projectionKind;
-    public String influenceSource;
+    public ProjectionKind projectionKind;
+    public InfluenceSource influenceSource;
 
     public int checkpoint;
     public long sampleId;
@@ -39,7 +45,7 @@ public class RunEvent {
     public static RunEvent probeRow(String runId, int checkpoint, long sampleId, float loss, float[] sketch) {
         RunEvent event = new RunEvent();
         event.runId = runId;
-        event.kind = PROBE_ROW;
+        event.kind = Kind.PROBE_ROW;
         event.checkpoint = checkpoint;
         event.sampleId = sampleId;
         event.loss = loss;
@@ -50,7 +56,7 @@ public class RunEvent {
     public static RunEvent closed(String runId, int checkpoint, long sourceRows, boolean shortCheckpoint, long watermark) {
         RunEvent event = new RunEvent();
         event.runId = runId;
-        event.kind = CHECKPOINT_CLOSED;
+        event.kind = Kind.CHECKPOINT_CLOSED;
         event.checkpoint = checkpoint;
         event.sourceRows = sourceRows;
         event.shortCheckpoint = shortCheckpoint;
@@ -61,7 +67,7 @@ public class RunEvent {
     public static RunEvent released(String runId, int lastCheckpoint, boolean expired, long watermark) {
         RunEvent event = new RunEvent();
         event.runId = runId;
-        event.kind = RUN_RELEASED;
+        event.kind = Kind.RUN_RELEASED;
         event.lastCheckpoint = lastCheckpoint;
         event.expired = expired;
         event.watermark = watermark;

@@ -11,7 +11,7 @@ import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.synth.PlantedConfig;
 import dev.cadc.core.synth.PlantedSketches;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.VersionPlan;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.RunEvent;
 import java.util.Arrays;
@@ -34,7 +34,7 @@ class CapabilityClustererFunctionTest {
     private static final PlantedSketches.PlantedSet PLANTED = PlantedSketches.generate(
             PlantedConfig.of(RUN, 7, CAPABILITIES, K).withPool(4, 6).withNoise(0.2).withCheckpoints(1));
 
-    private KeyedOneInputStreamOperatorTestHarness<String, RunEvent, BuilderEvent> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, RunEvent, VersionPlan> harness;
 
     @BeforeEach
     void openHarness() throws Exception {
@@ -49,6 +49,27 @@ class CapabilityClustererFunctionTest {
     }
 
     @Test
+    void aReleasedRunLeavesNothingAndTellsTheBuilderAndForAnExpiredRunTheAccumulators() throws Exception {
+        for (RunEvent probe : probeEvents(PLANTED, 0)) {
+            harness.processElement(probe, 0L);
+        }
+        harness.processElement(RunEvent.closed(RUN, 0, 5, false, 0L), 0L);
+        harness.processElement(RunEvent.released(RUN, 0, false, 10L), 0L);
+
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.extractOutputValues()).extracting(plan -> plan.kind)
+                .containsExactly(VersionPlan.Kind.CLUSTERING, VersionPlan.Kind.RELEASE);
+        assertThat(OperatorTestData.sideOutput(harness, CapabilityClustererFunction.PROBE_MODELS)).extracting(m -> m.released)
+                .containsExactly(false);
+
+        harness.processElement(runStartEvent(K, InfluenceSource.POOL), 0L);
+        harness.processElement(RunEvent.released(RUN, -1, true, 20L), 0L);
+        assertThat(OperatorTestData.sideOutput(harness, CapabilityClustererFunction.PROBE_MODELS)).extracting(m -> m.released)
+                .containsExactly(false, true);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
     void aClosedCheckpointYieldsOneClusteringAndItsProbeModel() throws Exception {
         List<RunEvent> probes = probeEvents(PLANTED, 0);
         // Arrival order must not matter: feed the probes in descending id order.
@@ -58,9 +79,9 @@ class CapabilityClustererFunctionTest {
         assertThat(harness.extractOutputValues()).isEmpty();
         harness.processElement(RunEvent.closed(RUN, 0, 123, true, 0L), 0L);
 
-        BuilderEvent clustering = harness.extractOutputValues().get(0);
+        VersionPlan clustering = harness.extractOutputValues().get(0);
         assertThat(harness.extractOutputValues()).hasSize(1);
-        assertThat(clustering.kind).isEqualTo(BuilderEvent.CLUSTERING);
+        assertThat(clustering.kind).isEqualTo(VersionPlan.Kind.CLUSTERING);
         assertThat(clustering.checkpoint).isZero();
         assertThat(clustering.probeIds).isSorted().containsExactly(PLANTED.probeIds());
         assertThat(clustering.assignment).hasSize(PLANTED.probeIds().length);
@@ -109,7 +130,7 @@ class CapabilityClustererFunctionTest {
         }
         harness.processElement(RunEvent.closed(RUN, 1, 0, false, 0L), 0L);
 
-        List<BuilderEvent> clusterings = harness.extractOutputValues();
+        List<VersionPlan> clusterings = harness.extractOutputValues();
         assertThat(clusterings).extracting(e -> e.checkpoint).containsExactly(0, 1);
         assertThat(clusterings.get(1).probeIds).containsExactly(clusterings.get(0).probeIds);
         assertThat(clusterings.get(1).assignment).containsExactly(clusterings.get(0).assignment);

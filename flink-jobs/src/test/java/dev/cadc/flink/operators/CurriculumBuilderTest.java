@@ -18,7 +18,8 @@ import dev.cadc.core.format.WireFormat;
 import dev.cadc.core.synth.PlantedConfig;
 import dev.cadc.core.synth.PlantedSketches;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.Contribution;
+import dev.cadc.flink.records.VersionPlan;
 import dev.cadc.flink.records.OutputRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,10 +27,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,12 +42,11 @@ class CurriculumBuilderTest {
     private static final OperatorTestData.PlantedCheckpoint CHECKPOINT_ZERO =
             plantedCheckpointZero(PLANTED, CONFIG.curatorConfig().clustering());
 
-    private KeyedOneInputStreamOperatorTestHarness<String, BuilderEvent, OutputRecord> harness;
+    private KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> harness;
 
     @BeforeEach
     void openHarness() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new CurriculumBuilder(CONFIG), event -> event.runId,
-                Types.STRING);
+        harness = OperatorTestData.builderHarness(new CurriculumBuilder(CONFIG), null);
     }
 
     @AfterEach
@@ -58,18 +56,18 @@ class CurriculumBuilderTest {
 
     @Test
     void buildsVersionZeroOnlyAfterTheLastContributionWhateverTheOrder() throws Exception {
-        List<BuilderEvent> contributions = new ArrayList<>(CHECKPOINT_ZERO.contributions());
+        List<Contribution> contributions = new ArrayList<>(CHECKPOINT_ZERO.contributions());
         assertThat(contributions).hasSize((int) CHECKPOINT_ZERO.clustering().sourceRows).hasSizeGreaterThan(10);
         Collections.shuffle(contributions, new Random(5));
-        List<BuilderEvent> events = new ArrayList<>(contributions);
+        List<Object> events = new ArrayList<>(contributions);
         // The clustering overtakes some contributions; the last event is a contribution.
         events.add(events.size() / 3, CHECKPOINT_ZERO.clustering());
 
         for (int i = 0; i < events.size() - 1; i++) {
-            harness.processElement(events.get(i), 0L);
+            process(harness, events.get(i));
             assertThat(harness.extractOutputValues()).as("output after %d of %d events", i + 1, events.size()).isEmpty();
         }
-        harness.processElement(events.get(events.size() - 1), 0L);
+        process(harness, events.get(events.size() - 1));
 
         List<OutputRecord> records = harness.extractOutputValues();
         assertThat(records).extracting(r -> r.topic)
@@ -100,46 +98,95 @@ class CurriculumBuilderTest {
         assertThat(capabilities).isEqualTo(CurriculumJson.toCapabilities(batch));
 
         // Version 0 is built once: state of the checkpoint is gone, a repeated clustering waits for version 1.
-        harness.processElement(CHECKPOINT_ZERO.clustering(), 0L);
+        harness.processElement1(CHECKPOINT_ZERO.clustering(), 0L);
         assertThat(harness.extractOutputValues()).hasSize(2);
     }
 
     @Test
     void emitsNothingWhileAContributionIsMissing() throws Exception {
-        List<BuilderEvent> contributions = CHECKPOINT_ZERO.contributions();
-        harness.processElement(CHECKPOINT_ZERO.clustering(), 0L);
-        for (BuilderEvent contribution : contributions.subList(1, contributions.size())) {
-            harness.processElement(contribution, 0L);
+        List<Contribution> contributions = CHECKPOINT_ZERO.contributions();
+        harness.processElement1(CHECKPOINT_ZERO.clustering(), 0L);
+        for (Contribution contribution : contributions.subList(1, contributions.size())) {
+            harness.processElement2(contribution, 0L);
         }
         assertThat(harness.extractOutputValues()).isEmpty();
 
-        harness.processElement(contributions.get(0), 0L);
+        harness.processElement2(contributions.get(0), 0L);
         assertThat(harness.extractOutputValues()).hasSize(2);
     }
 
     @Test
+    void aRunEndReleaseWaitsForTheLastVersionThenNothingIsKept() throws Exception {
+        List<Contribution> contributions = CHECKPOINT_ZERO.contributions();
+        harness.processElement1(CHECKPOINT_ZERO.clustering(), 0L);
+        harness.processElement1(release(0, false), 0L);
+        for (Contribution contribution : contributions.subList(0, contributions.size() - 1)) {
+            harness.processElement2(contribution, 0L);
+        }
+        assertThat(harness.numKeyedStateEntries()).as("held until version 0 is built").isPositive();
+        harness.processElement2(contributions.get(contributions.size() - 1), 0L);
+
+        assertThat(harness.extractOutputValues()).hasSize(2);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void aTtlReleaseDropsTheRunAndTheContributionsStillInFlight() throws Exception {
+        List<Contribution> contributions = CHECKPOINT_ZERO.contributions();
+        harness.processElement1(CHECKPOINT_ZERO.clustering(), 0L);
+        harness.processElement2(contributions.get(0), 0L);
+        harness.processElement1(release(-1, true), 0L);
+        harness.processElement2(contributions.get(1), 0L);
+        assertThat(harness.numKeyedStateEntries()).as("only the tombstone").isEqualTo(1);
+
+        harness.processBothWatermarks(new org.apache.flink.streaming.api.watermark.Watermark(501L));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.extractOutputValues()).isEmpty();
+    }
+
+    private static VersionPlan release(int lastCheckpoint, boolean expired) {
+        VersionPlan release = new VersionPlan();
+        release.runId = RUN;
+        release.kind = VersionPlan.Kind.RELEASE;
+        release.checkpoint = lastCheckpoint;
+        release.expired = expired;
+        release.watermark = 500L;
+        return release;
+    }
+
+    private static void process(KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> harness,
+            Object event) throws Exception {
+        if (event instanceof VersionPlan plan) {
+            harness.processElement1(plan, 0L);
+        } else {
+            harness.processElement2((Contribution) event, 0L);
+        }
+    }
+
+    @Test
     void aRestoredBuilderPublishesTheSameVersionAsOneThatNeverFailed() throws Exception {
-        List<BuilderEvent> contributions = CHECKPOINT_ZERO.contributions();
+        List<Contribution> contributions = CHECKPOINT_ZERO.contributions();
         int half = contributions.size() / 2;
-        harness.processElement(CHECKPOINT_ZERO.clustering(), 0L);
-        for (BuilderEvent contribution : contributions) {
-            harness.processElement(contribution, 0L);
+        harness.processElement1(CHECKPOINT_ZERO.clustering(), 0L);
+        for (Contribution contribution : contributions) {
+            harness.processElement2(contribution, 0L);
         }
         List<OutputRecord> uninterrupted = harness.extractOutputValues();
 
         OperatorSubtaskState snapshot;
-        try (KeyedOneInputStreamOperatorTestHarness<String, BuilderEvent, OutputRecord> before =
-                OperatorTestData.keyedHarness(new CurriculumBuilder(CONFIG), event -> event.runId, null)) {
-            for (BuilderEvent contribution : contributions.subList(0, half)) {
-                before.processElement(contribution, 0L);
+        try (KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> before =
+                OperatorTestData.builderHarness(new CurriculumBuilder(CONFIG), null)) {
+            for (Contribution contribution : contributions.subList(0, half)) {
+                before.processElement2(contribution, 0L);
             }
-            before.processElement(CHECKPOINT_ZERO.clustering(), 0L);
+            before.processElement1(CHECKPOINT_ZERO.clustering(), 0L);
             snapshot = before.snapshot(1L, 0L);
         }
-        try (KeyedOneInputStreamOperatorTestHarness<String, BuilderEvent, OutputRecord> after =
-                OperatorTestData.keyedHarness(new CurriculumBuilder(CONFIG), event -> event.runId, snapshot)) {
-            for (BuilderEvent contribution : contributions.subList(half, contributions.size())) {
-                after.processElement(contribution, 0L);
+        try (KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> after =
+                OperatorTestData.builderHarness(new CurriculumBuilder(CONFIG), snapshot)) {
+            for (Contribution contribution : contributions.subList(half, contributions.size())) {
+                after.processElement2(contribution, 0L);
             }
             List<OutputRecord> restored = after.extractOutputValues();
             assertThat(restored).hasSize(2);

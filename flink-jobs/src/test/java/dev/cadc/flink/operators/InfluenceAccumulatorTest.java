@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.cadc.core.influence.ProbeCheckpoint;
-import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SourceRow;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -30,7 +30,7 @@ class InfluenceAccumulatorTest {
     private static final int PROBES = 5;
 
     private InfluenceAccumulator accumulator;
-    private KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, BuilderEvent> harness;
+    private KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, Contribution> harness;
 
     @BeforeEach
     void openHarness() throws Exception {
@@ -55,7 +55,6 @@ class InfluenceAccumulatorTest {
         harness.processBroadcastElement(model, 0L);
 
         assertThat(harness.extractOutputValues()).singleElement().satisfies(contribution -> {
-            assertThat(contribution.kind).isEqualTo(BuilderEvent.CONTRIBUTION);
             assertThat(contribution.runId).isEqualTo(row.runId);
             assertThat(contribution.sampleId).isEqualTo(7L);
             assertThat(contribution.checkpoint).isZero();
@@ -68,6 +67,46 @@ class InfluenceAccumulatorTest {
         // The backend's raw list state reads an empty list as null.
         assertThat(keyedState(harness, row.sampleKey(), WAITING).get()).isNullOrEmpty();
         assertThat(keyedStateEntries(harness)).isZero();
+    }
+
+    /**
+     * A model is needed until every row of its checkpoint has come, which the watermark tells: all of
+     * them were forwarded before the validator's watermark at closing, on the channel that carries its
+     * later watermarks. Past it, the next broadcast drops the model from broadcast state.
+     */
+    @Test
+    void modelsAreDroppedOnceTheWatermarkIsPastTheirClosing() throws Exception {
+        ProbeModel zero = probeModel(0, PROBES);
+        zero.freeAfterWatermark = 1_000L;
+        harness.processBroadcastElement(zero, 0L);
+        harness.processWatermark(1_000L);
+        harness.processBroadcastWatermark(1_000L);
+        ProbeModel one = probeModel(1, PROBES);
+        one.freeAfterWatermark = 2_000L;
+        harness.processBroadcastElement(one, 0L);
+        assertThat(broadcastKeys()).as("not yet past 1000").hasSize(2);
+
+        harness.processWatermark(2_001L);
+        harness.processBroadcastWatermark(2_001L);
+        harness.processBroadcastElement(ProbeModel.releaseOf("another-run", 3_000L), 0L);
+        assertThat(broadcastKeys()).containsExactly(ProbeModel.releaseKey("another-run"));
+    }
+
+    @Test
+    void aTtlReleaseDropsTheRunsWaitingRowsAndLaterOnes() throws Exception {
+        harness.processElement(sourceRow(1, 3), 0L);
+        harness.processElement(sourceRow(2, 3), 0L);
+        harness.processBroadcastElement(ProbeModel.releaseOf(OperatorTestData.RUN, 10L), 0L);
+        harness.processElement(sourceRow(3, 3), 0L);
+
+        assertThat(keyedStateEntries(harness)).isZero();
+        assertThat(harness.extractOutputValues()).isEmpty();
+    }
+
+    private java.util.List<String> broadcastKeys() throws Exception {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        harness.getBroadcastState(InfluenceAccumulator.MODELS).entries().forEach(e -> keys.add(e.getKey()));
+        return keys;
     }
 
     @Test
@@ -113,7 +152,7 @@ class InfluenceAccumulatorTest {
         harness.processBroadcastElement(probeModel(0, PROBES), 0L);
         OperatorSubtaskState snapshot = harness.snapshot(1L, 0L);
 
-        try (KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, BuilderEvent> restored =
+        try (KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, Contribution> restored =
                 new KeyedBroadcastOperatorTestHarness<>(
                         new CoBroadcastWithKeyedOperator<>(new InfluenceAccumulator(), List.of(InfluenceAccumulator.MODELS)),
                         SourceRow::sampleKey, Types.STRING, 1, 1, 0)) {
@@ -138,7 +177,7 @@ class InfluenceAccumulatorTest {
         OperatorSubtaskState snapshot = harness.snapshot(1L, 0L);
 
         InfluenceAccumulator restoredAccumulator = new InfluenceAccumulator();
-        try (KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, BuilderEvent> restored =
+        try (KeyedBroadcastOperatorTestHarness<String, SourceRow, ProbeModel, Contribution> restored =
                 new KeyedBroadcastOperatorTestHarness<>(
                         new CoBroadcastWithKeyedOperator<>(restoredAccumulator, List.of(InfluenceAccumulator.MODELS)),
                         SourceRow::sampleKey, Types.STRING, 1, 1, 0)) {

@@ -19,7 +19,8 @@ import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.core.synth.PlantedSketches;
-import dev.cadc.flink.records.BuilderEvent;
+import dev.cadc.flink.records.Contribution;
+import dev.cadc.flink.records.VersionPlan;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
@@ -45,6 +46,8 @@ import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 
 /**
  * Fixtures of the operator harness tests: a run's Kafka records as the trainer publishes them (a
@@ -177,11 +180,11 @@ final class OperatorTestData {
     static RunEvent runStartEvent(int sketchDim, InfluenceSource source) {
         RunEvent event = new RunEvent();
         event.runId = RUN;
-        event.kind = RunEvent.RUN_START;
+        event.kind = RunEvent.Kind.RUN_START;
         event.sketchDim = sketchDim;
         event.projectionSeed = PROJECTION_SEED;
-        event.projectionKind = ProjectionKind.KRONECKER.wireName();
-        event.influenceSource = source.wireName();
+        event.projectionKind = ProjectionKind.KRONECKER;
+        event.influenceSource = source;
         return event;
     }
 
@@ -222,7 +225,7 @@ final class OperatorTestData {
      * upstream operators call: the clustering event (fresh clusterer, as at the run's first
      * checkpoint) and one contribution per POOL row.
      */
-    record PlantedCheckpoint(BuilderEvent clustering, List<BuilderEvent> contributions) {}
+    record PlantedCheckpoint(VersionPlan clustering, List<Contribution> contributions) {}
 
     static PlantedCheckpoint plantedCheckpointZero(PlantedSketches.PlantedSet set, ClusteringConfig config) {
         int k = set.config().sketchDim();
@@ -234,9 +237,9 @@ final class OperatorTestData {
         Clustering clustering = clusterer.update(trajectories);
         List<SourceRow> pool = poolRows(set, 0);
 
-        BuilderEvent event = new BuilderEvent();
+        VersionPlan event = new VersionPlan();
         event.runId = set.config().runId();
-        event.kind = BuilderEvent.CLUSTERING;
+        event.kind = VersionPlan.Kind.CLUSTERING;
         event.checkpoint = 0;
         event.probeIds = clustering.probeIds();
         event.assignment = clustering.assignment();
@@ -248,10 +251,10 @@ final class OperatorTestData {
         event.trainSource = false;
 
         ProbeCheckpoint probes = new ProbeCheckpoint(0, k, trajectories.unitSketchMatrix(0));
-        List<BuilderEvent> contributions = new ArrayList<>();
+        List<Contribution> contributions = new ArrayList<>();
         for (SourceRow row : pool) {
             SampleCheckpoint.RowContribution contribution = SampleCheckpoint.contribution(probes, row.step, row.learningRate, row.sketch);
-            contributions.add(BuilderEvent.contribution(row.runId, row.sampleId, 0, row.step, row.learningRate, row.sketch,
+            contributions.add(new Contribution(row.runId, row.sampleId, 0, row.step, row.learningRate, row.sketch,
                     contribution.terms()));
         }
         return new PlantedCheckpoint(event, contributions);
@@ -326,6 +329,22 @@ final class OperatorTestData {
             throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, IN, OUT> harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), key, Types.STRING);
+        withoutGenericTypes(harness);
+        if (restored == null) {
+            harness.initializeEmptyState();
+        } else {
+            harness.initializeState(restored);
+        }
+        harness.open();
+        return harness;
+    }
+
+    /** A harness of the curriculum builder (plans on input 1, contributions on input 2), restored or fresh. */
+    static KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> builderHarness(
+            CurriculumBuilder builder, OperatorSubtaskState restored) throws Exception {
+        KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> harness =
+                new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(builder),
+                        plan -> plan.runId, contribution -> contribution.runId, Types.STRING);
         withoutGenericTypes(harness);
         if (restored == null) {
             harness.initializeEmptyState();

@@ -71,12 +71,12 @@ class SketchValidatorTest {
         process(records.checkpointComplete(0, 7));
 
         List<RunEvent> events = harness.extractOutputValues();
-        assertThat(events).extracting(e -> e.kind).containsExactly(RunEvent.RUN_START,
-                RunEvent.PROBE_ROW, RunEvent.PROBE_ROW, RunEvent.PROBE_ROW, RunEvent.CHECKPOINT_CLOSED);
+        assertThat(events).extracting(e -> e.kind).containsExactly(RunEvent.Kind.RUN_START,
+                RunEvent.Kind.PROBE_ROW, RunEvent.Kind.PROBE_ROW, RunEvent.Kind.PROBE_ROW, RunEvent.Kind.CHECKPOINT_CLOSED);
         assertThat(events.get(0)).satisfies(start -> {
             assertThat(start.sketchDim).isEqualTo(SKETCH_DIM);
             assertThat(start.projectionSeed).isEqualTo(PROJECTION_SEED);
-            assertThat(start.influenceSource).isEqualTo("pool");
+            assertThat(start.influenceSource).isEqualTo(InfluenceSource.POOL);
         });
         assertThat(events.subList(1, 4)).extracting(e -> e.sampleId)
                 .containsExactly(OperatorTestData.probeId(0), OperatorTestData.probeId(1), OperatorTestData.probeId(2));
@@ -246,7 +246,7 @@ class SketchValidatorTest {
         List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
         assertThat(deadLetters).hasSize(1);
         assertDeadLetter(deadLetters.get(0), bad, reason);
-        assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.PROBE_ROW).hasSize(2);
+        assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.Kind.PROBE_ROW).hasSize(2);
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 3L, false));
         assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS)).hasSize(3);
@@ -384,11 +384,11 @@ class SketchValidatorTest {
     }
 
     private List<RunEvent> closedEvents() {
-        return harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.CHECKPOINT_CLOSED).toList();
+        return harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.Kind.CHECKPOINT_CLOSED).toList();
     }
 
     private List<RunEvent> released() {
-        return harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.RUN_RELEASED).toList();
+        return harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.Kind.RUN_RELEASED).toList();
     }
 
     private MapState<Integer, CheckpointProgress> progress() throws Exception {
