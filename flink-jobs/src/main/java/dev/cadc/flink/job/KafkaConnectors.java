@@ -1,15 +1,11 @@
 package dev.cadc.flink.job;
 
+import dev.cadc.client.KafkaTopicAdmin;
 import dev.cadc.core.topic.CadcTopics;
-import dev.cadc.core.topic.TopicSpec;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -19,14 +15,9 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The job's Kafka ends: a {@link KafkaSource} of raw {@code cadc.sketches} records (bounded at the
@@ -35,8 +26,6 @@ import org.slf4j.LoggerFactory;
  * {@code read_committed}).
  */
 public final class KafkaConnectors {
-
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaConnectors.class);
 
     /** Must stay below the broker's {@code transaction.max.timeout.ms} (15 minutes by default). */
     private static final String TRANSACTION_TIMEOUT_MS = "600000";
@@ -73,35 +62,14 @@ public final class KafkaConnectors {
                 .build();
     }
 
-    /** Creates the topics the job reads and writes when they are missing (curriculum and capabilities compacted). */
+    /**
+     * Creates the topics the job reads and writes when they are missing (curriculum and capabilities
+     * compacted), through the one topic admin the publisher uses too.
+     */
     public static void createTopics(JobConfig config) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.bootstrap, "default.api.timeout.ms", 15_000,
-                "request.timeout.ms", 10_000))) {
-            Set<String> existing = admin.listTopics().names().get();
-            List<NewTopic> missing = CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS).stream()
-                    .filter(spec -> !existing.contains(spec.name()))
-                    .map(KafkaConnectors::newTopic)
-                    .toList();
-            for (var result : admin.createTopics(missing).values().entrySet()) {
-                try {
-                    result.getValue().get();
-                    LOG.info("created topic {}", result.getKey());
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot create CADC's topics at " + config.bootstrap + ": " + e.getCause().getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topics", e);
-        }
-    }
-
-    private static NewTopic newTopic(TopicSpec spec) {
-        return new NewTopic(spec.name(), Optional.of(spec.partitions()), Optional.empty()).configs(spec.configs());
+        KafkaTopicAdmin.ensureTopics(
+                Map.of("bootstrap.servers", config.bootstrap, "default.api.timeout.ms", 15_000, "request.timeout.ms", 10_000),
+                CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
     }
 
     /** Keeps the record as bytes, with its headers and source offset. */

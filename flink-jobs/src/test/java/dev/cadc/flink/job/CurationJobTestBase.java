@@ -1,5 +1,7 @@
 package dev.cadc.flink.job;
 
+import dev.cadc.client.SketchPublisher;
+import dev.cadc.client.TopicReader;
 import dev.cadc.core.curriculum.CurationResult;
 import dev.cadc.core.curriculum.Curator;
 import dev.cadc.core.curriculum.SketchSource;
@@ -14,9 +16,7 @@ import dev.cadc.core.synth.PlantedConfig;
 import dev.cadc.core.synth.PlantedSketches;
 import dev.cadc.core.topic.CadcTopics;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.trainer.broker.KafkaBrokerExtension;
-import dev.cadc.trainer.client.SketchPublisher;
-import dev.cadc.trainer.client.TopicReader;
+import dev.cadc.testing.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

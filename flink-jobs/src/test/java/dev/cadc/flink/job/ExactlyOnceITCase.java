@@ -2,6 +2,8 @@ package dev.cadc.flink.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cadc.client.CurriculumClient;
+import dev.cadc.client.SketchPublisher;
 import dev.cadc.core.curriculum.CurriculumJson;
 import dev.cadc.core.format.Curriculum;
 import dev.cadc.core.format.InfluenceSource;
@@ -9,8 +11,6 @@ import dev.cadc.core.format.RunStart;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.synth.PlantedSketches;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.trainer.client.CurriculumClient;
-import dev.cadc.trainer.client.SketchPublisher;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.cadc.cli;
 
-import dev.cadc.trainer.broker.EmbeddedKafkaBroker;
+import dev.cadc.testing.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,8 @@
 package dev.cadc.cli;
 
+import dev.cadc.client.CurriculumClient;
+import dev.cadc.client.SketchPublisher;
+import dev.cadc.client.TopicReader;
 import dev.cadc.core.curriculum.Curator;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.curriculum.SketchSource;
@@ -11,10 +14,7 @@ import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.topic.CadcTopics;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.trainer.broker.EmbeddedKafkaBroker;
-import dev.cadc.trainer.client.CurriculumClient;
-import dev.cadc.trainer.client.SketchPublisher;
-import dev.cadc.trainer.client.TopicReader;
+import dev.cadc.testing.EmbeddedKafkaBroker;
 import dev.cadc.trainer.model.ImageEncoder;
 import dev.cadc.trainer.model.VqaModel;
 import dev.cadc.trainer.train.Encoded;

@@ -1,5 +1,7 @@
 package dev.cadc.cli;
 
+import dev.cadc.client.CurriculumClient;
+import dev.cadc.client.TopicReader;
 import dev.cadc.core.curriculum.Curator;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.curriculum.CurriculumJson;
@@ -14,8 +16,6 @@ import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.format.SketchCodec;
 import dev.cadc.core.format.WireFormat;
 import dev.cadc.core.topic.CadcTopics;
-import dev.cadc.trainer.client.CurriculumClient;
-import dev.cadc.trainer.client.TopicReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package dev.cadc.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cadc.client.RunInspector;
 import dev.cadc.core.curriculum.CurriculumJson;
 import dev.cadc.core.format.CapabilitySummary;
 import dev.cadc.core.format.CurriculumEntry;
 import dev.cadc.core.format.Role;
-import dev.cadc.trainer.client.RunInspector;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Arrays;

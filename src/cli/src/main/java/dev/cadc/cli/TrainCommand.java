@@ -1,7 +1,7 @@
 package dev.cadc.cli;
 
-import dev.cadc.trainer.client.CurriculumClient;
-import dev.cadc.trainer.client.SketchPublisher;
+import dev.cadc.client.CurriculumClient;
+import dev.cadc.client.SketchPublisher;
 import dev.cadc.trainer.model.ImageEncoder;
 import dev.cadc.trainer.train.LiveTrainer;
 import dev.cadc.trainer.vqa.DatasetDescriptor;

@@ -2,15 +2,15 @@ package dev.cadc.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cadc.client.CurriculumClient;
+import dev.cadc.client.SketchPublisher;
 import dev.cadc.core.format.Curriculum;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.RunStart;
 import dev.cadc.core.synth.PlantedConfig;
 import dev.cadc.core.synth.PlantedSketches;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.trainer.broker.EmbeddedKafkaBroker;
-import dev.cadc.trainer.client.CurriculumClient;
-import dev.cadc.trainer.client.SketchPublisher;
+import dev.cadc.testing.EmbeddedKafkaBroker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cadc.client.SketchPublisher;
 import dev.cadc.core.format.CapabilitiesCodec;
 import dev.cadc.core.format.CapabilitySet;
 import dev.cadc.core.format.CapabilitySummary;
@@ -17,8 +18,7 @@ import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.core.topic.CadcTopics;
-import dev.cadc.trainer.broker.KafkaBrokerExtension;
-import dev.cadc.trainer.client.SketchPublisher;
+import dev.cadc.testing.KafkaBrokerExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

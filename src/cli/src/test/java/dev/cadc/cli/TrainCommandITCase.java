@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.job.CadcCurationJob;
 import dev.cadc.flink.job.KafkaConnectors;
-import dev.cadc.trainer.broker.EmbeddedKafkaBroker;
+import dev.cadc.testing.EmbeddedKafkaBroker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

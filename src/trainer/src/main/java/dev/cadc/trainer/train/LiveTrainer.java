@@ -1,5 +1,7 @@
 package dev.cadc.trainer.train;
 
+import dev.cadc.client.CurriculumClient;
+import dev.cadc.client.SketchPublisher;
 import dev.cadc.core.format.Curriculum;
 import dev.cadc.core.format.CurriculumEntry;
 import dev.cadc.core.format.InfluenceSource;
@@ -8,8 +10,6 @@ import dev.cadc.core.format.RunStart;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
-import dev.cadc.trainer.client.CurriculumClient;
-import dev.cadc.trainer.client.SketchPublisher;
 import dev.cadc.trainer.model.ImageEncoder;
 import dev.cadc.trainer.model.ModelWeights;
 import dev.cadc.trainer.model.VqaModel;

@@ -1,4 +1,4 @@
-package dev.cadc.trainer.client;
+package dev.cadc.client;
 
 import dev.cadc.core.topic.TopicSpec;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.cadc.trainer.broker;
+package dev.cadc.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.cadc.trainer.client;
+package dev.cadc.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,7 @@ import dev.cadc.core.format.Curriculum;
 import dev.cadc.core.format.CurriculumCodec;
 import dev.cadc.core.format.CurriculumEntry;
 import dev.cadc.core.topic.CadcTopics;
-import dev.cadc.trainer.broker.KafkaBrokerExtension;
+import dev.cadc.testing.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;

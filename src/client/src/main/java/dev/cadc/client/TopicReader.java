@@ -1,4 +1,4 @@
-package dev.cadc.trainer.client;
+package dev.cadc.client;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.cadc.trainer.client;
+package dev.cadc.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,7 +14,7 @@ import dev.cadc.core.format.WireFormat;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.core.topic.CadcTopics;
-import dev.cadc.trainer.broker.KafkaBrokerExtension;
+import dev.cadc.testing.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.cadc.trainer.broker;
+package dev.cadc.testing;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

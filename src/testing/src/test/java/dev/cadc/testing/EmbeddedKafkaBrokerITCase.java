@@ -1,4 +1,4 @@
-package dev.cadc.trainer.broker;
+package dev.cadc.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

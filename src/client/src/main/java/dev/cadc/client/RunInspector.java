@@ -1,4 +1,4 @@
-package dev.cadc.trainer.client;
+package dev.cadc.client;
 
 import dev.cadc.core.format.CapabilitiesCodec;
 import dev.cadc.core.format.CapabilitySet;
