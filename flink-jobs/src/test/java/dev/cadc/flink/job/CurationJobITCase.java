@@ -19,7 +19,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The job against a real broker and a real MiniCluster: its final curriculum equals the batch
- * {@code cadc curate} on the same sketches, exactly (same ids, same order, same influence bits).
+ * {@code cadc curate} on the same sketches, exactly (same ids, same order, same influence bits),
+ * with each run spread over the topic's 4 partitions (the publisher's default) and with each run in
+ * one partition.
  */
 class CurationJobITCase extends CurationJobTestBase {
 
@@ -45,15 +47,16 @@ class CurationJobITCase extends CurationJobTestBase {
                 .isEqualTo(CurriculumJson.toCapabilities(expected));
     }
 
-    @Test
-    void shuffledInterleavedRunsOnAMultiPartitionTopicEachEqualTheirBatchReference() throws Exception {
-        String topic = "sketches-shuffled";
-        PlantedSketches.PlantedSet first = planted("shuffled-a", 31);
-        PlantedSketches.PlantedSet second = planted("shuffled-b", 32);
+    @ParameterizedTest(name = "spread over partitions: {0}")
+    @ValueSource(booleans = {true, false})
+    void shuffledInterleavedRunsOnAMultiPartitionTopicEachEqualTheirBatchReference(boolean spread) throws Exception {
+        String topic = "sketches-shuffled-" + (spread ? "spread" : "keyed");
+        PlantedSketches.PlantedSet first = planted("shuffled-a-" + spread, 31);
+        PlantedSketches.PlantedSet second = planted("shuffled-b-" + spread, 32);
         List<Integer> reversed = new ArrayList<>(checkpoints(first));
         Collections.shuffle(reversed, new Random(5));
-        publish(topic, first, shuffledRows(first.batches(), 7, 97), reversed);
-        publish(topic, second, shuffledRows(second.batches(), 8, 61), checkpoints(second));
+        publish(topic, first, shuffledRows(first.batches(), 7, 97), reversed, spread);
+        publish(topic, second, shuffledRows(second.batches(), 8, 61), checkpoints(second), spread);
         JobConfig config = jobConfig(topic, 4);
 
         runBounded(config);
@@ -65,5 +68,28 @@ class CurationJobITCase extends CurationJobTestBase {
             assertThat(newest.entries()).allSatisfy(entry -> assertThat(set.pool()).containsKey(entry.sampleId()));
             assertThat(versions(committed)).containsExactly(0L, 1L, 2L, 3L);
         }
+    }
+
+    /**
+     * The defect of the first build: a run spread over partitions, its checkpoint-complete records read
+     * before rows still waiting in other partitions. With a grace period of 1 ms of wall-clock time
+     * every checkpoint closed short and the late rows became dead letters; in event time the lagging
+     * partitions hold the watermark back, so nothing closes short and nothing is lost.
+     */
+    @Test
+    void aSpreadRunWithAGraceOfOneMillisecondLosesNoRow() throws Exception {
+        String topic = "sketches-spread-grace";
+        PlantedSketches.PlantedSet set = planted("spread-grace", 33);
+        publish(topic, set, shuffledRows(set.batches(), 9, 53), checkpoints(set), true);
+        java.util.Map<String, String> values = new java.util.HashMap<>();
+        values.put("grace-ms", "1");
+        JobConfig config = jobConfig(topic, 2, values);
+
+        runBounded(config);
+
+        List<Curriculum> committed = committedCurricula(set.config().runId());
+        assertThat(versions(committed)).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(committed.get(committed.size() - 1)).isEqualTo(CurriculumJson.toCurriculum(batchCurate(config, set)));
+        assertThat(deadLetterCount(set.config().runId())).as("dead letters of a valid run").isZero();
     }
 }

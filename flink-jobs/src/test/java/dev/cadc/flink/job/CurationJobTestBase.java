@@ -58,7 +58,12 @@ abstract class CurationJobTestBase {
 
     /** The job's settings for a test: its own sketches topic and transactional ids. */
     protected static JobConfig jobConfig(String sketchesTopic, int parallelism) {
-        Map<String, String> values = new HashMap<>();
+        return jobConfig(sketchesTopic, parallelism, Map.of());
+    }
+
+    /** As above, with other job parameters too. */
+    protected static JobConfig jobConfig(String sketchesTopic, int parallelism, Map<String, String> more) {
+        Map<String, String> values = new HashMap<>(more);
         values.put("bootstrap", KAFKA.bootstrapServers());
         values.put("sketches-topic", sketchesTopic);
         values.put("group-id", "group-" + sketchesTopic);
@@ -80,10 +85,19 @@ abstract class CurationJobTestBase {
         env.execute("cadc-test-" + config.sketchesTopic);
     }
 
-    /** Publishes the set's run-start, all rows in the given batch order, then every checkpoint-complete. */
+    /**
+     * Publishes the set's run-start, all rows in the given batch order, then every checkpoint-complete,
+     * with the run spread over the topic's partitions (the publisher's default).
+     */
     protected static void publish(String topic, PlantedSketches.PlantedSet set, List<SketchBatch> batches, List<Integer> completeOrder) {
+        publish(topic, set, batches, completeOrder, true);
+    }
+
+    /** As above; {@code spread = false} keeps the whole run in its key's partition. */
+    protected static void publish(String topic, PlantedSketches.PlantedSet set, List<SketchBatch> batches, List<Integer> completeOrder,
+            boolean spread) {
         try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
-                SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic)) {
+                SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic, spread)) {
             String runId = set.config().runId();
             publisher.startRun(new RunStart(runId, set.projection().sketchDim(), set.projection().seed(),
                     set.projection().kind(), InfluenceSource.POOL));
@@ -106,6 +120,13 @@ abstract class CurationJobTestBase {
     protected static CurationResult batchCurate(JobConfig config, PlantedSketches.PlantedSet set) {
         return new Curator(config.curatorConfig()).curate(SketchSource.of(set.batches()), set.config().runId(),
                 set.projection().sketchDim(), InfluenceSource.POOL);
+    }
+
+    /** How many dead letters carry {@code runId}'s key. */
+    protected static int deadLetterCount(String runId) {
+        int[] count = {0};
+        readRun(CadcTopics.DEAD_LETTER, runId, value -> count[0]++);
+        return count[0];
     }
 
     /** Every committed curriculum record of {@code runId}, in topic order. */

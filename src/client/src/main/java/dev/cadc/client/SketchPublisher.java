@@ -3,6 +3,7 @@ package dev.cadc.client;
 import dev.cadc.core.format.CheckpointComplete;
 import dev.cadc.core.format.ControlRecordCodec;
 import dev.cadc.core.format.Role;
+import dev.cadc.core.format.RunEnd;
 import dev.cadc.core.format.RunStart;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.format.SketchCodec;
@@ -28,7 +29,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * idempotent producer ({@code acks=all}), compression and batching.
  *
  * <p>It counts the POOL and PROBE rows it publishes per (run, checkpoint), so
- * {@link #completeCheckpoint} announces exactly the rows a consumer has to wait for. Sends are
+ * {@link #completeCheckpoint} announces exactly the rows a consumer has to wait for.
+ *
+ * <p>The key of every record is the run id. By default a run's sketch rows are <em>spread</em> over
+ * the topic's partitions by choosing the partition explicitly, {@code floorMod(sample id, partitions)}
+ * (schemas/README.md, "Spreading a run"), so one run's rows are read by every source subtask; control
+ * records (run-start, checkpoint-complete, run-end) go once, to the partition of the key. With
+ * {@code spread = false} (the four-argument constructor) everything goes to the key's partition, in order. Sends are
  * asynchronous; the first failure is rethrown by the next call, {@link #flush()} or {@link #close()}.
  * Not thread-safe: one publisher per trainer thread.
  */
@@ -43,6 +50,8 @@ public final class SketchPublisher implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
     private final int maxRecordBytes;
+    private final boolean spread;
+    private int partitions;
     private final Map<String, RunStart> startedRuns = new HashMap<>();
     private final Map<String, Map<Integer, Long>> scanRowsByRunAndCheckpoint = new HashMap<>();
     private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
@@ -65,7 +74,16 @@ public final class SketchPublisher implements AutoCloseable {
      * for isolated test or staging pipelines.
      */
     public SketchPublisher(Map<String, Object> clientConfig, int maxRecordBytes, String topic) {
+        this(clientConfig, maxRecordBytes, topic, true);
+    }
+
+    /**
+     * @param spread whether a run's sketch rows are spread over the topic's partitions by sample id
+     *     (the default); false sends every record to the partition of its key (the run id)
+     */
+    public SketchPublisher(Map<String, Object> clientConfig, int maxRecordBytes, String topic, boolean spread) {
         this.topic = topic;
+        this.spread = spread;
         if (maxRecordBytes <= RECORD_OVERHEAD_BYTES || maxRecordBytes > CadcTopics.MAX_MESSAGE_BYTES) {
             throw new IllegalArgumentException("maxRecordBytes must be in (" + RECORD_OVERHEAD_BYTES + ", "
                     + CadcTopics.MAX_MESSAGE_BYTES + "], got " + maxRecordBytes);
@@ -119,8 +137,22 @@ public final class SketchPublisher implements AutoCloseable {
         }
         int bytesPerRow = 4 * batch.projection().sketchDim() + 40 + batch.runId().length() * 4;
         int rowsPerRecord = Math.max(1, (maxRecordBytes - RECORD_OVERHEAD_BYTES) / bytesPerRow);
-        for (SketchBatch part : split(batch, rowsPerRecord)) {
-            send(batch.runId(), SketchCodec.encode(part), WireFormat.CONTENT_TYPE_ARROW, null);
+        if (spread) {
+            int count = partitionCount();
+            Map<Integer, List<Integer>> rowsByPartition = new java.util.TreeMap<>();
+            for (int row = 0; row < batch.rowCount(); row++) {
+                rowsByPartition.computeIfAbsent(Math.floorMod(batch.sampleId(row), count), p -> new ArrayList<>()).add(row);
+            }
+            rowsByPartition.forEach((partition, rows) -> {
+                for (SketchBatch part : split(batch, rows, rowsPerRecord)) {
+                    send(batch.runId(), partition, SketchCodec.encode(part), WireFormat.SCHEMA_VERSION_TEXT,
+                            WireFormat.CONTENT_TYPE_ARROW, null);
+                }
+            });
+        } else {
+            for (SketchBatch part : split(batch, allRows(batch), rowsPerRecord)) {
+                send(batch.runId(), SketchCodec.encode(part), WireFormat.CONTENT_TYPE_ARROW, null);
+            }
         }
         Map<Integer, Long> counts = scanRowsByRunAndCheckpoint.computeIfAbsent(batch.runId(), id -> new HashMap<>());
         for (int row = 0; row < batch.rowCount(); row++) {
@@ -145,6 +177,31 @@ public final class SketchPublisher implements AutoCloseable {
                 WireFormat.CONTENT_TYPE_JSON, WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE);
         flush();
         return complete;
+    }
+
+    /**
+     * Publishes the run-end record: no checkpoint after {@code lastCheckpoint} will come. Once the job has
+     * built that checkpoint's curriculum version it releases the run; later records of the run are dead
+     * letters. Flushes before and after, so the record follows every row.
+     */
+    public RunEnd endRun(String runId, int lastCheckpoint) {
+        if (!startedRuns.containsKey(runId)) {
+            throw new IllegalStateException("run " + runId + " has no run-start record; call startRun first");
+        }
+        flush();
+        RunEnd end = new RunEnd(runId, lastCheckpoint);
+        send(runId, null, ControlRecordCodec.encode(end), WireFormat.RUN_END_SCHEMA_VERSION_TEXT,
+                WireFormat.CONTENT_TYPE_JSON, WireFormat.RECORD_TYPE_RUN_END);
+        flush();
+        return end;
+    }
+
+    /** The number of partitions of the sketches topic (read once). */
+    public int partitionCount() {
+        if (partitions == 0) {
+            partitions = producer.partitionsFor(topic).size();
+        }
+        return partitions;
     }
 
     /**
@@ -184,9 +241,14 @@ public final class SketchPublisher implements AutoCloseable {
     }
 
     private void send(String runId, byte[] value, String contentType, String recordType) {
+        send(runId, null, value, WireFormat.SCHEMA_VERSION_TEXT, contentType, recordType);
+    }
+
+    /** Sends to {@code partition}, or to the key's partition when it is null. */
+    private void send(String runId, Integer partition, byte[] value, String schemaVersion, String contentType, String recordType) {
         ProducerRecord<byte[], byte[]> record =
-                new ProducerRecord<>(topic, runId.getBytes(StandardCharsets.UTF_8), value);
-        record.headers().add(header(WireFormat.HEADER_SCHEMA_VERSION, String.valueOf(WireFormat.SCHEMA_VERSION)));
+                new ProducerRecord<>(topic, partition, runId.getBytes(StandardCharsets.UTF_8), value);
+        record.headers().add(header(WireFormat.HEADER_SCHEMA_VERSION, schemaVersion));
         record.headers().add(header(WireFormat.HEADER_CONTENT_TYPE, contentType));
         if (recordType != null) {
             record.headers().add(header(WireFormat.HEADER_RECORD_TYPE, recordType));
@@ -198,16 +260,25 @@ public final class SketchPublisher implements AutoCloseable {
         });
     }
 
-    /** Consecutive slices of at most {@code rowsPerRecord} rows. */
-    private static List<SketchBatch> split(SketchBatch batch, int rowsPerRecord) {
-        if (batch.rowCount() <= rowsPerRecord) {
+    private static List<Integer> allRows(SketchBatch batch) {
+        List<Integer> rows = new ArrayList<>(batch.rowCount());
+        for (int row = 0; row < batch.rowCount(); row++) {
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** The given rows, in order, as consecutive slices of at most {@code rowsPerRecord} rows. */
+    private static List<SketchBatch> split(SketchBatch batch, List<Integer> rows, int rowsPerRecord) {
+        if (rows.size() == batch.rowCount() && batch.rowCount() <= rowsPerRecord) {
             return List.of(batch);
         }
         List<SketchBatch> parts = new ArrayList<>();
         float[] sketch = new float[batch.projection().sketchDim()];
-        for (int from = 0; from < batch.rowCount(); from += rowsPerRecord) {
+        for (int from = 0; from < rows.size(); from += rowsPerRecord) {
             SketchBatch.Builder part = SketchBatch.builder(batch.runId(), batch.projection());
-            for (int row = from; row < Math.min(batch.rowCount(), from + rowsPerRecord); row++) {
+            for (int index = from; index < Math.min(rows.size(), from + rowsPerRecord); index++) {
+                int row = rows.get(index);
                 batch.copySketch(row, sketch, 0);
                 part.add(batch.step(row), batch.checkpoint(row), batch.role(row), batch.sampleId(row),
                         batch.learningRate(row), batch.loss(row), sketch);

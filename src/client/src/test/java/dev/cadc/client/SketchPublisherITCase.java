@@ -49,7 +49,7 @@ class SketchPublisherITCase {
         // A small record limit forces the 500 POOL rows into several records.
         int maxRecordBytes = 32 * 1024;
         CheckpointComplete complete;
-        try (SketchPublisher publisher = new SketchPublisher(clientConfig(), maxRecordBytes)) {
+        try (SketchPublisher publisher = new SketchPublisher(clientConfig(), maxRecordBytes, CadcTopics.SKETCHES, false)) {
             publisher.startRun(runStart);
             publisher.publish(trainRows);
             publisher.publish(checkpointZero);
@@ -87,6 +87,53 @@ class SketchPublisherITCase {
         appendRows(expected, checkpointZero);
         appendRows(expected, probesZero);
         assertThat(readBack.build()).isEqualTo(expected.build());
+    }
+
+    /**
+     * The default spread: rows go to partition {@code floorMod(sample id, partitions)}, every record
+     * keyed by the run; control records once, in the key's partition, the run-end with schema version 2.
+     */
+    @Test
+    void spreadsRowsOverPartitionsBySampleIdAndSendsControlRecordsOnceToTheKeysPartition() {
+        String runId = "run-spread";
+        RunStart runStart = new RunStart(runId, PROJECTION.sketchDim(), PROJECTION.seed(), PROJECTION.kind(), InfluenceSource.POOL);
+        SketchBatch pool = randomBatch(runId, Role.POOL, 0, 301, 7);
+        SketchBatch probes = randomBatch(runId, Role.PROBE, 0, 20, 8);
+        int partitions;
+        try (SketchPublisher publisher = new SketchPublisher(clientConfig(), 32 * 1024)) {
+            partitions = publisher.partitionCount();
+            publisher.startRun(runStart);
+            publisher.publish(pool);
+            publisher.publish(probes);
+            assertThat(publisher.completeCheckpoint(runId, 0)).isEqualTo(new CheckpointComplete(runId, 0, 321));
+            publisher.endRun(runId, 0);
+        }
+        assertThat(partitions).isEqualTo(CadcTopics.DEFAULT_SKETCH_PARTITIONS);
+
+        List<ConsumerRecord<byte[], byte[]>> records = readRun(runId);
+        List<ConsumerRecord<byte[], byte[]>> control = records.stream()
+                .filter(r -> r.headers().lastHeader(WireFormat.HEADER_RECORD_TYPE) != null).toList();
+        assertThat(control).extracting(r -> header(r, WireFormat.HEADER_RECORD_TYPE)).containsExactly(
+                WireFormat.RECORD_TYPE_RUN_START, WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE, WireFormat.RECORD_TYPE_RUN_END);
+        assertThat(control).extracting(ConsumerRecord::partition).containsOnly(control.get(0).partition());
+        assertThat(header(control.get(2), WireFormat.HEADER_SCHEMA_VERSION)).isEqualTo(WireFormat.RUN_END_SCHEMA_VERSION_TEXT);
+        assertThat(ControlRecordCodec.decodeRunEnd(control.get(2).value())).isEqualTo(new dev.cadc.core.format.RunEnd(runId, 0));
+
+        java.util.Set<Integer> used = new java.util.HashSet<>();
+        java.util.Set<Long> readIds = new java.util.HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (record.headers().lastHeader(WireFormat.HEADER_RECORD_TYPE) != null) {
+                continue;
+            }
+            SketchBatch batch = SketchCodec.decode(record.value());
+            for (int row = 0; row < batch.rowCount(); row++) {
+                assertThat(Math.floorMod(batch.sampleId(row), partitions)).isEqualTo(record.partition());
+                readIds.add(batch.sampleId(row));
+            }
+            used.add(record.partition());
+        }
+        assertThat(used).as("a run spread over every partition").hasSize(partitions);
+        assertThat(readIds).hasSize(321);
     }
 
     @Test
