@@ -251,6 +251,12 @@ class SketchStreamWriter:
 
 # ---- reading ------------------------------------------------------------------------------------
 
+_COLUMNS = {"sketch": ("run_id", "step", "checkpoint", "role", "sample_id", "learning_rate", "loss", "sketch"),
+            "curriculum": ("sample_id", "stage", "position", "capability", "influence"),
+            "capabilities": ("capability", "probes", "difficulty", "attributed")}
+_COLUMNS["sketch stream"] = _COLUMNS["sketch"]
+
+
 def _read_stream(data: bytes, max_bytes: int, what: str):
     """(metadata, [(rows, columns)], fields) of an IPC stream, via pyarrow or the built-in reader."""
     if data is None:
@@ -260,7 +266,7 @@ def _read_stream(data: bytes, max_bytes: int, what: str):
     if _use_pyarrow():
         return _pyarrow_read(data, what)
     try:
-        reader = arrow_ipc.StreamReader(bytes(data), max_bytes)
+        reader = arrow_ipc.StreamReader(bytes(data), max_bytes, wanted=_COLUMNS[what])
         batches = list(reader.batches())
     except arrow_ipc.NullValueError as e:
         raise InvalidRecordError("NULL_VALUE", str(e)) from None

@@ -256,7 +256,9 @@ class SketchPublisher:
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
                 or not math.isfinite(float(learning_rate)):
             raise ValueError(f"learning_rate must be a finite number, got {learning_rate!r}")
-        if not math.isfinite(float(np.float32(learning_rate))):
+        with np.errstate(over="ignore"):
+            as_float32 = np.float32(learning_rate)
+        if not math.isfinite(float(as_float32)):
             raise ValueError(f"learning_rate {learning_rate} overflows float32")
         ids = _array("sample_ids", sample_ids, np.int64, 1)
         n = ids.shape[0]
