@@ -17,11 +17,6 @@ def example(name):
     return open(os.path.join(EXAMPLES, name), "rb").read()
 
 
-def test_the_tests_run_the_builtin_arrow_path():
-    # pyarrow is not installable here: these tests exercise the built-in writer and reader.
-    assert os.environ.get("CADC_ARROW") == "builtin" or wire.arrow_backend() == "builtin"
-
-
 def test_python_fixtures_are_current():
     """The committed fixtures the Java PythonFixturesTest reads equal what the writer produces now."""
     generated = cross_fixtures.generate()
