@@ -29,8 +29,9 @@ class Sketcher:
     BatchNorm in training mode, no cross-sample attention); the loss may be a mean or a sum over the
     batch (each part is normalised, so its scale does not matter), but each sample's part must depend
     on its own loss only. A layer used several times in one forward pass contributes every use as more
-    tokens. Use :meth:`paused` (or ``enabled = False``) for forward/backward passes you do not want
-    sketched, e.g. evaluation.
+    tokens. :meth:`sketches` describes the last forward/backward pass: a forward pass after a finished
+    backward pass replaces what was recorded, so skipping sketches() on some steps costs nothing. Use
+    :meth:`paused` (or ``enabled = False``) for passes you do not want recorded at all.
     """
 
     def __init__(self, model: nn.Module, sketch_dim: int, seed: int, layers: Optional[Sequence[str]] = None):
@@ -80,8 +81,11 @@ class Sketcher:
                 raise ValueError(f"layer {self._names[index]}: input of shape {tuple(x.shape)} has no sample dimension")
             r_out, r_in = self._device_factors(x.device)[index]
             v = x.reshape(x.shape[0], -1, x.shape[-1]).to(torch.float64) @ r_in.T   # n, T, b
+            records = self._records[index]
+            if records and all(u is not None for _, u in records):
+                records.clear()   # a new pass after a finished one: sketches() describes the last pass
             record = [v, None]
-            self._records[index].append(record)
+            records.append(record)
 
             def backward_hook(grad):
                 g = grad.detach()
@@ -91,7 +95,7 @@ class Sketcher:
         return hook
 
     def sketches(self) -> np.ndarray:
-        """float32 ``[n, k]`` sketches of the samples of the last forward/backward pass(es), then forgets them.
+        """float32 ``[n, k]`` sketches of the samples of the last forward/backward pass, then forgets them.
         Raises RuntimeError when a hooked layer has no recorded forward and backward pass."""
         parts = []
         rows = None

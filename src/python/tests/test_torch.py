@@ -97,6 +97,12 @@ def test_sketcher_pauses_clears_and_rejects_bad_layers():
         model(torch.randn(2, 6))
     model(torch.randn(2, 6)).sum().backward()
     assert sketcher.sketches().shape == (2, 8)
+    first, second = torch.randn(3, 6), torch.randn(3, 6)
+    model(first).sum().backward()           # a pass nobody asks the sketches of
+    model(second).sum().backward()
+    last = sketcher.sketches()
+    model(second).sum().backward()
+    np.testing.assert_array_equal(last, sketcher.sketches())
     with pytest.raises(ValueError, match="no module named 'nope'"):
         Sketcher(model, 8, seed=1, layers=["nope"])
     with pytest.raises(ValueError, match="not an nn.Linear"):
