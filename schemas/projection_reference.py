@@ -95,6 +95,33 @@ def kronecker_sketch(seed, shapes, k, deltas, inputs, normalise=True):
     return sketch
 
 
+def kronecker_sequence_sketch(seed, shapes, k, deltas, inputs):
+    """Sketch of a sample whose layers see token sequences (PROJECTION.md section 3.1).
+
+    deltas[l][t] / inputs[l][t]: the output-side / input-side vector of layer l at token t.
+    M[i][j] = sum_t u_t[i] * v_t[j] (double, t ascending), divided by its Frobenius norm
+    (squares summed in row-major order); one token gives exactly kronecker_sketch's part.
+    """
+    sketch = []
+    for l, ((out_dim, in_dim), (k_l, a, b)) in enumerate(zip(shapes, layer_split(k, shapes))):
+        if len(deltas[l]) != len(inputs[l]):
+            raise ValueError(f"layer {l}: {len(deltas[l])} deltas but {len(inputs[l])} inputs")
+        pairs = [kronecker_factors(seed, l, out_dim, in_dim, a, b, d, x) for d, x in zip(deltas[l], inputs[l])]
+        if len(pairs) == 1:
+            u, v = pairs[0]
+            norm = math.sqrt(sum(t * t for t in u)) * math.sqrt(sum(t * t for t in v))
+            part = [ui * vj for ui in u for vj in v]
+        else:
+            part = [0.0] * k_l
+            for u, v in pairs:
+                for i in range(a):
+                    for j in range(b):
+                        part[i * b + j] += u[i] * v[j]
+            norm = math.sqrt(sum(m * m for m in part))
+        sketch += [0.0] * k_l if norm == 0.0 else [f32(m / norm) for m in part]
+    return sketch
+
+
 def java_long(z):
     """The signed 64-bit value Java prints for an unsigned 64-bit int."""
     return z - (1 << 64) if z >> 63 else z
@@ -125,3 +152,10 @@ if __name__ == "__main__":
     print("kronecker split k 8 shapes", shapes, ":", layer_split(8, shapes))
     print("kronecker raw seed 7 k 8 =", [repr(t) for t in kronecker_sketch(7, shapes, 8, deltas, inputs, False)])
     print("kronecker sketch seed 7 k 8 =", [repr(t) for t in kronecker_sketch(7, shapes, 8, deltas, inputs)])
+    seq_deltas = [[[0.5, -1.0], [0.25, 2.0]], [[1.0, 2.0, -0.5], [0.0, -1.0, 1.5], [-2.0, 0.5, 0.25]]]
+    seq_inputs = [[[1.0, 0.25, -2.0], [-0.5, 1.0, 0.75]], [[3.0, -1.0], [0.5, 0.5], [1.0, -0.25]]]
+    print("kronecker sequence sketch seed 7 k 8 (2 and 3 tokens) =",
+          [repr(t) for t in kronecker_sequence_sketch(7, shapes, 8, seq_deltas, seq_inputs)])
+    one_token = kronecker_sequence_sketch(7, shapes, 8, [[d] for d in deltas], [[x] for x in inputs])
+    assert one_token == kronecker_sketch(7, shapes, 8, deltas, inputs), "one token must equal the plain sketch"
+    print("kronecker sequence sketch with one token equals the plain sketch: True")

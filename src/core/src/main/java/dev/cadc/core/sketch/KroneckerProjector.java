@@ -177,6 +177,73 @@ public final class KroneckerProjector {
     }
 
     /**
+     * The full sketch of one sample whose layers are applied to a sequence of tokens (PROJECTION.md,
+     * "Sequences"). Layer {@code l}'s per-sample gradient is {@code G = sum_t delta_t x_t^T}; its part is
+     * {@code M = R_out G R_in^T}, computed as {@code M[i][j] = sum_t u_t[i] * v_t[j]} in double with
+     * {@code t} ascending ({@code u_t = R_out delta_t}, {@code v_t = R_in x_t}), divided by its Frobenius
+     * norm (squares summed in row-major order). A layer with one token gives exactly {@link #sketch}'s
+     * part (its norm is {@code |u| |v|}), so single-token inputs are unchanged bit for bit; a layer with
+     * no tokens, or a zero {@code M}, gives a zero part.
+     *
+     * @param deltas per layer, one output-side vector per token: {@code deltas[l][t]} has {@code out_l} floats
+     * @param inputs per layer, one input-side vector per token: {@code inputs[l][t]} has {@code in_l} floats;
+     *     {@code inputs[l]} has as many tokens as {@code deltas[l]} (layers may differ in token count)
+     */
+    public float[] sketchSequence(float[][][] deltas, float[][][] inputs) {
+        if (deltas == null || inputs == null || deltas.length != layerCount() || inputs.length != layerCount()) {
+            throw new IllegalArgumentException("expected one token sequence of deltas and one of inputs per layer ("
+                    + layerCount() + " each), got " + (deltas == null ? "null" : deltas.length) + " and "
+                    + (inputs == null ? "null" : inputs.length));
+        }
+        float[] sketch = new float[sketchDim];
+        for (int l = 0; l < layerCount(); l++) {
+            float[][] layerDeltas = deltas[l];
+            float[][] layerInputs = inputs[l];
+            if (layerDeltas == null || layerInputs == null || layerDeltas.length != layerInputs.length) {
+                throw new IllegalArgumentException("layer " + l + " needs as many input vectors as deltas (one per token), got "
+                        + (layerDeltas == null ? "null" : layerDeltas.length) + " deltas and "
+                        + (layerInputs == null ? "null" : layerInputs.length) + " inputs");
+            }
+            int tokens = layerDeltas.length;
+            if (tokens == 1) {
+                double[] outSide = projectOutSide(l, layerDeltas[0]);
+                double[] inSide = projectInSide(l, layerInputs[0]);
+                double norm = Projections.norm(outSide) * Projections.norm(inSide);
+                if (norm == 0.0) {
+                    continue;
+                }
+                int index = layerOffsets[l];
+                for (double u : outSide) {
+                    for (double v : inSide) {
+                        sketch[index++] = (float) ((u * v) / norm);
+                    }
+                }
+                continue;
+            }
+            int b = inFactorDims[l];
+            double[] part = new double[layerSketchDims[l]];
+            for (int t = 0; t < tokens; t++) {
+                double[] outSide = projectOutSide(l, layerDeltas[t]);
+                double[] inSide = projectInSide(l, layerInputs[t]);
+                for (int i = 0; i < outSide.length; i++) {
+                    for (int j = 0; j < b; j++) {
+                        part[i * b + j] += outSide[i] * inSide[j];
+                    }
+                }
+            }
+            double norm = Projections.norm(part);
+            if (norm == 0.0) {
+                continue;
+            }
+            int offset = layerOffsets[l];
+            for (int n = 0; n < part.length; n++) {
+                sketch[offset + n] = (float) (part[n] / norm);
+            }
+        }
+        return sketch;
+    }
+
+    /**
      * {@code R_out,l (x) R_in,l} as a row-major {@code k_l x (out_l * in_l)} matrix: entry
      * {@code (i*b + j, o*in + c)} is {@code R_out[i][o] * R_in[j][c]} ({@code +-1/sqrt(k_l)} up to float
      * rounding). It is what the layer part applies to the flattened gradient {@code delta (x) x}; for tests

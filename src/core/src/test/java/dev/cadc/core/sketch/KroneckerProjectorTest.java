@@ -145,6 +145,94 @@ class KroneckerProjectorTest extends ProjectionTestBase {
     }
 
     @Test
+    void pinnedSequenceSketchMatchesReference() {
+        KroneckerProjector projector = new KroneckerProjector(SMALL_SEED, PINNED_LAYERS, PINNED_KRONECKER_SKETCH_DIM);
+        assertThat(projector.sketchSequence(PINNED_SEQUENCE_DELTAS, PINNED_SEQUENCE_INPUTS))
+                .containsExactly(PINNED_SEQUENCE_SKETCH);
+    }
+
+    @Test
+    void sequenceOfOneTokenIsThePlainSketchBitForBit() {
+        KroneckerProjector pinned = new KroneckerProjector(SMALL_SEED, PINNED_LAYERS, PINNED_KRONECKER_SKETCH_DIM);
+        assertThat(pinned.sketchSequence(oneToken(PINNED_DELTAS), oneToken(PINNED_INPUTS)))
+                .containsExactly(PINNED_KRONECKER_SKETCH);
+        KroneckerProjector projector = new KroneckerProjector(SEED, TRAINER_LAYERS, 1024);
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int sample = 0; sample < 20; sample++) {
+            float[][] deltas = {gaussianVector(random, 10), gaussianVector(random, 128)};
+            float[][] inputs = {gaussianVector(random, 128), gaussianVector(random, 256)};
+            assertThat(projector.sketchSequence(oneToken(deltas), oneToken(inputs)))
+                    .containsExactly(projector.sketch(deltas, inputs));
+        }
+    }
+
+    @Test
+    void sequenceSketchIsTheDenseEquivalentTimesTheSummedGradientNormalised() {
+        List<LayerShape> layers = List.of(new LayerShape(3, 50), new LayerShape(10, 20));
+        KroneckerProjector projector = new KroneckerProjector(SEED, layers, 100);
+        SplittableRandom random = new SplittableRandom(OTHER_SEED);
+        int[] tokens = {4, 7};
+        float[][][] deltas = new float[2][][];
+        float[][][] inputs = new float[2][][];
+        for (int l = 0; l < 2; l++) {
+            deltas[l] = new float[tokens[l]][];
+            inputs[l] = new float[tokens[l]][];
+            for (int t = 0; t < tokens[l]; t++) {
+                deltas[l][t] = gaussianVector(random, layers.get(l).outDim());
+                inputs[l][t] = gaussianVector(random, layers.get(l).inDim());
+            }
+        }
+        float[] sketch = projector.sketchSequence(deltas, inputs);
+        for (int l = 0; l < 2; l++) {
+            LayerShape shape = layers.get(l);
+            double[] gradient = new double[shape.outDim() * shape.inDim()];
+            for (int t = 0; t < tokens[l]; t++) {
+                for (int o = 0; o < shape.outDim(); o++) {
+                    for (int c = 0; c < shape.inDim(); c++) {
+                        gradient[o * shape.inDim() + c] += (double) deltas[l][t][o] * inputs[l][t][c];
+                    }
+                }
+            }
+            float[] dense = projector.denseEquivalent(l);
+            int rows = projector.layerSketchDim(l);
+            double[] part = new double[rows];
+            double squares = 0.0;
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < gradient.length; c++) {
+                    part[r] += dense[r * gradient.length + c] * gradient[c];
+                }
+                squares += part[r] * part[r];
+            }
+            double partNorm = Math.sqrt(squares);
+            for (int r = 0; r < rows; r++) {
+                double expected = part[r] / partNorm;
+                assertThat((double) sketch[projector.layerOffset(l) + r]).as("layer %d entry %d", l, r)
+                        .isCloseTo(expected, within(1e-5));
+            }
+        }
+    }
+
+    @Test
+    void sequenceWithoutTokensOrWithZeroGradientGivesZeroPart() {
+        KroneckerProjector projector = new KroneckerProjector(SMALL_SEED, PINNED_LAYERS, PINNED_KRONECKER_SKETCH_DIM);
+        float[][][] deltas = {{}, {{1f, 0f, 0f}, {-1f, 0f, 0f}}};
+        float[][][] inputs = {{}, {{2f, 1f}, {2f, 1f}}};
+        assertThat(projector.sketchSequence(deltas, inputs)).containsOnly(0f);
+        assertThatThrownBy(() -> projector.sketchSequence(new float[][][] {{{1f, 2f}}, {}}, new float[][][] {{}, {}}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("layer 0 needs as many input vectors as deltas");
+        assertThatThrownBy(() -> projector.sketchSequence(new float[][][] {{}}, new float[][][] {{}}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("per layer (2 each)");
+    }
+
+    private static float[][][] oneToken(float[][] vectors) {
+        float[][][] tokens = new float[vectors.length][][];
+        for (int l = 0; l < vectors.length; l++) {
+            tokens[l] = new float[][] {vectors[l]};
+        }
+        return tokens;
+    }
+
+    @Test
     void sketchConcatenatesUnitNormalisedLayerPartsAndKeepsZeroPartsZero() {
         KroneckerProjector projector = new KroneckerProjector(SEED, TRAINER_LAYERS, 1024);
         SplittableRandom random = new SplittableRandom(SEED);

@@ -56,6 +56,17 @@ abstract class ProjectionTestBase {
             0.1860520988702774f, -0.682191014289856f, 0.1860520988702774f, -0.682191014289856f,
             0.6499336957931519f, -0.6499336957931519f, 0.27854299545288086f, -0.27854299545288086f};
 
+    /** Pinned sequence input: the layers above, layer 0 with two tokens, layer 1 with three. */
+    static final float[][][] PINNED_SEQUENCE_DELTAS = {
+            {{0.5f, -1.0f}, {0.25f, 2.0f}},
+            {{1.0f, 2.0f, -0.5f}, {0.0f, -1.0f, 1.5f}, {-2.0f, 0.5f, 0.25f}}};
+    static final float[][][] PINNED_SEQUENCE_INPUTS = {
+            {{1.0f, 0.25f, -2.0f}, {-0.5f, 1.0f, 0.75f}},
+            {{3.0f, -1.0f}, {0.5f, 0.5f}, {1.0f, -0.25f}}};
+    static final float[] PINNED_SEQUENCE_SKETCH = {
+            0.3137644827365875f, -0.6336811780929565f, 0.3137644827365875f, -0.6336811780929565f,
+            0.566763162612915f, -0.566763162612915f, 0.42282330989837646f, -0.42282330989837646f};
+
     static float[] gaussianVector(SplittableRandom random, int length) {
         float[] vector = new float[length];
         for (int i = 0; i < length; i++) {
