@@ -148,6 +148,16 @@ public final class JobConfig implements Serializable {
         return values;
     }
 
+    /** Every parameter as a Markdown table row ({@code | `--name` | `default` | meaning |}), for docs/job.md. */
+    public static String markdownTable() {
+        StringBuilder table = new StringBuilder("| Parameter | Default | Meaning |\n|---|---|---|\n");
+        for (Param param : PARAMS) {
+            table.append("| `--").append(param.name()).append("` | `").append(param.defaultValue()).append("` | ")
+                    .append(param.description()).append(" |\n");
+        }
+        return table.toString();
+    }
+
     /** Every parameter with its default and description, for --help and the README. */
     public static String describe() {
         StringBuilder text = new StringBuilder();

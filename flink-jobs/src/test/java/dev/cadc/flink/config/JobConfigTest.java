@@ -40,6 +40,12 @@ class JobConfigTest {
     }
 
     @Test
+    void theParameterTableInTheDocsIsTheCodes() throws Exception {
+        String docs = Files.readString(Path.of(System.getProperty("basedir", "."), "..", "docs", "job.md"));
+        assertThat(docs).as("docs/job.md lists JobConfig.markdownTable() exactly; regenerate it").contains(JobConfig.markdownTable());
+    }
+
+    @Test
     void everyParameterIsDescribedWithItsDefault() {
         assertThat(JobConfig.describe())
                 .contains("--bootstrap", "(default 127.0.0.1:9092)", "--grace-ms", "(default 30000)", "--k-max",
