@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "sketches",
         mixinStandardHelpOptions = true,
-        header = "Sketch file tools: 'synth' writes a planted test set.",
-        subcommands = SketchesCommand.Synth.class)
+        header = "Sketch file tools: 'synth' writes a planted test set, 'publish' replays a file to Kafka.",
+        subcommands = {SketchesCommand.Synth.class, SketchesCommand.Publish.class})
 final class SketchesCommand implements Runnable {
 
     @Spec
@@ -142,6 +142,95 @@ final class SketchesCommand implements Runnable {
                 node.put("capability", sample.capability());
             });
             Files.writeString(path, mapper.writeValueAsString(root) + "\n");
+        }
+    }
+
+    /** {@code cadc sketches publish}: a sketch stream file replayed to {@code cadc.sketches}. */
+    @Command(
+            name = "publish",
+            mixinStandardHelpOptions = true,
+            header = "Replay a sketch stream file to cadc.sketches with the wire contract's control records.",
+            description = {
+                "For each run in the file (or the one --run names): a run-start record (the projection from the file's",
+                "metadata), every sketch row, spread over the topic's partitions by sample id, a checkpoint-complete",
+                "record per checkpoint (counting its POOL and PROBE rows) and a run-end record. For backfills from",
+                "files and for benchmarks; the job then curates the run as if a trainer had published it."
+            },
+            sortOptions = false)
+    static final class Publish implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--file", required = true, paramLabel = "FILE", description = "The Arrow IPC stream file of sketches.")
+        Path file;
+
+        @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+        String bootstrap;
+
+        @Option(names = "--run", paramLabel = "ID", description = "Publish only this run (default: every run in the file).")
+        String runId;
+
+        @Option(names = "--topic", defaultValue = dev.cadc.core.topic.CadcTopics.SKETCHES, description = "Topic (default ${DEFAULT-VALUE}).")
+        String topic;
+
+        @Option(names = "--influence-source", defaultValue = "pool", paramLabel = "pool|train",
+                description = "The run-start's influence source (default ${DEFAULT-VALUE}).")
+        String influenceSource;
+
+        @Option(names = "--no-spread", description = "Keep each run in its key's partition instead of spreading rows by sample id.")
+        boolean noSpread;
+
+        @Option(names = "--kafka-config", paramLabel = "FILE",
+                description = "Java Kafka client properties (e.g. security settings), passed to the producer unchanged.")
+        Path kafkaConfig;
+
+        @Override
+        public Integer call() throws Exception {
+            dev.cadc.core.curriculum.SketchFile sketches = dev.cadc.core.curriculum.SketchFile.open(file);
+            java.util.Set<String> runs = sketches.runIds();
+            if (runId != null && !runs.contains(runId)) {
+                throw new IllegalArgumentException("run " + runId + " is not in " + file + "; it holds " + runs);
+            }
+            dev.cadc.core.format.InfluenceSource source =
+                    dev.cadc.core.format.InfluenceSource.fromWireName(influenceSource.toLowerCase(java.util.Locale.ROOT));
+            java.util.Map<String, Object> client = KafkaConfigFile.clientConfig(bootstrap, kafkaConfig);
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            long started = System.nanoTime();
+            try (dev.cadc.client.SketchPublisher publisher = new dev.cadc.client.SketchPublisher(client,
+                    dev.cadc.client.SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic, !noSpread)) {
+                for (String run : runId == null ? runs : java.util.Set.of(runId)) {
+                    dev.cadc.core.sketch.ProjectionSpec projection = sketches.projection();
+                    publisher.startRun(new dev.cadc.core.format.RunStart(run, projection.sketchDim(), projection.seed(),
+                            projection.kind(), source));
+                    java.util.TreeSet<Integer> checkpoints = new java.util.TreeSet<>();
+                    long[] rows = {0};
+                    sketches.scan(batch -> {
+                        if (!batch.runId().equals(run)) {
+                            return;
+                        }
+                        publisher.publish(batch);
+                        rows[0] += batch.rowCount();
+                        for (int row = 0; row < batch.rowCount(); row++) {
+                            if (batch.checkpoint(row) >= 0) {
+                                checkpoints.add(batch.checkpoint(row));
+                            }
+                        }
+                    });
+                    for (int checkpoint : checkpoints) {
+                        publisher.completeCheckpoint(run, checkpoint);
+                    }
+                    int last = checkpoints.isEmpty() ? -1 : checkpoints.last();
+                    publisher.endRun(run, last);
+                    out.printf(java.util.Locale.ROOT, "published run %s: %d rows, checkpoints %s, over %d partition(s) of %s%n",
+                            run, rows[0], checkpoints.isEmpty() ? "none" : "0.." + last,
+                            noSpread ? 1 : publisher.partitionCount(), topic);
+                    out.flush();
+                }
+            }
+            out.printf(java.util.Locale.ROOT, "done in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            out.flush();
+            return 0;
         }
     }
 }
