@@ -47,6 +47,8 @@ META_BUDGET = "cadc.budget"
 META_POOL_SIZE = "cadc.pool.size"
 META_HARMFUL_COUNT = "cadc.harmful.count"
 META_SHORTFALL = "cadc.shortfall"
+#: The curation parameters that produced a curriculum version (JSON object of name -> value text); optional.
+META_CURATION_PARAMETERS = "cadc.curation.parameters"
 
 #: Largest record on CADC's topics (the topics' max.message.bytes when CADC creates them).
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -102,13 +104,14 @@ def sketch_schema(sketch_dim: int, seed: int, kind: str) -> ArrowSchema:
          META_PROJECTION_SEED: str(seed), META_PROJECTION_KIND: kind})
 
 
-def curriculum_schema(version, checkpoint, budget, pool_size, harmful_count, shortfall) -> ArrowSchema:
+def curriculum_schema(version, checkpoint, budget, pool_size, harmful_count, shortfall, parameters=None) -> ArrowSchema:
     return ArrowSchema(
         [_f("sample_id", "int64"), _f("stage", "int32"), _f("position", "int32"), _f("capability", "int32"),
          _f("influence", "float64")],
         {META_SCHEMA_VERSION: SCHEMA_VERSION_TEXT, META_CURRICULUM_VERSION: str(version),
          META_CHECKPOINT: str(checkpoint), META_BUDGET: str(budget), META_POOL_SIZE: str(pool_size),
-         META_HARMFUL_COUNT: str(harmful_count), META_SHORTFALL: str(shortfall)})
+         META_HARMFUL_COUNT: str(harmful_count), META_SHORTFALL: str(shortfall),
+         META_CURATION_PARAMETERS: json.dumps(dict(parameters or {}), separators=(",", ":"))})
 
 
 def capabilities_schema(version, checkpoint) -> ArrowSchema:
@@ -416,6 +419,8 @@ class Curriculum:
     entries: List[CurriculumEntry]
     stages: List[List[int]] = field(default_factory=list)
     stage_numbers: List[int] = field(default_factory=list)
+    #: the curation parameters that produced this version (name -> value text; empty when not recorded)
+    parameters: Dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.stages and self.entries:
@@ -433,7 +438,7 @@ class Curriculum:
 def encode_curriculum(curriculum: Curriculum) -> bytes:
     """The ``cadc.curriculum`` value of ``curriculum`` (the run id is the record key, not in the value)."""
     c = curriculum
-    schema = curriculum_schema(c.version, c.checkpoint, c.budget, c.pool_size, c.harmful_count, c.shortfall)
+    schema = curriculum_schema(c.version, c.checkpoint, c.budget, c.pool_size, c.harmful_count, c.shortfall, c.parameters)
     e = c.entries
     columns = [np.array([x.sample_id for x in e], dtype=np.int64), np.array([x.stage for x in e], dtype=np.int32),
                np.array([x.position for x in e], dtype=np.int32), np.array([x.capability for x in e], dtype=np.int32),
@@ -475,7 +480,21 @@ def decode_curriculum(value: bytes, run_id: str, max_bytes: int = DEFAULT_MAX_BY
         entries.append(entry)
         previous = entry
     return Curriculum(run_id, header[META_CURRICULUM_VERSION], header[META_CHECKPOINT], header[META_BUDGET],
-                      header[META_POOL_SIZE], header[META_HARMFUL_COUNT], header[META_SHORTFALL], entries)
+                      header[META_POOL_SIZE], header[META_HARMFUL_COUNT], header[META_SHORTFALL], entries,
+                      parameters=_curation_parameters(schema))
+
+
+def _curation_parameters(schema) -> Dict[str, str]:
+    text = schema.metadata.get(META_CURATION_PARAMETERS)
+    if text is None or not text.strip():
+        return {}
+    try:
+        parameters = json.loads(text)
+    except ValueError as error:
+        raise InvalidRecordError("INVALID_VALUE", f"{META_CURATION_PARAMETERS} is not JSON: {error}") from None
+    if not isinstance(parameters, dict) or not all(isinstance(v, str) for v in parameters.values()):
+        raise InvalidRecordError("INVALID_VALUE", f"{META_CURATION_PARAMETERS} must be a JSON object of strings")
+    return parameters
 
 
 @dataclass(frozen=True)

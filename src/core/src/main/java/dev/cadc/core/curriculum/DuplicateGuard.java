@@ -1,15 +1,15 @@
 package dev.cadc.core.curriculum;
 
-import dev.cadc.core.math.Vectors;
-import java.util.ArrayList;
-import java.util.List;
+import dev.cadc.core.math.RowBlock;
 
 /**
  * Keeps near-duplicates out of a selection: a sample is admitted only when its mean sketch cosine
  * over the run's checkpoints with every sample chosen so far is at most the threshold (0.98 by
  * default). The mean cosine of samples {@code i} and {@code l} is {@code <t_i, t_l> / J}, where
  * {@code t} concatenates a sample's unit sketches over the {@code J} checkpoints (zero where it has
- * none).
+ * none). The chosen trajectories are held in a {@link RowBlock}: a candidate is compared with all of
+ * them in one vectorised pass that stops at the first block holding a near-duplicate, and decides exactly
+ * as the scalar {@code Vectors.dot(t_i, t_l) > threshold * J} loop over the chosen samples would.
  */
 public final class DuplicateGuard {
 
@@ -44,7 +44,7 @@ public final class DuplicateGuard {
     private final TrajectoryLookup lookup;
     private final boolean enabled;
     private final double minimumDot;
-    private final List<float[]> chosen = new ArrayList<>();
+    private RowBlock chosen;
 
     /**
      * @param checkpointCount J, the number of checkpoints the trajectories span
@@ -68,18 +68,17 @@ public final class DuplicateGuard {
             return true;
         }
         float[] trajectory = lookup.trajectory(sample);
-        for (float[] other : chosen) {
-            if (Vectors.dot(trajectory, 0, other, 0, trajectory.length) > minimumDot) {
-                return false;
-            }
-        }
-        return true;
+        return chosen == null || !chosen.anyAbove(trajectory, 0, minimumDot);
     }
 
     /** Records {@code sample} as chosen. */
     public void accept(int sample) {
         if (enabled) {
-            chosen.add(lookup.trajectory(sample));
+            float[] trajectory = lookup.trajectory(sample);
+            if (chosen == null) {
+                chosen = RowBlock.growable(trajectory.length);
+            }
+            chosen.append(trajectory, 0);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.cadc.core.influence;
 
+import dev.cadc.core.math.RowBlock;
 import dev.cadc.core.math.Vectors;
 
 /**
@@ -8,14 +9,16 @@ import dev.cadc.core.math.Vectors;
  * {@code eta_j * <phi_j(x_i) / |phi_j(x_i)|, phi_j(v_p) / |phi_j(v_p)|>}.
  *
  * <p>The one place this product is computed: the batch curator and the Flink influence operator both
- * call {@link #addTerms}, so their sums agree bit for bit.
+ * call {@link #addTerms}, so their sums agree bit for bit. The probes are held in a {@link RowBlock}, so
+ * one sample against all probes is one vectorised pass whose every dot equals {@link Vectors#dot} bit
+ * for bit (curricula computed with the scalar loop stay the same).
  */
 public final class ProbeCheckpoint {
 
     private final int checkpoint;
     private final int sketchDim;
     private final int probeCount;
-    private final float[] unitSketches;
+    private final RowBlock probes;
 
     /**
      * @param unitSketches row-major {@code probeCount x sketchDim}, each row unit-normalised (or zero for
@@ -29,7 +32,7 @@ public final class ProbeCheckpoint {
         this.checkpoint = checkpoint;
         this.sketchDim = sketchDim;
         this.probeCount = unitSketches.length / sketchDim;
-        this.unitSketches = unitSketches;
+        this.probes = RowBlock.of(unitSketches, probeCount, sketchDim);
     }
 
     public int checkpoint() {
@@ -50,8 +53,9 @@ public final class ProbeCheckpoint {
                     + " floats, probes have " + sketchDim);
         }
         Vectors.copyNormalized(sampleSketch, 0, sketchDim, scratch, 0);
+        double[] dots = probes.dots(scratch, 0);
         for (int p = 0; p < probeCount; p++) {
-            target[p] += eta * Vectors.dot(scratch, 0, unitSketches, p * sketchDim, sketchDim);
+            target[p] += eta * dots[p];
         }
     }
 
