@@ -89,6 +89,24 @@ final class LocalFlinkJob implements AutoCloseable {
         return webPort;
     }
 
+    /**
+     * The state size of the newest completed Flink checkpoint, or -1 when none has completed yet (for
+     * benchmarks: polled while the job runs, its maximum is the job's peak checkpointed state).
+     */
+    long latestCheckpointStateBytes() {
+        try {
+            var graph = cluster.getExecutionGraph(jobId).get(10, TimeUnit.SECONDS);
+            var snapshot = graph.getCheckpointStatsSnapshot();
+            var latest = snapshot == null ? null : snapshot.getHistory().getLatestCompletedCheckpoint();
+            return latest == null ? -1 : latest.getStateSize();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (ExecutionException | TimeoutException e) {
+            return -1;
+        }
+    }
+
     /** Waits for the job to end (a bounded job finishes; an unbounded one ends when cancelled). */
     JobResult awaitResult() throws Exception {
         return cluster.requestJobResult(jobId).get();

@@ -1,0 +1,454 @@
+package dev.cadc.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cadc.client.SketchPublisher;
+import dev.cadc.core.curriculum.CurationResult;
+import dev.cadc.core.curriculum.Curator;
+import dev.cadc.core.curriculum.CuratorConfig;
+import dev.cadc.core.curriculum.InfluenceTable;
+import dev.cadc.core.curriculum.SketchFile;
+import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.Role;
+import dev.cadc.core.format.RunStart;
+import dev.cadc.core.format.SketchBatch;
+import dev.cadc.core.format.SketchCodec;
+import dev.cadc.core.format.SketchStreamWriter;
+import dev.cadc.core.math.DotKernels;
+import dev.cadc.core.synth.PlantedConfig;
+import dev.cadc.core.synth.PlantedSketches;
+import dev.cadc.flink.config.JobConfig;
+import dev.cadc.testing.EmbeddedKafkaBroker;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cadc bench}: benchmarks that print their figures side by side (not tests). */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        header = "Benchmarks: 'pipeline' measures Kafka, the job, curate and NumPy on one sketch set in one run.",
+        subcommands = BenchCommand.Pipeline.class)
+final class BenchCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code cadc bench pipeline}. */
+    @Command(
+            name = "pipeline",
+            mixinStandardHelpOptions = true,
+            header = "Measure the whole pipeline on one planted sketch set, each stage beside its alternative.",
+            description = {
+                "Writes a planted sketch set, starts a local broker, publishes the set (spread over partitions, with",
+                "control records), then measures in this one process: (a) a plain Kafka consumer that reads and decodes",
+                "every record (the I/O limit), (b) the job from earliest to its last curriculum at each --parallelism,",
+                "(c) cadc curate on the file, (d) NumPy computing the same influence matrix (Debian's /usr/bin/python3,",
+                "checked against Java's to 1e-4; skipped with a message when numpy is missing). Prints rows/s, wall",
+                "time and the process's peak RSS during each stage, the ratios, and the job's peak checkpointed state",
+                "per pool sample. Default size: 100,000 pool samples x 4 checkpoints x k = 1024, 512 probes."
+            },
+            sortOptions = false)
+    static final class Pipeline implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--pool", defaultValue = "100000", description = "Pool samples, about (default ${DEFAULT-VALUE}).")
+        int pool;
+
+        @Option(names = "--probes", defaultValue = "512", description = "Probes, a multiple of 32 (default ${DEFAULT-VALUE}).")
+        int probes;
+
+        @Option(names = "--checkpoints", defaultValue = "4", description = "Checkpoints (default ${DEFAULT-VALUE}).")
+        int checkpoints;
+
+        @Option(names = "--dim", defaultValue = "1024", description = "Sketch dimension k (default ${DEFAULT-VALUE}).")
+        int dim;
+
+        @Option(names = "--parallelism", defaultValue = "1,2", split = ",", paramLabel = "P1,P2,...",
+                description = "Job parallelisms to measure (default ${DEFAULT-VALUE}).")
+        List<Integer> parallelisms;
+
+        @Option(names = "--rounds", defaultValue = "1",
+                description = "Run the jobs this many times, parallelisms in turn; ratios use the last round (the first pays for JIT warm-up) (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--quick", description = "A small set (10,000 pool, 128 probes, k = 256) for a quick look.")
+        boolean quick;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a temporary one, deleted).")
+        Path dir;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
+        Path json;
+
+        @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with numpy (default ${DEFAULT-VALUE}).")
+        String python;
+
+        private final Map<String, ObjectNode> figures = new LinkedHashMap<>();
+        private final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+        @Override
+        public Integer call() throws Exception {
+            if (quick) {
+                pool = 10_000;
+                probes = 128;
+                dim = 256;
+            }
+            if (probes < 32 || probes % 32 != 0 || pool < 100 || dim < 2 || checkpoints < 1 || rounds < 1 || parallelisms.isEmpty()
+                    || parallelisms.stream().anyMatch(p -> p < 1)) {
+                throw new IllegalArgumentException("--probes must be a multiple of 32, --pool >= 100, --dim >= 2, --checkpoints,"
+                        + " --rounds and every --parallelism >= 1");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            Path work = dir == null ? Files.createTempDirectory("cadc-bench-") : Files.createDirectories(dir);
+            try {
+                run(work, out);
+            } finally {
+                if (dir == null) {
+                    deleteRecursively(work);
+                }
+            }
+            return 0;
+        }
+
+        private void run(Path work, PrintWriter out) throws Exception {
+            int capabilities = probes / 32;
+            int helpful = (int) Math.ceil(pool / (capabilities * 1.7));
+            PlantedConfig config = new PlantedConfig("bench", 7, capabilities, dim, checkpoints, 32, helpful, 0.25, 0.25, 0.2,
+                    0.5, 0.3, 42L, 0);
+            Path file = work.resolve("sketches.arrows");
+            long rows = writeSet(config, file, work);
+            SketchFile sketches = SketchFile.open(file);
+            out.printf(Locale.ROOT, "set: %d rows (k = %d, %d checkpoints, %d probes, about %d pool samples), kernel %s, %d cores%n",
+                    rows, dim, checkpoints, probes, pool, DotKernels.name(), Runtime.getRuntime().availableProcessors());
+            out.flush();
+
+            try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+                String topic = "bench.sketches";
+                Stage publish = Stage.start();
+                int partitions = publish(broker.bootstrapServers(), topic, sketches);
+                record(out, "publish (SketchPublisher, " + partitions + " partitions)", publish.stop(), rows);
+
+                Stage consume = Stage.start();
+                long consumed = consumeAndDecode(broker.bootstrapServers(), topic);
+                record(out, "Kafka consumer: read + Arrow decode", consume.stop(), consumed);
+
+                for (int round = 1; round <= rounds; round++) {
+                    for (int parallelism : parallelisms) {
+                        System.gc();
+                        Stage job = Stage.start();
+                        long peakState = runJob(broker.bootstrapServers(), topic, parallelism);
+                        String name = "job --bounded, parallelism " + parallelism + (rounds > 1 ? " (round " + round + ")" : "");
+                        figures.remove(name);
+                        ObjectNode figure = record(out, name, job.stop(), rows);
+                        figure.put("peak_checkpoint_state_bytes", peakState);
+                        figure.put("state_bytes_per_pool_sample", peakState < 0 ? -1 : (double) peakState / pool);
+                        figure.put("round", round);
+                    }
+                }
+            }
+
+            System.gc();
+            Stage curate = Stage.start();
+            Curator.Detailed detailed = new Curator(CuratorConfig.defaults()).curateInDetail(sketches, "bench", dim, InfluenceSource.POOL);
+            ObjectNode curateFigure = record(out, "cadc curate (batch, whole curation)", curate.stop(), rows);
+            CurationResult result = detailed.result();
+            curateFigure.put("selected", result.selected().size());
+            writeInfluence(detailed.analysis().influence(), work.resolve("java_influence.f64"));
+
+            numpy(work, out, rows);
+            ratios(out);
+            if (json != null) {
+                ObjectNode root = mapper.createObjectNode();
+                root.put("rows", rows);
+                root.put("pool", pool);
+                root.put("probes", probes);
+                root.put("checkpoints", checkpoints);
+                root.put("dim", dim);
+                root.put("cores", Runtime.getRuntime().availableProcessors());
+                root.put("kernel", DotKernels.name());
+                ArrayNode stages = root.putArray("stages");
+                figures.values().forEach(stages::add);
+                Files.writeString(json, mapper.writeValueAsString(root) + "\n");
+                out.println("wrote " + json);
+            }
+            out.flush();
+        }
+
+        /** The set as a sketch stream file, and its POOL and PROBE rows as raw arrays for NumPy. */
+        private long writeSet(PlantedConfig config, Path file, Path work) throws IOException {
+            long[] rows = {0};
+            try (SketchStreamWriter writer = SketchStreamWriter.create(file,
+                    new dev.cadc.core.sketch.ProjectionSpec(dim, 42L, dev.cadc.core.sketch.ProjectionKind.KRONECKER));
+                    DataOutputStream meta = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(work.resolve("rows.meta")), 1 << 20));
+                    OutputStream raw = new BufferedOutputStream(Files.newOutputStream(work.resolve("rows.f32")), 1 << 20)) {
+                ByteBuffer row = ByteBuffer.allocate(dim * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer numbers = ByteBuffer.allocate(4 * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                PlantedSketches.emitTo(config, batch -> {
+                    try {
+                        writer.write(batch);
+                        for (int r = 0; r < batch.rowCount(); r++) {
+                            if (batch.role(r) == Role.TRAIN) {
+                                continue;
+                            }
+                            numbers.clear();
+                            numbers.putDouble(batch.role(r) == Role.POOL ? 1 : 2).putDouble(batch.checkpoint(r))
+                                    .putDouble(batch.sampleId(r)).putDouble(batch.learningRate(r));
+                            meta.write(numbers.array());
+                            row.clear();
+                            for (float value : batch.sketch(r)) {
+                                row.putFloat(value);
+                            }
+                            raw.write(row.array());
+                        }
+                        rows[0] += batch.rowCount();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            }
+            return rows[0];
+        }
+
+        private static int publish(String bootstrap, String topic, SketchFile sketches) throws IOException {
+            try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", bootstrap),
+                    SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic)) {
+                var projection = sketches.projection();
+                publisher.startRun(new RunStart("bench", projection.sketchDim(), projection.seed(), projection.kind(), InfluenceSource.POOL));
+                TreeSet<Integer> checkpoints = new TreeSet<>();
+                sketches.scan(batch -> {
+                    publisher.publish(batch);
+                    for (int r = 0; r < batch.rowCount(); r++) {
+                        checkpoints.add(batch.checkpoint(r));
+                    }
+                });
+                for (int checkpoint : checkpoints) {
+                    publisher.completeCheckpoint("bench", checkpoint);
+                }
+                publisher.endRun("bench", checkpoints.last());
+                return publisher.partitionCount();
+            }
+        }
+
+        /** Reads every record of the topic from the earliest offset to the end and decodes every sketch batch. */
+        private static long consumeAndDecode(String bootstrap, String topic) {
+            Map<String, Object> config = new HashMap<>();
+            config.put("bootstrap.servers", bootstrap);
+            config.put("isolation.level", "read_committed");
+            config.put("max.partition.fetch.bytes", 16 * 1024 * 1024);
+            config.put("enable.auto.commit", false);
+            long rows = 0;
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                        .map(info -> new TopicPartition(topic, info.partition())).toList();
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+                while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the consumer did not reach the end of " + topic + " within 10 minutes");
+                    }
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                        if (record.headers().lastHeader("cadc-record-type") == null) {
+                            rows += SketchCodec.decode(record.value()).rowCount();
+                        }
+                    }
+                }
+            }
+            return rows;
+        }
+
+        /** Runs the job bounded; returns its peak checkpointed state in bytes (-1 when none was seen). */
+        private static long runJob(String bootstrap, String topic, int parallelism) throws Exception {
+            String suffix = parallelism + "-" + System.nanoTime();
+            JobConfig config = JobConfig.of(Map.of("bootstrap", bootstrap, "sketches-topic", topic, "bounded", "true",
+                    "parallelism", Integer.toString(parallelism), "group-id", "bench-" + suffix,
+                    "transactional-id-prefix", "bench-" + suffix));
+            try (LocalFlinkJob job = LocalFlinkJob.start(config, 0)) {
+                long[] peak = {-1};
+                Thread poller = new Thread(() -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        peak[0] = Math.max(peak[0], job.latestCheckpointStateBytes());
+                        try {
+                            Thread.sleep(500);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, "bench-state-poller");
+                poller.setDaemon(true);
+                poller.start();
+                var result = job.awaitResult();
+                poller.interrupt();
+                poller.join(5_000);
+                if (!result.isSuccess()) {
+                    throw new IllegalStateException("the job failed: " + result.getSerializedThrowable()
+                            .map(t -> t.getFullStringifiedStackTrace().lines().findFirst().orElse("?")).orElse("?"));
+                }
+                return peak[0];
+            }
+        }
+
+        private static void writeInfluence(InfluenceTable table, Path path) throws IOException {
+            try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(path), 1 << 20)) {
+                ByteBuffer row = null;
+                for (int i = 0; i < table.sampleCount(); i++) {
+                    double[] values = table.row(i);
+                    if (row == null) {
+                        row = ByteBuffer.allocate(values.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                    }
+                    row.clear();
+                    for (double value : values) {
+                        row.putDouble(value);
+                    }
+                    raw.write(row.array());
+                }
+            }
+        }
+
+        private void numpy(Path work, PrintWriter out, long rows) throws Exception {
+            Path script = work.resolve("influence_numpy.py");
+            try (InputStream in = BenchCommand.class.getResourceAsStream("/bench/influence_numpy.py")) {
+                Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            ProcessBuilder builder = new ProcessBuilder(python, "-c", "import numpy");
+            if (!Files.isExecutable(Path.of(python)) || builder.start().waitFor() != 0) {
+                out.println("numpy: skipped (" + python + " has no numpy; install python3-numpy and libopenblas0-pthread)");
+                return;
+            }
+            Stage stage = Stage.start();
+            Process process = new ProcessBuilder(python, script.toString(), work.toString(), Integer.toString(dim))
+                    .redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            int exit = process.waitFor();
+            Stage.Measured measured = stage.stop();
+            String last = output.lines().reduce((a, b) -> b).orElse("");
+            if (exit != 0 && !last.startsWith("{")) {
+                throw new IllegalStateException("the NumPy script failed: " + output);
+            }
+            var parsed = mapper.readTree(last);
+            if (exit != 0) {
+                throw new IllegalStateException("NumPy's influence matrix differs from Java's: max relative difference "
+                        + parsed.get("max_relative_difference").asDouble());
+            }
+            ObjectNode figure = record(out, "NumPy influence matrix, load + compute", measured, rows);
+            figure.put("load_s", parsed.get("load_s").asDouble());
+            figure.put("compute_s", parsed.get("compute_s").asDouble());
+            figure.put("max_relative_difference", parsed.get("max_relative_difference").asDouble());
+            out.printf(Locale.ROOT, "  (NumPy: load %.1f s, compute %.1f s, max relative difference to Java %.2e; RSS is Java's, not Python's)%n",
+                    parsed.get("load_s").asDouble(), parsed.get("compute_s").asDouble(), parsed.get("max_relative_difference").asDouble());
+        }
+
+        private ObjectNode record(PrintWriter out, String name, Stage.Measured measured, long rows) {
+            ObjectNode figure = mapper.createObjectNode();
+            figure.put("stage", name);
+            figure.put("wall_s", measured.seconds());
+            figure.put("rows_per_s", rows / measured.seconds());
+            figure.put("peak_rss_bytes", measured.peakRssBytes());
+            figures.put(name, figure);
+            out.printf(Locale.ROOT, "%-48s %8.1f s %10.0f rows/s   peak RSS %s%n", name, measured.seconds(), rows / measured.seconds(),
+                    measured.peakRssBytes() < 0 ? "?" : String.format(Locale.ROOT, "%.2f GiB", measured.peakRssBytes() / (double) (1L << 30)));
+            out.flush();
+            return figure;
+        }
+
+        private void ratios(PrintWriter out) {
+            ObjectNode consumer = figures.values().stream().filter(f -> f.get("stage").asText().startsWith("Kafka consumer")).findFirst().orElse(null);
+            ObjectNode numpy = figures.values().stream().filter(f -> f.get("stage").asText().startsWith("NumPy")).findFirst().orElse(null);
+            ObjectNode curate = figures.values().stream().filter(f -> f.get("stage").asText().startsWith("cadc curate")).findFirst().orElse(null);
+            List<ObjectNode> jobs = new ArrayList<>(figures.values().stream()
+                    .filter(f -> f.get("stage").asText().startsWith("job") && f.get("round").asInt() == rounds).toList());
+            out.println("ratios (rows/s):");
+            for (ObjectNode job : jobs) {
+                out.printf(Locale.ROOT, "  %s / consumer: %.3f%s%n", job.get("stage").asText(),
+                        job.get("rows_per_s").asDouble() / consumer.get("rows_per_s").asDouble(),
+                        numpy == null ? "" : String.format(Locale.ROOT, "; / NumPy: %.3f", job.get("rows_per_s").asDouble() / numpy.get("rows_per_s").asDouble()));
+                if (job.get("state_bytes_per_pool_sample").asDouble() >= 0) {
+                    out.printf(Locale.ROOT, "    peak checkpointed state %.0f bytes per pool sample%n", job.get("state_bytes_per_pool_sample").asDouble());
+                }
+            }
+            if (jobs.size() >= 2) {
+                out.printf(Locale.ROOT, "  speed-up %s over %s: %.2f%n", jobs.get(jobs.size() - 1).get("stage").asText(), jobs.get(0).get("stage").asText(),
+                        jobs.get(0).get("wall_s").asDouble() / jobs.get(jobs.size() - 1).get("wall_s").asDouble());
+            }
+            if (numpy != null && curate != null) {
+                out.printf(Locale.ROOT, "  curate / NumPy: %.3f%n", curate.get("rows_per_s").asDouble() / numpy.get("rows_per_s").asDouble());
+            }
+        }
+
+        private static void deleteRecursively(Path path) throws IOException {
+            try (var paths = Files.walk(path)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** A stage's wall time and the process's peak RSS while it ran (Linux: VmHWM, reset at the start). */
+    record Stage(long startedNanos) {
+
+        record Measured(double seconds, long peakRssBytes) {}
+
+        static Stage start() {
+            try {
+                Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            } catch (IOException | UnsupportedOperationException e) {
+                // Not Linux, or not allowed: the peak is then the process's since its start.
+            }
+            return new Stage(System.nanoTime());
+        }
+
+        Measured stop() {
+            double seconds = (System.nanoTime() - startedNanos) / 1e9;
+            long peak = -1;
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("VmHWM:")) {
+                        peak = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                    }
+                }
+            } catch (IOException e) {
+                peak = -1;
+            }
+            return new Measured(seconds, peak);
+        }
+    }
+}

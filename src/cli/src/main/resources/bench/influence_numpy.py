@@ -1,0 +1,51 @@
+"""The influence matrix of a planted sketch set with NumPy, for `cadc bench pipeline`.
+
+A(i, p) = sum_j eta_ij * <x_ij / |x_ij|, v_pj / |v_pj|> over the checkpoints j, for every pool sample i
+(ascending id) and probe p (ascending id): what CADC's influence stage computes. Reads the raw files the
+bench wrote (rows.meta: float64 [role, checkpoint, sample id, learning rate] per row; rows.f32: float32
+sketches), times loading and computing separately, and compares with Java's matrix (java_influence.f64)
+so that a wrong script cannot win. Prints one JSON line.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+
+POOL, PROBE = 1, 2
+
+
+def main(directory, dim):
+    started = time.perf_counter()
+    meta = np.fromfile(f"{directory}/rows.meta", dtype=np.float64).reshape(-1, 4)
+    sketches = np.fromfile(f"{directory}/rows.f32", dtype=np.float32).reshape(-1, dim)
+    loaded = time.perf_counter()
+
+    role, checkpoint, sample, rate = meta[:, 0].astype(np.int64), meta[:, 1].astype(np.int64), meta[:, 2].astype(np.int64), meta[:, 3]
+    pool_ids = np.unique(sample[role == POOL])
+    probe_ids = np.unique(sample[role == PROBE])
+    norms = np.linalg.norm(sketches.astype(np.float64), axis=1)
+    unit = (sketches / np.where(norms == 0, 1, norms)[:, None].astype(np.float32)).astype(np.float32)
+    influence = np.zeros((len(pool_ids), len(probe_ids)), dtype=np.float64)
+    for j in np.unique(checkpoint[role == PROBE]):
+        probes = np.flatnonzero((role == PROBE) & (checkpoint == j))
+        probes = probes[np.argsort(sample[probes], kind="stable")]
+        probe_matrix = np.zeros((len(probe_ids), dim), dtype=np.float32)
+        probe_matrix[np.searchsorted(probe_ids, sample[probes])] = unit[probes]
+        rows = np.flatnonzero((role == POOL) & (checkpoint == j))
+        terms = unit[rows] @ probe_matrix.T
+        influence[np.searchsorted(pool_ids, sample[rows])] += rate[rows, None] * terms
+    computed = time.perf_counter()
+
+    java = np.fromfile(f"{directory}/java_influence.f64", dtype=np.float64).reshape(influence.shape)
+    scale = max(1.0, float(np.abs(java).max()))
+    difference = float(np.abs(influence - java).max()) / scale
+    print(json.dumps({"load_s": loaded - started, "compute_s": computed - loaded, "pool": len(pool_ids),
+                      "probes": len(probe_ids), "max_relative_difference": difference,
+                      "blas": np.__config__.CONFIG.get("Build Dependencies", {}).get("blas", {}).get("name", "?")
+                      if hasattr(np.__config__, "CONFIG") else "?"}))
+    return 0 if difference <= 1e-4 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], int(sys.argv[2])))
