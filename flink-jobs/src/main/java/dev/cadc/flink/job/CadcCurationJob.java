@@ -43,6 +43,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public final class CadcCurationJob {
 
+    /** Key groups of every keyed operator; a savepoint restores at any parallelism up to this. */
+    public static final int MAX_PARALLELISM = 128;
+
     private CadcCurationJob() {}
 
     /** {@code flink run cadc-flink-jobs-*-job.jar --bootstrap HOST:PORT [--config FILE] [--name value ...]}. */
@@ -63,6 +66,9 @@ public final class CadcCurationJob {
         configuration.set(PipelineOptions.GENERIC_TYPES, false);
         configuration.set(StateBackendOptions.STATE_BACKEND, config.stateBackend);
         configuration.set(org.apache.flink.configuration.CoreOptions.DEFAULT_PARALLELISM, config.parallelism);
+        // Pinned (Flink's own default up to parallelism 85): keyed state is split into this many key
+        // groups, so a savepoint restores at any parallelism up to it.
+        configuration.set(PipelineOptions.MAX_PARALLELISM, MAX_PARALLELISM);
         configuration.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL,
                 java.time.Duration.ofMillis(config.checkpointIntervalMs));
         configuration.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,

@@ -263,20 +263,20 @@ public final class CurriculumBuilder extends KeyedCoProcessFunction<String, Vers
             return;
         }
         long[] sampleIds = ids.stream().mapToLong(Long::longValue).sorted().toArray();
-        int probeCount = clusteringEvent.probeIds.length;
-        InfluenceTable table = new InfluenceTable(sampleIds, probeCount);
-        Map<Integer, SampleState> states = new HashMap<>();
+        // The table reads the state's rows in place: a copy would double the run's largest state.
+        SampleState[] states = new SampleState[sampleIds.length];
+        double[][] rows = new double[sampleIds.length][];
         for (int i = 0; i < sampleIds.length; i++) {
-            SampleState state = samples.get(sampleIds[i]);
-            System.arraycopy(state.influence, 0, table.row(i), 0, probeCount);
-            states.put(i, state);
+            states[i] = samples.get(sampleIds[i]);
+            rows[i] = states[i].influence;
         }
+        InfluenceTable table = InfluenceTable.wrapping(sampleIds, rows);
         Clustering clustering = new Clustering(clusteringEvent.probeIds, clusteringEvent.assignment);
         CapabilityScorer.Score[] scores = CurriculumVersion.score(clustering, table::row, sampleIds.length, curatorConfig);
         int[] checkpoints = sourceCheckpoints.value() == null ? new int[0] : sourceCheckpoints.value();
         int k = clusteringEvent.sketchDim;
         Selection selection = CurriculumVersion.select(clustering, table, scores, curatorConfig,
-                sample -> trajectory(states.get(sample), checkpoints, k), checkpoints.length);
+                sample -> trajectory(states[sample], checkpoints, k), checkpoints.length);
         CurationResult result = CurriculumVersion.assemble(runId, j, clustering, clusteringEvent.difficulty, table, scores,
                 selection, curatorConfig);
         long budget = selection.budget();

@@ -17,6 +17,23 @@ public final class InfluenceTable implements InfluenceView {
         this.rows = new double[sampleIds.length][probeCount];
     }
 
+    private InfluenceTable(long[] sampleIds, double[][] rows) {
+        this.sampleIds = sampleIds;
+        this.rows = rows;
+    }
+
+    /**
+     * A table over rows that already exist (the job's per-sample state), without copying them.
+     *
+     * @param sampleIds ascending, distinct; {@code rows[i]} is the row of {@code sampleIds[i]}
+     */
+    public static InfluenceTable wrapping(long[] sampleIds, double[][] rows) {
+        if (sampleIds.length != rows.length) {
+            throw new IllegalArgumentException(sampleIds.length + " sample ids but " + rows.length + " rows");
+        }
+        return new InfluenceTable(sampleIds, rows);
+    }
+
     /** The index of {@code sampleId}, or a negative number when it is not in the table. */
     public int indexOf(long sampleId) {
         return Arrays.binarySearch(sampleIds, sampleId);
