@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Decodes with the core codecs; anything invalid (bad bytes, unknown headers, a projection or
- *       run id that disagrees with the run's, rows of a closed checkpoint) goes to
+ *       run id that disagrees with the run's, a repeated run-start naming other layers than the run's
+ *       (LAYER_MISMATCH; a run-start without layers matches any), rows of a closed checkpoint) goes to
  *       {@link #DEAD_LETTERS} with its reason and source offset, counted per reason. The job never
  *       fails on input.
  *   <li>Records that arrive before their run's run-start (it may travel in another partition) wait
@@ -180,15 +181,10 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
                 throw new InvalidRecordException(ReasonCode.PROJECTION_MISMATCH, "run " + runId
                         + " was already started with another projection or influence source; use a new run id");
             }
+            compareLayers(current, start, runId);
             return;
         }
-        RunEvent event = new RunEvent();
-        event.runId = runId;
-        event.kind = RunEvent.Kind.RUN_START;
-        event.sketchDim = start.sketchDim();
-        event.projectionSeed = start.projectionSeed();
-        event.projectionKind = start.projectionKind();
-        event.influenceSource = start.influenceSource();
+        RunEvent event = RunEvent.runStart(runId, start);
         runStart.update(event);
         out.collect(event);
         // Fires when a bounded input ends (the final watermark): every pending checkpoint closes then.
@@ -204,6 +200,29 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
             } catch (InvalidRecordException e) {
                 deadLetter(record, e, ctx);
             }
+        }
+    }
+
+    /**
+     * A repeated run-start (another producer of the run, a restarted trainer) must name the same
+     * layers as the run's list, when both give one: the run's list is the first list any run-start of
+     * the run gave; a run-start without layers matches any list, and when the run has none yet, the
+     * first list given becomes the run's.
+     */
+    private void compareLayers(RunEvent current, RunStart start, String runId) throws Exception {
+        if (!start.hasLayers()) {
+            return;
+        }
+        List<RunStart.Layer> known = current.layers();
+        if (known == null) {
+            current.setLayers(start.layers());
+            runStart.update(current);
+            return;
+        }
+        if (!known.equals(start.layers())) {
+            throw new InvalidRecordException(ReasonCode.LAYER_MISMATCH, "run " + runId + " was started with layers "
+                    + known + " but this run-start names " + start.layers()
+                    + "; every producer of a run must sketch the same layers of the same model (or use a new run id)");
         }
     }
 

@@ -1,7 +1,10 @@
 package dev.cadc.flink.records;
 
 import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.RunStart;
 import dev.cadc.core.sketch.ProjectionKind;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What the validator tells a run's capability clusterer, in the order it decided them: the run's
@@ -25,6 +28,15 @@ public class RunEvent {
     public long projectionSeed;
     public ProjectionKind projectionKind;
     public InfluenceSource influenceSource;
+    /**
+     * RUN_START: the run's sketched layers as a run-start gave them (names, and shapes as
+     * {@code layerOutDims[i] x layerInDims[i]}), or all three null when no run-start of the run has
+     * given them yet. Arrays, not a list of records, so that Flink's POJO serializer handles them
+     * without Kryo.
+     */
+    public String[] layerNames;
+    public int[] layerOutDims;
+    public int[] layerInDims;
 
     public int checkpoint;
     public long sampleId;
@@ -41,6 +53,54 @@ public class RunEvent {
     public boolean expired;
 
     public RunEvent() {}
+
+    /** The run-start event of {@code start}, with its layers when it gives them. */
+    public static RunEvent runStart(String runId, RunStart start) {
+        RunEvent event = new RunEvent();
+        event.runId = runId;
+        event.kind = Kind.RUN_START;
+        event.sketchDim = start.sketchDim();
+        event.projectionSeed = start.projectionSeed();
+        event.projectionKind = start.projectionKind();
+        event.influenceSource = start.influenceSource();
+        event.setLayers(start.layers());
+        return event;
+    }
+
+    /** Whether a run-start has given the run's layers. */
+    public boolean hasLayers() {
+        return layerNames != null;
+    }
+
+    /** The layers as core records, or null when none were given. */
+    public List<RunStart.Layer> layers() {
+        if (layerNames == null) {
+            return null;
+        }
+        List<RunStart.Layer> layers = new ArrayList<>(layerNames.length);
+        for (int i = 0; i < layerNames.length; i++) {
+            layers.add(new RunStart.Layer(layerNames[i], layerOutDims[i], layerInDims[i]));
+        }
+        return layers;
+    }
+
+    /** Keeps {@code layers} (null: none given). */
+    public void setLayers(List<RunStart.Layer> layers) {
+        if (layers == null) {
+            layerNames = null;
+            layerOutDims = null;
+            layerInDims = null;
+            return;
+        }
+        layerNames = new String[layers.size()];
+        layerOutDims = new int[layers.size()];
+        layerInDims = new int[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            layerNames[i] = layers.get(i).name();
+            layerOutDims[i] = layers.get(i).outDim();
+            layerInDims[i] = layers.get(i).inDim();
+        }
+    }
 
     public static RunEvent probeRow(String runId, int checkpoint, long sampleId, float loss, float[] sketch) {
         RunEvent event = new RunEvent();

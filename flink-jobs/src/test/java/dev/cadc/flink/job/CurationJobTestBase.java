@@ -61,7 +61,7 @@ abstract class CurationJobTestBase {
         return jobConfig(sketchesTopic, parallelism, Map.of());
     }
 
-    /** As above, with other job parameters too. */
+    /** As above, with other job parameters too ({@code bounded} among them: bounded unless they say otherwise). */
     protected static JobConfig jobConfig(String sketchesTopic, int parallelism, Map<String, String> more) {
         Map<String, String> values = new HashMap<>(more);
         values.put("bootstrap", KAFKA.bootstrapServers());
@@ -69,7 +69,7 @@ abstract class CurationJobTestBase {
         values.put("group-id", "group-" + sketchesTopic);
         values.put("transactional-id-prefix", "tx-" + sketchesTopic);
         values.put("parallelism", Integer.toString(parallelism));
-        values.put("bounded", "true");
+        values.putIfAbsent("bounded", "true");
         values.put("checkpoint-interval-ms", "500");
         return JobConfig.of(values);
     }

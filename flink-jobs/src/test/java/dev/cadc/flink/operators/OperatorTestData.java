@@ -130,8 +130,13 @@ final class OperatorTestData {
         }
 
         KafkaRecord runStart() {
-            return control(WireFormat.RECORD_TYPE_RUN_START,
-                    ControlRecordCodec.encode(new RunStart(runId, SKETCH_DIM, PROJECTION_SEED, ProjectionKind.KRONECKER, source)));
+            return runStart(null);
+        }
+
+        /** A run-start naming {@code layers} (null: without the field). */
+        KafkaRecord runStart(List<RunStart.Layer> layers) {
+            return control(WireFormat.RECORD_TYPE_RUN_START, ControlRecordCodec.encode(
+                    new RunStart(runId, SKETCH_DIM, PROJECTION_SEED, ProjectionKind.KRONECKER, source, layers)));
         }
 
         KafkaRecord checkpointComplete(int checkpoint, long rows) {

@@ -18,6 +18,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.cadc.core.format.DeadLetter;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.ReasonCode;
+import dev.cadc.core.format.RunStart;
 import dev.cadc.core.format.WireFormat;
 import dev.cadc.core.run.CheckpointProgress;
 import dev.cadc.core.sketch.ProjectionKind;
@@ -33,6 +34,8 @@ import java.util.stream.Stream;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.GenericTypeInfo;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
@@ -212,6 +215,88 @@ class SketchValidatorTest {
         harness.processWatermark(2 * RUN_TTL_MS);
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    private static final List<RunStart.Layer> MLP = List.of(new RunStart.Layer("0", 32, 64), new RunStart.Layer("2", 10, 32));
+
+    static Stream<Arguments> otherLayers() {
+        return Stream.of(
+                Arguments.of("another shape", List.of(new RunStart.Layer("0", 32, 64), new RunStart.Layer("2", 10, 16))),
+                Arguments.of("another name", List.of(new RunStart.Layer("0", 32, 64), new RunStart.Layer("head", 10, 32))),
+                Arguments.of("another order", List.of(new RunStart.Layer("2", 10, 32), new RunStart.Layer("0", 32, 64))),
+                Arguments.of("a layer less", List.of(new RunStart.Layer("0", 32, 64))),
+                Arguments.of("no layer", List.of()));
+    }
+
+    /**
+     * Two producers of one run (two ranks, a restarted trainer) each publish a run-start: when both name
+     * their layers, the lists must be equal, else the second producer sketches another model and its
+     * run-start is a LAYER_MISMATCH dead letter. The run itself goes on.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("otherLayers")
+    void aRepeatedRunStartNamingOtherLayersIsALayerMismatch(String what, List<RunStart.Layer> other) throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart(MLP));
+        KafkaRecord mismatch = records.runStart(other);
+        process(mismatch);
+        process(records.runStart(MLP));
+        process(records.sketches(batch(0, 2, 2, 0)));
+        process(records.checkpointComplete(0, 4));
+
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
+                .satisfies(letter -> assertDeadLetter(letter, mismatch, ReasonCode.LAYER_MISMATCH));
+        assertThat(deadLetterOf(sideOutput(harness, SketchValidator.DEAD_LETTERS).get(0)).detail())
+                .contains("'2' [10, 32]");
+        List<RunEvent> starts = harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.Kind.RUN_START).toList();
+        assertThat(starts).as("one run-start event; equal repeats are accepted silently").singleElement()
+                .satisfies(start -> assertThat(start.layers()).isEqualTo(MLP));
+        assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.shortCheckpoint).containsExactly(tuple(0, false));
+    }
+
+    /**
+     * The rule when only some run-starts name their layers: a run-start without them matches any list,
+     * and the first list given (even after a run-start without one) becomes the run's; it survives a
+     * restore of the validator's state (the layer arrays are POJO fields, no Kryo).
+     */
+    @Test
+    void aRunStartWithoutLayersMatchesAnyAndTheFirstListGivenBecomesTheRuns() throws Exception {
+        KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> before =
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, null);
+        OperatorTestData.Records records = OperatorTestData.records();
+        before.processElement(records.runStart(), 0L);
+        before.processElement(records.runStart(MLP), 0L);
+        before.processElement(records.runStart(), 0L);
+        before.processElement(records.runStart(MLP), 0L);
+        assertThat(sideOutput(before, SketchValidator.DEAD_LETTERS)).isEmpty();
+        assertThat(before.extractOutputValues()).singleElement().satisfies(start -> {
+            assertThat(start.kind).isEqualTo(RunEvent.Kind.RUN_START);
+            assertThat(start.hasLayers()).as("the first run-start gave none").isFalse();
+        });
+        OperatorSubtaskState snapshot = before.snapshot(1L, 1_000L);
+        before.close();
+
+        try (KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> after =
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, snapshot)) {
+            KafkaRecord mismatch = records.runStart(List.of(new RunStart.Layer("0", 32, 64)));
+            after.processElement(mismatch, 0L);
+            after.processElement(records.runStart(), 0L);
+            after.processElement(records.runStart(MLP), 0L);
+
+            assertThat(sideOutput(after, SketchValidator.DEAD_LETTERS)).singleElement()
+                    .satisfies(letter -> assertDeadLetter(letter, mismatch, ReasonCode.LAYER_MISMATCH));
+            assertThat(after.extractOutputValues()).isEmpty();
+        }
+    }
+
+    @Test
+    void runEventIsAPojoWithoutGenericFields() {
+        PojoTypeInfo<RunEvent> info = (PojoTypeInfo<RunEvent>) Types.POJO(RunEvent.class);
+        for (int i = 0; i < info.getArity(); i++) {
+            assertThat(info.getPojoFieldAt(i).getTypeInformation()).as(info.getPojoFieldAt(i).getField().getName())
+                    .isNotInstanceOf(GenericTypeInfo.class);
+        }
+        assertThat(info.getFieldIndex("layerNames")).isNotNegative();
     }
 
     static Stream<Arguments> invalidRecords() {

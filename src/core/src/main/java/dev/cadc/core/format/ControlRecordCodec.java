@@ -5,9 +5,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cadc.core.sketch.ProjectionKind;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,7 +20,13 @@ import java.util.List;
  * <p>Decoding rejects with BAD_CONTROL_RECORD: malformed JSON, a value that is not one object,
  * duplicate keys, trailing content, a missing field, a field of the wrong JSON type (numbers must be
  * integer literals that fit the field), negative checkpoint or rows, an unknown influence source or
- * projection kind. Fields it does not know are ignored, so a later version may add fields.
+ * projection kind, a malformed {@code layers} list (when present). Fields it does not know are ignored,
+ * so a later version may add fields.
+ *
+ * <p>The run-start's {@code layers} is optional: absent (or {@code null}) decodes to a run-start
+ * without layers ({@link RunStart#hasLayers()} false); present, it must be an array of objects
+ * {@code {"name": string, "shape": [out, in]}} with integer {@code out, in >= 1} (other keys of a layer
+ * object are ignored, like unknown fields).
  */
 public final class ControlRecordCodec {
 
@@ -28,6 +36,8 @@ public final class ControlRecordCodec {
     /** The fields of a run-start record, all required. */
     public static final List<String> RUN_START_FIELDS =
             List.of("run_id", "sketch_dim", "projection_seed", "projection_kind", "influence_source");
+    /** The optional fields of a run-start record, written after the required ones when given. */
+    public static final List<String> RUN_START_OPTIONAL_FIELDS = List.of("layers");
     /** The fields of a checkpoint-complete record, all required. */
     public static final List<String> CHECKPOINT_COMPLETE_FIELDS = List.of("run_id", "checkpoint", "rows");
     /** The fields of a run-end record, all required. */
@@ -48,6 +58,14 @@ public final class ControlRecordCodec {
             json.put("projection_seed", runStart.projectionSeed());
             json.put("projection_kind", runStart.projectionKind().wireName());
             json.put("influence_source", runStart.influenceSource().wireName());
+            if (runStart.hasLayers()) {
+                ArrayNode layers = json.putArray("layers");
+                for (RunStart.Layer layer : runStart.layers()) {
+                    ObjectNode item = layers.addObject();
+                    item.put("name", layer.name());
+                    item.putArray("shape").add(layer.outDim()).add(layer.inDim());
+                }
+            }
         } else if (record instanceof CheckpointComplete complete) {
             json.put("checkpoint", complete.checkpoint());
             json.put("rows", complete.rows());
@@ -99,7 +117,45 @@ public final class ControlRecordCodec {
                 (int) integer(json, "sketch_dim", 1, Integer.MAX_VALUE),
                 integer(json, "projection_seed", Long.MIN_VALUE, Long.MAX_VALUE),
                 kind,
-                source);
+                source,
+                layers(json));
+    }
+
+    /** The optional {@code layers} of a run-start: null when absent or null. */
+    private static List<RunStart.Layer> layers(JsonNode json) {
+        JsonNode node = json.get("layers");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isArray()) {
+            throw bad("run-start: field 'layers' must be an array of {\"name\", \"shape\": [out, in]}, got "
+                    + node.getNodeType() + " " + node);
+        }
+        List<RunStart.Layer> layers = new ArrayList<>();
+        for (JsonNode item : node) {
+            String where = "run-start: layers[" + layers.size() + "]";
+            if (!item.isObject()) {
+                throw bad(where + " must be an object {\"name\", \"shape\": [out, in]}, got " + item);
+            }
+            JsonNode name = item.get("name");
+            if (name == null || !name.isTextual()) {
+                throw bad(where + ": 'name' must be a string, got " + name);
+            }
+            JsonNode shape = item.get("shape");
+            if (shape == null || !shape.isArray() || shape.size() != 2) {
+                throw bad(where + " ('" + name.textValue() + "'): 'shape' must be [out, in], got " + shape);
+            }
+            int[] dims = new int[2];
+            for (int i = 0; i < 2; i++) {
+                JsonNode dim = shape.get(i);
+                if (!dim.isIntegralNumber() || !dim.canConvertToInt() || dim.intValue() < 1) {
+                    throw bad(where + " ('" + name.textValue() + "'): 'shape' must hold two integers >= 1, got " + shape);
+                }
+                dims[i] = dim.intValue();
+            }
+            layers.add(new RunStart.Layer(name.textValue(), dims[0], dims[1]));
+        }
+        return layers;
     }
 
     /** Decodes a checkpoint-complete record. */

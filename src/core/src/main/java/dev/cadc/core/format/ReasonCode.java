@@ -40,5 +40,11 @@ public enum ReasonCode {
      */
     INVALID_VALUE,
     /** A record of a run the job has released: after its run-end record, or after it was idle longer than the run TTL. */
-    RUN_ENDED
+    RUN_ENDED,
+    /**
+     * A run-start of a run already started whose {@code layers} list differs (names or shapes, in order)
+     * from the one an earlier run-start of the run gave: two producers of one run sketch different
+     * models. A run-start without {@code layers} never mismatches.
+     */
+    LAYER_MISMATCH
 }

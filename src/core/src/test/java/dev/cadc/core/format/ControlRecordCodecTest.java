@@ -21,6 +21,58 @@ class ControlRecordCodecTest {
     }
 
     @Test
+    void runStartWithLayersRoundTripsAndWritesThemAfterTheRequiredFields() {
+        RunStart runStart = FormatTestData.runStartWithLayers();
+
+        byte[] encoded = ControlRecordCodec.encode(runStart);
+        RunStart decoded = ControlRecordCodec.decodeRunStart(encoded);
+
+        assertThat(decoded).isEqualTo(runStart);
+        assertThat(decoded.layers()).containsExactly(new RunStart.Layer("encoder.fc", 4, 6), new RunStart.Layer("head", 2, 4));
+        assertThat(new String(encoded, StandardCharsets.UTF_8)).endsWith(
+                "\"influence_source\":\"pool\",\"layers\":[{\"name\":\"encoder.fc\",\"shape\":[4,6]},"
+                        + "{\"name\":\"head\",\"shape\":[2,4]}]}");
+    }
+
+    @Test
+    void layersAreOptionalAndAnEmptyOrNamelessLayerListIsStillGiven() {
+        String base = "{'run_id':'r','sketch_dim':8,'projection_seed':1,'projection_kind':'kronecker','influence_source':'pool'";
+
+        assertThat(ControlRecordCodec.decodeRunStart(json(base + "}")).hasLayers()).isFalse();
+        assertThat(ControlRecordCodec.decodeRunStart(json(base + ",'layers':null}")).hasLayers()).isFalse();
+        assertThat(ControlRecordCodec.decodeRunStart(json(base + ",'layers':[]}")).layers()).isEmpty();
+        // A model that is itself one nn.Linear has the empty name in PyTorch; unknown keys of a layer are ignored.
+        assertThat(ControlRecordCodec.decodeRunStart(json(base + ",'layers':[{'name':'','shape':[3,2],'dtype':'f32'}]}")).layers())
+                .containsExactly(new RunStart.Layer("", 3, 2));
+        assertThat(ControlRecordCodec.encode(new RunStart("r", 8, 1, dev.cadc.core.sketch.ProjectionKind.KRONECKER,
+                InfluenceSource.POOL))).isEqualTo(json(base.replace(" ", "") + "}"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "'layers':{}",
+        "'layers':'fc'",
+        "'layers':[1]",
+        "'layers':[{'shape':[2,3]}]",
+        "'layers':[{'name':7,'shape':[2,3]}]",
+        "'layers':[{'name':'fc'}]",
+        "'layers':[{'name':'fc','shape':[2]}]",
+        "'layers':[{'name':'fc','shape':[2,3,4]}]",
+        "'layers':[{'name':'fc','shape':'2x3'}]",
+        "'layers':[{'name':'fc','shape':[0,3]}]",
+        "'layers':[{'name':'fc','shape':[2,-3]}]",
+        "'layers':[{'name':'fc','shape':[2.0,3]}]",
+        "'layers':[{'name':'fc','shape':['2',3]}]",
+        "'layers':[{'name':'fc','shape':[2,2147483648]}]",
+        "'layers':[{'name':'fc','shape':[2,3]},null]",
+    })
+    void malformedLayersAreRejected(String layers) {
+        String body = "{'run_id':'r','sketch_dim':8,'projection_seed':1,'projection_kind':'kronecker',"
+                + "'influence_source':'pool'," + layers + "}";
+        assertReason(() -> ControlRecordCodec.decodeRunStart(json(body)), ReasonCode.BAD_CONTROL_RECORD);
+    }
+
+    @Test
     void checkpointCompleteRoundTripIsExact() {
         CheckpointComplete complete = FormatTestData.checkpointComplete();
 

@@ -74,6 +74,11 @@ final class FormatTestData {
         return new RunStart(RUN_ID, SKETCH_DIM, SEED, ProjectionKind.KRONECKER, InfluenceSource.POOL);
     }
 
+    /** {@link #runStart()} naming its layers, as the Python client's fixture {@code python-run-start.json} does. */
+    static RunStart runStartWithLayers() {
+        return runStart().withLayers(List.of(new RunStart.Layer("encoder.fc", 4, 6), new RunStart.Layer("head", 2, 4)));
+    }
+
     static CheckpointComplete checkpointComplete() {
         return new CheckpointComplete(RUN_ID, 3, 1_234L);
     }

@@ -68,6 +68,7 @@ class PythonFixturesTest {
 
     @Test
     void curriculumAndCapabilitiesWrittenByPythonDecode() throws IOException {
+        // The Python writer records the curation parameters too (cadc.curation.parameters).
         assertThat(CurriculumCodec.decode(Files.readAllBytes(fixture("python-curriculum.arrows")), FormatTestData.RUN_ID))
                 .isEqualTo(FormatTestData.curriculum());
         assertThat(CapabilitiesCodec.decode(Files.readAllBytes(fixture("python-capabilities.arrows")), FormatTestData.RUN_ID))
@@ -75,10 +76,10 @@ class PythonFixturesTest {
     }
 
     @Test
-    void controlRecordsWrittenByPythonDecodeAndTheirLayersAreIgnored() throws IOException {
+    void controlRecordsWrittenByPythonDecodeWithTheirLayers() throws IOException {
         byte[] runStart = Files.readAllBytes(fixture("python-run-start.json"));
-        assertThat(ControlRecordCodec.decode(WireFormat.RECORD_TYPE_RUN_START, runStart)).isEqualTo(FormatTestData.runStart());
-        assertThat(new ObjectMapper().readTree(runStart).get("layers").get(1).get("shape").get(0).asInt()).isEqualTo(2);
+        assertThat(ControlRecordCodec.decode(WireFormat.RECORD_TYPE_RUN_START, runStart)).isEqualTo(FormatTestData.runStartWithLayers());
+        assertThat(ControlRecordCodec.encode(FormatTestData.runStartWithLayers())).as("Java writes Python's bytes").isEqualTo(runStart);
         assertThat(ControlRecordCodec.decode(WireFormat.RECORD_TYPE_CHECKPOINT_COMPLETE,
                 Files.readAllBytes(fixture("python-checkpoint-complete.json")))).isEqualTo(FormatTestData.checkpointComplete());
         var runEnd = new ObjectMapper().readTree(Files.readAllBytes(fixture("python-run-end.json")));

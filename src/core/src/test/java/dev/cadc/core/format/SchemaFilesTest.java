@@ -58,7 +58,28 @@ class SchemaFilesTest {
     @Test
     void runStartJsonSchemaMatchesTheCodec() throws IOException {
         assertJsonSchemaMatches("run-start.schema.json", ControlRecordCodec.RUN_START_FIELDS,
-                ControlRecordCodec.encode(FormatTestData.runStart()));
+                ControlRecordCodec.RUN_START_OPTIONAL_FIELDS, ControlRecordCodec.encode(FormatTestData.runStart()));
+        List<String> withLayers = new ArrayList<>();
+        JSON.readTree(ControlRecordCodec.encode(FormatTestData.runStartWithLayers())).fieldNames().forEachRemaining(withLayers::add);
+        List<String> all = new ArrayList<>(ControlRecordCodec.RUN_START_FIELDS);
+        all.addAll(ControlRecordCodec.RUN_START_OPTIONAL_FIELDS);
+        assertThat(withLayers).as("optional fields follow the required ones").containsExactlyElementsOf(all);
+    }
+
+    @Test
+    void runStartLayersSchemaDescribesWhatTheCodecWrites() throws IOException {
+        JsonNode layers = JSON.readTree(FormatTestData.resource("cadc/schemas/run-start.schema.json"))
+                .get("properties").get("layers");
+        JsonNode item = layers.get("items");
+        JsonNode written = JSON.readTree(ControlRecordCodec.encode(FormatTestData.runStartWithLayers())).get("layers").get(0);
+
+        assertThat(layers.get("type").asText()).isEqualTo("array");
+        assertThat(texts(item.get("required"))).containsExactly("name", "shape");
+        List<String> itemFields = new ArrayList<>();
+        written.fieldNames().forEachRemaining(itemFields::add);
+        assertThat(itemFields).containsExactly("name", "shape");
+        assertThat(item.get("properties").get("shape").get("minItems").asInt()).isEqualTo(2);
+        assertThat(item.get("properties").get("shape").get("maxItems").asInt()).isEqualTo(2);
     }
 
     @Test
@@ -86,13 +107,21 @@ class SchemaFilesTest {
     }
 
     private static void assertJsonSchemaMatches(String file, List<String> fields, byte[] encoded) throws IOException {
+        assertJsonSchemaMatches(file, fields, List.of(), encoded);
+    }
+
+    /** {@code encoded} is a record without its optional fields. */
+    private static void assertJsonSchemaMatches(String file, List<String> fields, List<String> optional, byte[] encoded)
+            throws IOException {
         JsonNode schema = JSON.readTree(FormatTestData.resource("cadc/schemas/" + file));
         List<String> properties = new ArrayList<>();
         schema.get("properties").fieldNames().forEachRemaining(properties::add);
+        List<String> all = new ArrayList<>(fields);
+        all.addAll(optional);
 
         assertThat(schema.get("$schema").asText()).isEqualTo("https://json-schema.org/draft/2020-12/schema");
         assertThat(texts(schema.get("required"))).containsExactlyInAnyOrderElementsOf(fields);
-        assertThat(properties).containsExactlyInAnyOrderElementsOf(fields);
+        assertThat(properties).containsExactlyInAnyOrderElementsOf(all);
         List<String> written = new ArrayList<>();
         JSON.readTree(encoded).fieldNames().forEachRemaining(written::add);
         assertThat(written).containsExactlyElementsOf(fields);
