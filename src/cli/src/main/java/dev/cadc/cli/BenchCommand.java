@@ -56,7 +56,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        header = "Benchmarks: 'pipeline' measures Kafka, the job, curate and NumPy on one sketch set in one run.",
+        header = "Benchmarks: 'pipeline' times Kafka, the job, curate and NumPy.",
         subcommands = BenchCommand.Pipeline.class)
 final class BenchCommand implements Runnable {
 

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "sketches",
         mixinStandardHelpOptions = true,
-        header = "Sketch file tools: 'synth' writes a planted test set, 'publish' replays a file to Kafka.",
+        header = "Sketch files: 'synth' writes a planted set, 'publish' replays one.",
         subcommands = {SketchesCommand.Synth.class, SketchesCommand.Publish.class})
 final class SketchesCommand implements Runnable {
 
