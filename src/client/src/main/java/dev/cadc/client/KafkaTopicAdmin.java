@@ -46,6 +46,7 @@ public final class KafkaTopicAdmin {
                     }
                 }
             }
+            awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create topics "
                     + specs.stream().map(TopicSpec::name).collect(Collectors.joining(", "))
@@ -53,6 +54,35 @@ public final class KafkaTopicAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    /**
+     * Waits (up to 30 s) until every partition of the new topics has a leader: a producer that picks
+     * partitions itself (a spread run) may otherwise send to a partition whose leader is still being
+     * elected, and a record that finds none until its delivery timeout is lost to the publisher.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            boolean ready = true;
+            try {
+                for (var description : admin.describeTopics(topics).allTopicNames().get().values()) {
+                    ready &= description.partitions().stream().allMatch(partition -> partition.leader() != null);
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                ready = false;
+            }
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics " + topics + " still have partitions without a leader 30 s after creation");
+            }
+            Thread.sleep(50);
         }
     }
 }
