@@ -41,6 +41,9 @@ public final class DuplicateGuard {
         }
     }
 
+    /** From this many chosen samples on, a check runs over them in parallel. */
+    private static final int PARALLEL_FROM = 512;
+
     private final TrajectoryLookup lookup;
     private final boolean enabled;
     private final double minimumDot;
@@ -68,12 +71,36 @@ public final class DuplicateGuard {
             return true;
         }
         float[] trajectory = lookup.trajectory(sample);
-        for (float[] other : chosen) {
-            if (Vectors.dot(trajectory, 0, other, 0, trajectory.length) > minimumDot) {
-                return false;
+        if (chosen.size() < PARALLEL_FROM) {
+            for (float[] other : chosen) {
+                if (Vectors.dot(trajectory, 0, other, 0, trajectory.length) > minimumDot) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        // The same verdict, split over threads: whether any chosen sample is too close.
+        return java.util.stream.IntStream.range(0, chosen.size()).parallel()
+                .noneMatch(c -> Vectors.dot(trajectory, 0, chosen.get(c), 0, trajectory.length) > minimumDot);
+    }
+
+    /**
+     * Walks {@code ranked} (sample indices, best first) and takes, in order, each sample that is no
+     * near-duplicate of one taken before it, until {@code count} are taken or the ranking ends: the
+     * guard CADC's selection applies, for a selection made by any other ranking (a baseline).
+     */
+    public int[] firstAdmitted(int[] ranked, long count) {
+        List<Integer> taken = new ArrayList<>();
+        for (int sample : ranked) {
+            if (taken.size() >= count) {
+                break;
+            }
+            if (admits(sample)) {
+                accept(sample);
+                taken.add(sample);
             }
         }
-        return true;
+        return taken.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Records {@code sample} as chosen. */
