@@ -40,7 +40,7 @@ final class DemoReport {
         influence(analysis, dir.resolve("influence.png"));
         Files.writeString(dir.resolve("index.html"), """
                 <!doctype html><html><head><meta charset="utf-8"><title>CADC demo report</title>
-                <style>body{font-family:sans-serif;margin:2em;max-width:1000px} pre{background:#f6f6f6;padding:1em;overflow-x:auto}
+                <style>body{font-family:sans-serif;margin:2em;max-width:1000px} pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:11px}
                 img{display:block;margin:1em 0;max-width:100%%;height:auto}</style>
                 </head><body>
                 <h1>CADC demo: live curation on VQA-Fashion</h1>

@@ -83,7 +83,9 @@ public final class Charts {
         JFreeChart chart = ChartFactory.createLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         StatisticalLineAndShapeRenderer renderer = new StatisticalLineAndShapeRenderer(true, true);
-        renderer.setErrorIndicatorPaint(null);
+        boolean errors = series.stream().flatMapToDouble(one -> java.util.Arrays.stream(one.halfWidth())).anyMatch(h -> h > 0);
+        // Error bars in each series' colour; none drawn when there are none (one seed).
+        renderer.setErrorIndicatorPaint(errors ? null : new Color(0, 0, 0, 0));
         renderer.setDrawOutlines(false);
         for (int s = 0; s < series.size(); s++) {
             renderer.setSeriesPaint(s, series.get(s).colour());
@@ -117,7 +119,9 @@ public final class Charts {
         JFreeChart chart = ChartFactory.createBarChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         StatisticalBarRenderer renderer = new StatisticalBarRenderer();
-        renderer.setErrorIndicatorPaint(Color.BLACK);
+        boolean errors = series.stream().flatMapToDouble(one -> java.util.Arrays.stream(one.halfWidth())).anyMatch(h -> h > 0);
+        // No error bars (one seed, or none measured): no caps drawn on the bars either.
+        renderer.setErrorIndicatorPaint(errors ? Color.BLACK : new Color(0, 0, 0, 0));
         renderer.setBarPainter(new StandardBarPainter());
         renderer.setShadowVisible(false);
         renderer.setDrawBarOutline(false);

@@ -1,8 +1,8 @@
 package dev.cadc.trainer.experiment;
 
 import dev.cadc.core.curriculum.Budget;
-import dev.cadc.core.curriculum.CurationResult;
 import dev.cadc.core.capability.ClusterAgreement;
+import dev.cadc.core.curriculum.CurationResult;
 import dev.cadc.core.curriculum.Curator;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.curriculum.DuplicateGuard;
@@ -11,7 +11,6 @@ import dev.cadc.core.curriculum.StageSchedule;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.SketchBatch;
-import dev.cadc.core.math.Vectors;
 import dev.cadc.core.sketch.KroneckerProjector;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
