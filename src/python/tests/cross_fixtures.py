@@ -45,9 +45,9 @@ def curriculum():
     return wire.Curriculum("run-2025-demo", 3, 3, 5, 100, 7, 0, [
         e(42, 0, 0, 1, 0.75), e(7, 0, 1, 1, 0.5), e(-9, 1, 0, 0, 1e-12), e(100_000_000_000, 1, 1, 2, 3.25),
         e(13, 2, 0, 2, 0.0)], parameters={
-            "budget": "0.05", "k-min": "2", "k-max": "16", "seed": "20251001", "aggregation": "strongest",
-            "strongest": "10", "selection": "coverage", "duplicate-threshold": "0.98", "stages": "3",
-            "stage-order": "easy-first", "stage-shares": "equal"})
+            "budget": "0.05", "k-min": "2", "k-max": "16", "seed": "20251001", "k-rule": "silhouette",
+            "aggregation": "strongest", "strongest": "10", "selection": "coverage", "duplicate-threshold": "0.98",
+            "harm-rule": "exclude", "stages": "3", "stage-order": "easy-first", "stage-shares": "equal"})
 
 
 def capabilities():

@@ -24,7 +24,8 @@ final class BenchmarkOptions {
     @Option(names = "--labels", paramLabel = "FILE", description = "The IDX label file that goes with --images.")
     Path labels;
 
-    @Option(names = "--noise", defaultValue = "systematic", description = "systematic or uniform (default ${DEFAULT-VALUE}).")
+    @Option(names = "--noise", defaultValue = "systematic",
+            description = "systematic, uniform or none (a clean pool) (default ${DEFAULT-VALUE}).")
     String noise;
 
     @Option(names = "--pool", defaultValue = "40000", description = "Pool items (default ${DEFAULT-VALUE}).")
@@ -40,10 +41,14 @@ final class BenchmarkOptions {
     @Option(names = "--noise-rate", defaultValue = "0.2", description = "Share of wrong answers (default ${DEFAULT-VALUE}).")
     double noiseRate;
 
-    @Option(names = "--probes-per-family", defaultValue = "100", description = "Default ${DEFAULT-VALUE}.")
+    @Option(names = "--probe-noise-rate", defaultValue = "0",
+            description = "Share of probes the pool's annotator mislabels, the same way as the pool (default ${DEFAULT-VALUE}: clean probes).")
+    double probeNoiseRate;
+
+    @Option(names = "--probes-per-family", defaultValue = "100", description = "Probes per question family (default ${DEFAULT-VALUE}).")
     int probesPerFamily;
 
-    @Option(names = "--test-per-family", defaultValue = "1000", description = "Default ${DEFAULT-VALUE}.")
+    @Option(names = "--test-per-family", defaultValue = "1000", description = "Clean test items per family (default ${DEFAULT-VALUE}).")
     int testPerFamily;
 
     DatasetDescriptor descriptor() {
@@ -61,6 +66,14 @@ final class BenchmarkOptions {
             throw new IllegalArgumentException("--mixture needs " + QuestionFamily.values().length + " shares, got " + mixture.length);
         }
         return new VqaBenchmark.Config(pool, mixture, duplicates, noiseRate,
-                VqaBenchmark.Noise.valueOf(noise.toUpperCase(Locale.ROOT)), probesPerFamily, testPerFamily, seed);
+                noiseKind(), probesPerFamily, testPerFamily, probeNoiseRate, seed);
+    }
+
+    private VqaBenchmark.Noise noiseKind() {
+        try {
+            return VqaBenchmark.Noise.valueOf(noise.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--noise must be systematic, uniform or none, got '" + noise + "'", e);
+        }
     }
 }

@@ -44,6 +44,8 @@ public final class CadcCommand implements Runnable {
         for (String name : java.util.List.of("curate", "explain")) {
             commandLine.getSubcommands().get(name).addMixin("curation", CurationOptions.mixin());
         }
+        // The experiment sets each budget itself (--budgets); the other parameters shape its cadc methods.
+        commandLine.getSubcommands().get("experiment").addMixin("curation", CurationOptions.mixin(java.util.Set.of("budget")));
         return commandLine;
     }
 

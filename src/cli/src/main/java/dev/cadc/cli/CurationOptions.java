@@ -17,8 +17,16 @@ final class CurationOptions {
 
     /** A mixin with one {@code --name} option per curation parameter. */
     static CommandSpec mixin() {
+        return mixin(java.util.Set.of());
+    }
+
+    /** The same without the parameters named in {@code leftOut} (a command that sets them itself). */
+    static CommandSpec mixin(java.util.Set<String> leftOut) {
         CommandSpec mixin = CommandSpec.create();
         for (CurationParameters.Parameter parameter : CurationParameters.all()) {
+            if (leftOut.contains(parameter.name())) {
+                continue;
+            }
             mixin.addOption(OptionSpec.builder("--" + parameter.name())
                     .paramLabel(parameter.label())
                     .type(String.class)

@@ -58,7 +58,8 @@ import picocli.CommandLine.Spec;
             "Starts an embedded Kafka broker, the CADC Flink job on a local MiniCluster (web UI on localhost:8081,",
             "or a free port), and the DJL reference trainer on VQA-Fashion, which publishes sketches and trains stage",
             "by stage on the curriculum versions the job publishes. Then trains a random subset of the same size",
-            "(and full data unless --quick), prints a table and writes REPORT_DIR/index.html. Ctrl-C stops it all."
+            "(and full data unless --quick) from the same warm-up model for the same steps (equal compute), prints a",
+            "table and writes REPORT_DIR/index.html. Ctrl-C stops it all."
         },
         sortOptions = false)
 final class DemoCommand implements Callable<Integer> {
@@ -139,9 +140,12 @@ final class DemoCommand implements Callable<Integer> {
                 results.put("cadc (live)", curated.evaluation());
                 List<VqaItem> shuffled = new ArrayList<>(pool.items());
                 java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
-                results.put("random, same size", train(benchmark, pool, test, shuffled.subList(0, curated.itemsUsed()), sizes, progress));
+                // Equal compute: both start from the model the warm-up left (with its optimiser state) and
+                // train as many steps as the curated run did after it.
+                results.put("random, same size", train(curated.warmedUp(), pool, test, shuffled.subList(0, curated.itemsUsed()), sizes,
+                        progress));
                 if (!quick) {
-                    results.put("full data", train(benchmark, pool, test, pool.items(), sizes, progress));
+                    results.put("full data", train(curated.warmedUp(), pool, test, pool.items(), sizes, progress));
                 }
                 Curator.Analysis analysis = new Curator(CuratorConfig.defaults()).analyse(SketchSource.of(scanned), runId,
                         sizes.sketchDim(), InfluenceSource.POOL);
@@ -158,8 +162,10 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Evaluation train(VqaBenchmark benchmark, Encoded pool, Encoded test, List<VqaItem> items, Sizes sizes, Progress progress) {
-        try (VqaModel model = new VqaModel(ImageEncoder.FEATURE_DIM, Questions.COUNT, benchmark.questions().answerCount(), 1e-3f, seed)) {
+    /** Trains a copy of the warm-up model on {@code items} for the curated run's steps and evaluates it. */
+    private Evaluation train(VqaModel.State warmedUp, Encoded pool, Encoded test, List<VqaItem> items, Sizes sizes,
+            Progress progress) {
+        try (VqaModel model = VqaModel.copy(warmedUp)) {
             String label = items.size() == pool.items().size() ? "full data" : "random " + items.size();
             TrainingLoop.train(model, pool, List.of(items), new double[] {1}, sizes.steps(), seed * 7 + items.size(),
                     (step, stage, loss) -> {

@@ -31,7 +31,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Offline (no Kafka): for each seed builds the benchmark, pretrains and freezes the image tower, trains a",
             "warm-up model on a random 5%% with sketches at its checkpoints, curates with the core Curator, and trains",
-            "every method's subset from scratch under two protocols (equal steps as full data; equal epochs).",
+            "every method's subset from one initial model per seed under two protocols (equal steps as full data;",
+            "equal epochs). Every subset method skips near-duplicates; its -no-dedup twin does not (--methods).",
+            "The curation parameters (--k-rule, --harm-rule, --duplicate-threshold, ...; not --budget) shape every cadc method.",
             "Writes DIR/results.csv, DIR/capabilities.csv, DIR/table.txt, plots and DIR/index.html; prints the table.",
             "With --merge, runs nothing: puts together the results of runs made apart (e.g. seeds split across",
             "machines with --first-seed) into one report in --out."
@@ -89,7 +91,7 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         Experiment experiment = new Experiment(new Experiment.Settings(descriptor, sets[0], sets[1], benchmark, seedList, budgets,
                 chosen, warmupOptions.sketchDim, epochs, warmupOptions.warmupSteps, warmupOptions.checkpoints,
-                warmupOptions.learningRate, warmupOptions.encoderEpochs));
+                warmupOptions.learningRate, warmupOptions.encoderEpochs, CurationOptions.config(spec)));
         Files.createDirectories(out);
         PrintWriter stdout = spec.commandLine().getOut();
         long started = System.nanoTime();
@@ -110,6 +112,8 @@ final class ExperimentCommand implements Callable<Integer> {
         ExperimentReport.write(out, results);
         stdout.println();
         stdout.print(ExperimentReport.table(results.rows()));
+        stdout.println();
+        stdout.print(ExperimentReport.capabilitySummary(results.capabilities()));
         stdout.printf(Locale.ROOT, "%nwrote %s (results.csv, capabilities.csv, table.txt, plots, index.html) in %.1f min%n", out,
                 (System.nanoTime() - started) / 6e10);
         stdout.flush();
@@ -132,6 +136,8 @@ final class ExperimentCommand implements Callable<Integer> {
         ExperimentReport.write(out, merged);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.print(ExperimentReport.table(merged.rows()));
+        stdout.println();
+        stdout.print(ExperimentReport.capabilitySummary(merged.capabilities()));
         stdout.printf(Locale.ROOT, "%nmerged %d rows and %d capability records from %d runs into %s%n", merged.rows().size(),
                 merged.capabilities().size(), merge.size(), out);
         stdout.flush();

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The quick demo, headless, end to end (real broker, real Flink, DJL trainer): it exits 0, the trainer
  * consumed at least two curriculum versions, and the report exists; then headless Chromium opens the
- * report, every plot loads, and the screenshot is not blank.
+ * report, every plot loads, nothing overflows sideways, no debug text shows, and the screenshot is not blank.
  */
 class DemoITCase {
 
@@ -44,8 +44,8 @@ class DemoITCase {
         }
 
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "Debian chromium is installed by .ci/run");
-        String dom = chromium(dir, "--dump-dom", report.resolve("index.html").toUri().toString());
-        assertThat(dom).contains("images loaded: 4/4");
+        String dom = chromium(dir, "--dump-dom", "--window-size=1100,2400", report.resolve("index.html").toUri().toString());
+        assertThat(dom).contains("data-images-loaded=\"4/4\"").contains("data-overflow=\"none\"").doesNotContain("images loaded");
         Path screenshot = dir.resolve("report.png");
         chromium(dir, "--screenshot=" + screenshot, "--window-size=1100,2400", report.resolve("index.html").toUri().toString());
         BufferedImage image = ImageIO.read(screenshot.toFile());

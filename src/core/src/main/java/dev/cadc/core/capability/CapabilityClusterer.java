@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  * the previous clustering (the warm start); the run with the highest objective represents K. The K
  * whose representative has the highest mean silhouette (cosine distance) wins; ties go to the smaller
  * K. Silhouette compares the cohesion of a cluster with its separation from the nearest other one, so
- * it stops splitting a capability whose probes move together.
+ * it stops splitting a capability whose probes move together. {@link KRule#STABILITY} (an option; the
+ * silhouette stays the default) first keeps only the K whose clusterings of random subsamples agree.
  *
  * <p><b>Stable ids.</b> New clusters are matched to the previous ones greedily by the number of probes
  * they share (largest overlap first; ties to the lower old id, then the cluster holding the smaller
@@ -67,6 +68,15 @@ public final class CapabilityClusterer {
         return nextCapabilityId;
     }
 
+    /** Subsample pairs per K of the stability rule ({@link KRule#STABILITY}). */
+    public static final int STABILITY_PAIRS = 4;
+
+    /** The share of the probes in each subsample of the stability rule. */
+    public static final double STABILITY_SUBSAMPLE = 0.8;
+
+    /** The mean subsample ARI a K needs to count as stable under the stability rule. */
+    public static final double STABILITY_THRESHOLD = 0.9;
+
     private int[] chooseClustering(SphericalKMeans kMeans, long[] probeIds, double[] similarity) {
         int probes = probeIds.length;
         int kHigh = Math.min(config.kMax(), probes - 1);
@@ -76,15 +86,99 @@ public final class CapabilityClusterer {
         }
         SphericalKMeans.Result chosen = null;
         double chosenSilhouette = Double.NEGATIVE_INFINITY;
+        SphericalKMeans.Result mostStable = null;
+        double highestStability = Double.NEGATIVE_INFINITY;
         for (int k = config.kMin(); k <= kHigh; k++) {
             SphericalKMeans.Result candidate = best(kMeans, k, warmStart(probeIds, similarity, k));
             double silhouette = kMeans.silhouette(candidate.assignment(), k);
+            if (config.kRule() == KRule.STABILITY) {
+                double stability = stability(similarity, probes, k);
+                if (stability > highestStability) {
+                    mostStable = candidate;
+                    highestStability = stability;
+                }
+                if (stability < STABILITY_THRESHOLD) {
+                    continue;
+                }
+            }
             if (silhouette > chosenSilhouette) {
                 chosen = candidate;
                 chosenSilhouette = silhouette;
             }
         }
-        return chosen.assignment();
+        return (chosen != null ? chosen : mostStable).assignment();
+    }
+
+    /**
+     * The mean adjusted Rand index, over {@link #STABILITY_PAIRS} pairs of seeded subsamples, between
+     * the K-clusterings of the two subsamples of a pair on the probes they share. Deterministic: the
+     * subsamples and the k-means starts are seeded by the configured seed and K.
+     */
+    private double stability(double[] similarity, int probes, int k) {
+        int size = (int) Math.round(probes * STABILITY_SUBSAMPLE);
+        if (size <= k) {
+            return 0;
+        }
+        double sum = 0;
+        for (int pair = 0; pair < STABILITY_PAIRS; pair++) {
+            SplittableRandom random = new SplittableRandom(config.seed() * 7_919 + k * 104_729L + pair);
+            int[] first = subsample(random, probes, size);
+            int[] second = subsample(random, probes, size);
+            int[] firstLabels = clusterSubsample(similarity, probes, first, k, random.split());
+            int[] secondLabels = clusterSubsample(similarity, probes, second, k, random.split());
+            int[] labelOfFirst = new int[probes];
+            java.util.Arrays.fill(labelOfFirst, -1);
+            for (int i = 0; i < first.length; i++) {
+                labelOfFirst[first[i]] = firstLabels[i];
+            }
+            List<int[]> shared = new ArrayList<>();
+            for (int i = 0; i < second.length; i++) {
+                if (labelOfFirst[second[i]] >= 0) {
+                    shared.add(new int[] {labelOfFirst[second[i]], secondLabels[i]});
+                }
+            }
+            int[] a = shared.stream().mapToInt(x -> x[0]).toArray();
+            int[] b = shared.stream().mapToInt(x -> x[1]).toArray();
+            sum += ClusterAgreement.adjustedRandIndex(a, b);
+        }
+        return sum / STABILITY_PAIRS;
+    }
+
+    /** {@code size} distinct probe indices, ascending. */
+    private static int[] subsample(SplittableRandom random, int probes, int size) {
+        int[] order = new int[probes];
+        for (int i = 0; i < probes; i++) {
+            order[i] = i;
+        }
+        for (int i = 0; i < size; i++) {
+            int j = i + random.nextInt(probes - i);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        int[] chosen = Arrays.copyOf(order, size);
+        Arrays.sort(chosen);
+        return chosen;
+    }
+
+    /** The best of {@code restarts} k-means++ starts on the probes {@code members}, as labels in their order. */
+    private int[] clusterSubsample(double[] similarity, int probes, int[] members, int k, SplittableRandom random) {
+        int n = members.length;
+        double[] sub = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                sub[i * n + j] = similarity[members[i] * probes + members[j]];
+            }
+        }
+        SphericalKMeans kMeans = new SphericalKMeans(sub, n, config.maxIterations());
+        SphericalKMeans.Result best = null;
+        for (int restart = 0; restart < config.restarts(); restart++) {
+            SphericalKMeans.Result candidate = kMeans.fromSeeding(k, random.split());
+            if (best == null || candidate.objective() > best.objective()) {
+                best = candidate;
+            }
+        }
+        return best.assignment();
     }
 
     private SphericalKMeans.Result best(SphericalKMeans kMeans, int k, int[] warmStart) {

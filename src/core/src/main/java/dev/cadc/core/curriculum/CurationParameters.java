@@ -1,6 +1,7 @@
 package dev.cadc.core.curriculum;
 
 import dev.cadc.core.capability.ClusteringConfig;
+import dev.cadc.core.capability.KRule;
 import dev.cadc.core.influence.AggregationRule;
 import dev.cadc.core.influence.CapabilityScorer;
 import java.util.ArrayList;
@@ -44,6 +45,9 @@ public final class CurationParameters {
                 (d, v) -> d.kMax = intAtLeast("k-max", v, 1), c -> "" + c.clustering().kMax());
         declare("seed", "" + ClusteringConfig.DEFAULT_SEED, "SEED", "Seed of the clustering's k-means++ starts.",
                 (d, v) -> d.seed = parseLong("seed", v), c -> "" + c.clustering().seed());
+        declare("k-rule", KRule.SILHOUETTE.label(), "silhouette|stability",
+                "How K is chosen: the highest silhouette, or the highest silhouette among K stable over probe subsamples.",
+                (d, v) -> d.kRule = named("k-rule", () -> KRule.parse(v)), c -> c.clustering().kRule().label());
         declare("aggregation", "strongest", "strongest|mean", "How per-probe influence becomes capability influence.",
                 (d, v) -> d.aggregation = named("aggregation", () -> AggregationRule.parse(v)),
                 c -> c.aggregation().name().toLowerCase(Locale.ROOT));
@@ -56,6 +60,9 @@ public final class CurationParameters {
         declare("duplicate-threshold", "" + DuplicateGuard.DEFAULT_THRESHOLD, "COSINE",
                 "Mean sketch cosine above which a candidate is a near-duplicate; 1 disables.",
                 (d, v) -> d.duplicateThreshold = cosine("duplicate-threshold", v), c -> "" + c.duplicateThreshold());
+        declare("harm-rule", "exclude", "exclude|off",
+                "exclude: a sample whose m strongest interactions net negative is never selected; off (an ablation): no sample is harmful.",
+                (d, v) -> d.harmRule = named("harm-rule", () -> harmRule(v)), c -> c.harmRule() ? "exclude" : "off");
         declare("stages", "" + StagePlan.DEFAULT_STAGES, "S", "Number of curriculum stages.",
                 (d, v) -> d.stages = intAtLeast("stages", v, 1), c -> "" + c.stages().stages());
         declare("stage-order", "easy-first", "easy-first|hard-first", "Order of capabilities across stages.",
@@ -122,10 +129,12 @@ public final class CurationParameters {
         int kMin;
         int kMax;
         long seed;
+        KRule kRule;
         AggregationRule aggregation;
         int strongest;
         WithinCapability selection;
         double duplicateThreshold;
+        boolean harmRule;
         int stages;
         StagePlan.Order order;
         double[] shares;
@@ -145,8 +154,17 @@ public final class CurationParameters {
                 throw new IllegalArgumentException("stage-shares: " + e.getMessage(), e);
             }
             return new CuratorConfig(budget, new ClusteringConfig(kMin, kMax, seed, ClusteringConfig.DEFAULT_RESTARTS,
-                    ClusteringConfig.DEFAULT_MAX_ITERATIONS), aggregation, strongest, selection, duplicateThreshold, plan);
+                    ClusteringConfig.DEFAULT_MAX_ITERATIONS, kRule), aggregation, strongest, selection, duplicateThreshold, plan,
+                    harmRule);
         }
+    }
+
+    private static boolean harmRule(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "exclude" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("expected exclude or off, got '" + text + "'");
+        };
     }
 
     private static String sharesText(CuratorConfig config) {

@@ -88,6 +88,40 @@ public final class Curator {
         return new Detailed(analysis, selection, assemble(analysis, selection));
     }
 
+    /**
+     * A curation from an analysis made earlier by a curator with the same clustering settings: its
+     * capabilities and per-probe influence are reused, every sample is scored again under this
+     * curator's aggregation, m and harm rule, then selected (this budget and duplicate threshold) and
+     * staged as {@link #curateInDetail} does. Equal to {@code curateInDetail} on the same sketches.
+     */
+    public Detailed curateFrom(SketchSource source, Analysis analysis) {
+        CapabilityScorer.Score[] scores = CurriculumVersion.score(analysis.clustering(), analysis.influence()::row,
+                analysis.influence().sampleCount(), config);
+        Analysis rescored = new Analysis(analysis.runId(), analysis.sketchDim(), analysis.sourceRole(), analysis.trajectories(),
+                analysis.clustering(), analysis.influence(), scores, analysis.influenceCheckpoints(), analysis.newestCheckpoint());
+        long budget = config.budget().resolve(rescored.influence().sampleCount());
+        Selection selection = select(source, rescored, budget);
+        return new Detailed(rescored, selection, assemble(rescored, selection));
+    }
+
+    /**
+     * Every sample's trajectory (its unit sketches over the analysis's influence checkpoints,
+     * concatenated: what the duplicate guard compares), by sample index of the analysis, loaded in
+     * one pass. For applying the guard to selections made by other rankings.
+     */
+    public static DuplicateGuard.TrajectoryLookup trajectories(SketchSource source, Analysis analysis) {
+        BitSet all = new BitSet(analysis.influence().sampleCount());
+        all.set(0, analysis.influence().sampleCount());
+        Map<Integer, float[]> loaded = loadTrajectories(source, analysis, all);
+        return sample -> {
+            float[] trajectory = loaded.get(sample);
+            if (trajectory == null) {
+                throw new DuplicateGuard.MissingTrajectoryException(sample);
+            }
+            return trajectory;
+        };
+    }
+
     /** Everything up to selection: capabilities, per-probe influence, scores. */
     public Analysis analyse(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
         Role sourceRole = influenceSource == InfluenceSource.TRAIN ? Role.TRAIN : Role.POOL;

@@ -28,7 +28,7 @@ public final class CurriculumVersion {
      */
     public static CapabilityScorer.Score[] score(Clustering clustering, IntFunction<double[]> rows, int sampleCount,
             CuratorConfig config) {
-        CapabilityScorer scorer = new CapabilityScorer(clustering, config.aggregation(), config.strongest());
+        CapabilityScorer scorer = new CapabilityScorer(clustering, config.aggregation(), config.strongest(), config.harmRule());
         return IntStream.range(0, sampleCount).parallel()
                 .mapToObj(i -> scorer.score(rows.apply(i)))
                 .toArray(CapabilityScorer.Score[]::new);

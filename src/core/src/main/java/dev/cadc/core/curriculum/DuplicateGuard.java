@@ -1,6 +1,8 @@
 package dev.cadc.core.curriculum;
 
 import dev.cadc.core.math.RowBlock;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Keeps near-duplicates out of a selection: a sample is admitted only when its mean sketch cosine
@@ -69,6 +71,25 @@ public final class DuplicateGuard {
         }
         float[] trajectory = lookup.trajectory(sample);
         return chosen == null || !chosen.anyAbove(trajectory, 0, minimumDot);
+    }
+
+    /**
+     * Walks {@code ranked} (sample indices, best first) and takes, in order, each sample that is no
+     * near-duplicate of one taken before it, until {@code count} are taken or the ranking ends: the
+     * guard CADC's selection applies, for a selection made by any other ranking (a baseline).
+     */
+    public int[] firstAdmitted(int[] ranked, long count) {
+        List<Integer> taken = new ArrayList<>();
+        for (int sample : ranked) {
+            if (taken.size() >= count) {
+                break;
+            }
+            if (admits(sample)) {
+                accept(sample);
+                taken.add(sample);
+            }
+        }
+        return taken.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Records {@code sample} as chosen. */

@@ -11,7 +11,8 @@ import dev.cadc.core.capability.Clustering;
  *   <li>{@code I(i, c)} by the {@link AggregationRule};
  *   <li>harmful: the sum of the sample's {@code m} strongest interactions (largest {@code |A(i, p)|},
  *       ties to the lower probe index) is negative, whatever the rule: mislabelled and
- *       off-distribution samples pull against the probes they touch most;
+ *       off-distribution samples pull against the probes they touch most (the harm rule; with it off,
+ *       an ablation, no sample is harmful);
  *   <li>attributed to the capability with the largest {@code I(i, c)} when it is positive (ties to the
  *       lower capability id); otherwise unattributed.
  * </ul>
@@ -22,6 +23,7 @@ public final class CapabilityScorer {
     public static final int DEFAULT_STRONGEST = 10;
 
     private final AggregationRule rule;
+    private final boolean harmRule;
     private final int strongest;
     private final int probeCount;
     private final int capabilityCount;
@@ -29,6 +31,15 @@ public final class CapabilityScorer {
     private final int[] probesPerCapability;
 
     public CapabilityScorer(Clustering clustering, AggregationRule rule, int strongest) {
+        this(clustering, rule, strongest, true);
+    }
+
+    /**
+     * @param harmRule whether samples whose strongest interactions net negative are harmful (the
+     *     default); false scores every sample as not harmful
+     */
+    public CapabilityScorer(Clustering clustering, AggregationRule rule, int strongest, boolean harmRule) {
+        this.harmRule = harmRule;
         if (strongest < 1) {
             throw new IllegalArgumentException("the number of strongest interactions must be >= 1, got " + strongest);
         }
@@ -93,7 +104,7 @@ public final class CapabilityScorer {
                 attributed = c;
             }
         }
-        return new Score(capabilityInfluence, attributed, net < 0);
+        return new Score(capabilityInfluence, attributed, harmRule && net < 0);
     }
 
     /** The indices of the {@code m} largest |A(i, p)|, ties to the lower index, in ascending index order. */

@@ -146,6 +146,54 @@ public final class KroneckerProjector {
     }
 
     /**
+     * Writes layer {@code l}'s unnormalised projection of a general gradient matrix {@code G}
+     * ({@code out_l x in_l}, row-major: entry {@code o*in + c}), not necessarily of rank one, to
+     * {@code out[outOffset .. outOffset + k_l)}: entry {@code i*b + j} is
+     * {@code sum_{o,c} R_out[i][o] R_in[j][c] G[o][c]}, the same linear map as {@link #projectLayerRaw}
+     * applies to {@code delta (x) x} (and as {@link #denseEquivalent} writes out), computed as
+     * {@code R_out G R_in^T} in double. For elementwise transforms of gradients (e.g. Adam's
+     * preconditioning), which break the rank-one form.
+     */
+    public void projectLayerMatrix(int layer, float[] gradient, float[] out, int outOffset) {
+        LayerShape shape = layers.get(checkLayer(layer));
+        int outDim = shape.outDim();
+        int inDim = shape.inDim();
+        Projections.requireRoom(out, outOffset, layerSketchDim(layer));
+        if (gradient == null || gradient.length != outDim * inDim) {
+            throw new IllegalArgumentException("gradient matrix of layer " + layer + " needs " + outDim * inDim + " floats, got "
+                    + (gradient == null ? "null" : gradient.length));
+        }
+        int a = outFactorDims[layer];
+        int b = inFactorDims[layer];
+        float[] outFactor = outFactors[layer];
+        float[] inFactor = inFactors[layer];
+        double[] left = new double[a * inDim];
+        for (int i = 0; i < a; i++) {
+            for (int o = 0; o < outDim; o++) {
+                double r = outFactor[i * outDim + o];
+                if (r == 0) {
+                    continue;
+                }
+                int row = o * inDim;
+                int target = i * inDim;
+                for (int c = 0; c < inDim; c++) {
+                    left[target + c] += r * gradient[row + c];
+                }
+            }
+        }
+        int index = outOffset;
+        for (int i = 0; i < a; i++) {
+            for (int j = 0; j < b; j++) {
+                double sum = 0;
+                for (int c = 0; c < inDim; c++) {
+                    sum += left[i * inDim + c] * inFactor[j * inDim + c];
+                }
+                out[index++] = (float) sum;
+            }
+        }
+    }
+
+    /**
      * The full sketch of one sample: per layer, {@code (u (x) v) / (|u| |v|)} (the part divided by its
      * L2 norm, a zero part stays zero), concatenated in layer order.
      *

@@ -80,6 +80,18 @@ class CapabilityClustererTest {
     }
 
     @Test
+    void theStabilityRuleFindsPlantedCapabilitiesAndIsDeterministic() {
+        PlantedSketches.PlantedSet set = PlantedSketches.generate(PlantedConfig.of("stability", 41, 5, 128).withPool(10, 24));
+        ClusteringConfig stability = ClusteringConfig.defaults().withKRule(KRule.STABILITY);
+
+        Clustering first = new CapabilityClusterer(stability).update(trajectories(set));
+        Clustering second = new CapabilityClusterer(stability).update(trajectories(set));
+
+        assertThat(second).isEqualTo(first);
+        assertThat(ClusterAgreement.adjustedRandIndex(first.assignment(), set.probeCapability())).isGreaterThanOrEqualTo(0.9);
+    }
+
+    @Test
     void sameTrajectoriesSameClustering() {
         PlantedSketches.PlantedSet set = PlantedSketches.generate(PlantedConfig.of("determinism", 3, 5, 64).withPool(10, 20));
         Clustering first = new CapabilityClusterer(ClusteringConfig.defaults()).update(trajectories(set));

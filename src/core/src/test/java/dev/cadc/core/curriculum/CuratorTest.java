@@ -155,6 +155,52 @@ class CuratorTest extends CurationTestBase {
     }
 
     @Test
+    void withTheHarmRuleOffNoSampleIsHarmfulAndPlantedHarmfulOnesCanBeSelected() {
+        PlantedSketches.PlantedSet set = planted(4, 128, 14);
+        CuratorConfig off = CuratorConfig.defaults().withBudget(Budget.parse("0.3")).withHarmRule(false);
+        CurationResult result = curate(set, off);
+
+        assertThat(result.harmful()).isEmpty();
+        assertThat(result.parameters()).containsEntry("harm-rule", "off");
+        assertThat(result.selected()).hasSize((int) result.budget());
+        CurationResult on = curate(set, off.withHarmRule(true));
+        assertThat(on.harmful()).isNotEmpty();
+    }
+
+    @Test
+    void curatingFromAnEarlierAnalysisEqualsCuratingFromScratch() {
+        PlantedSketches.PlantedSet set = planted(4, 64, 15);
+        CuratorConfig config = CuratorConfig.defaults().withBudget(Budget.parse("0.1"));
+        Curator.Analysis analysis = analyse(set, CuratorConfig.defaults(), InfluenceSource.POOL);
+        SketchSource source = SketchSource.of(set.batches());
+
+        for (CuratorConfig variant : List.of(config, config.withHarmRule(false), config.withDuplicateThreshold(1))) {
+            assertThat(new Curator(variant).curateFrom(source, analysis).result()).isEqualTo(curate(set, variant));
+        }
+    }
+
+    @Test
+    void theGuardOverAnyRankingTakesTheFirstSamplesThatAreNoNearDuplicates() {
+        PlantedSketches.PlantedSet set = planted(3, 64, 19);
+        Curator.Analysis analysis = analyse(set, CuratorConfig.defaults(), InfluenceSource.POOL);
+        DuplicateGuard.TrajectoryLookup lookup = Curator.trajectories(SketchSource.of(set.batches()), analysis);
+        int samples = analysis.influence().sampleCount();
+        int[] ranked = java.util.stream.IntStream.range(0, samples).toArray();
+        int checkpoints = analysis.influenceCheckpoints().length;
+
+        int[] taken = new DuplicateGuard(lookup, checkpoints, DuplicateGuard.DEFAULT_THRESHOLD).firstAdmitted(ranked, samples / 2);
+
+        assertThat(taken).hasSize(samples / 2).isSorted();
+        List<CurationResult.SelectedSample> asSelected = Arrays.stream(taken)
+                .mapToObj(i -> new CurationResult.SelectedSample(analysis.influence().sampleId(i), 0, 0))
+                .toList();
+        assertNoNearDuplicates(set, asSelected, DuplicateGuard.DEFAULT_THRESHOLD);
+        int skipped = taken[taken.length - 1] + 1 - taken.length;
+        assertThat(skipped).as("planted near-duplicates skipped").isPositive();
+        assertThat(new DuplicateGuard(lookup, checkpoints, 1).firstAdmitted(ranked, 5)).containsExactly(0, 1, 2, 3, 4);
+    }
+
+    @Test
     void tooFewCandidatesSelectsThemAllAndReportsTheShortfall() {
         PlantedSketches.PlantedSet set = planted(3, 64, 18);
         CurationResult result = curate(set, CuratorConfig.defaults().withBudget(Budget.parse("0.99")));

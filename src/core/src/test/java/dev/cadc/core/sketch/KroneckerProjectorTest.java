@@ -307,4 +307,48 @@ class KroneckerProjectorTest extends ProjectionTestBase {
         assertThatThrownBy(() -> projector.sketch(new float[][] {new float[10]}, new float[][] {new float[128]}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one delta and one input vector per layer (2 each)");
     }
+
+    @org.junit.jupiter.api.Test
+    void aGeneralMatrixIsProjectedByTheSameMapAsARankOneGradient() {
+        java.util.List<LayerShape> shapes = java.util.List.of(new LayerShape(6, 5), new LayerShape(4, 7));
+        KroneckerProjector projector = new KroneckerProjector(11, shapes, 24);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(2);
+        for (int layer = 0; layer < 2; layer++) {
+            int outDim = shapes.get(layer).outDim();
+            int inDim = shapes.get(layer).inDim();
+            float[] delta = new float[outDim];
+            float[] input = new float[inDim];
+            for (int o = 0; o < outDim; o++) {
+                delta[o] = (float) random.nextGaussian();
+            }
+            for (int c = 0; c < inDim; c++) {
+                input[c] = (float) random.nextGaussian();
+            }
+            float[] rankOne = new float[outDim * inDim];
+            float[] general = new float[outDim * inDim];
+            for (int o = 0; o < outDim; o++) {
+                for (int c = 0; c < inDim; c++) {
+                    rankOne[o * inDim + c] = delta[o] * input[c];
+                    general[o * inDim + c] = (float) random.nextGaussian();
+                }
+            }
+            int k = projector.layerSketchDim(layer);
+            float[] expected = new float[k];
+            float[] actual = new float[k];
+            projector.projectLayerRaw(layer, delta, input, expected, 0);
+            projector.projectLayerMatrix(layer, rankOne, actual, 0);
+            for (int i = 0; i < k; i++) {
+                org.assertj.core.api.Assertions.assertThat(actual[i]).isCloseTo(expected[i], org.assertj.core.api.Assertions.within(1e-4f));
+            }
+            float[] dense = projector.denseEquivalent(layer);
+            projector.projectLayerMatrix(layer, general, actual, 0);
+            for (int i = 0; i < k; i++) {
+                double sum = 0;
+                for (int column = 0; column < general.length; column++) {
+                    sum += (double) dense[i * general.length + column] * general[column];
+                }
+                org.assertj.core.api.Assertions.assertThat((double) actual[i]).isCloseTo(sum, org.assertj.core.api.Assertions.within(1e-4));
+            }
+        }
+    }
 }

@@ -24,9 +24,16 @@ import java.util.stream.Collectors;
  */
 public final class ExperimentReport {
 
-    public static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
-        new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22),
-        new Color(0x17becf)};
+    public static final Color[] PALETTE = Charts.PALETTE;
+
+    /** Each method's colour; a {@code -no-dedup} twin is drawn in its method's colour, dashed or lighter. */
+    private static final Map<String, Color> METHOD_COLOURS = Map.ofEntries(Map.entry("full", Color.BLACK),
+            Map.entry("random", new Color(0x7f7f7f)), Map.entry("stratified", new Color(0xbcbd22)),
+            Map.entry("high-loss", new Color(0xff7f0e)), Map.entry("low-loss", new Color(0x8c564b)),
+            Map.entry("less", new Color(0x9467bd)), Map.entry("cadc", new Color(0x1f77b4)),
+            Map.entry("cadc-no-harm", new Color(0xd62728)), Map.entry("cadc-no-stages", new Color(0x17becf)),
+            Map.entry("cadc-no-balance", new Color(0xe377c2)), Map.entry("cadc-equal-exposure", new Color(0x2ca02c)),
+            Map.entry("oracle", new Color(0x393b79)));
 
     /** The issue's headline budget: the per-family bars and capability sizes show the budget nearest to it. */
     public static final double HEADLINE_BUDGET = 0.05;
@@ -67,7 +74,13 @@ public final class ExperimentReport {
         for (QuestionFamily family : QuestionFamily.values()) {
             header.append(",selected_").append(family.label());
         }
-        return header.append(",selected_mislabelled").toString();
+        return header.append(",selected_mislabelled,ari_families").toString();
+    }
+
+    /** The header capabilities.csv had before it recorded the ARI against the families (read back as NaN). */
+    private static String capabilitiesCsvHeaderWithoutAri() {
+        String header = capabilitiesCsvHeader();
+        return header.substring(0, header.lastIndexOf(','));
     }
 
     public static String capabilityCsvRow(Experiment.CapabilityRow row) {
@@ -80,7 +93,8 @@ public final class ExperimentReport {
         for (int count : row.selectedByFamily()) {
             line.append(',').append(count);
         }
-        return line.append(',').append(row.selectedMislabelled()).toString();
+        return line.append(',').append(row.selectedMislabelled())
+                .append(String.format(Locale.ROOT, ",%.4f", row.familyAri())).toString();
     }
 
     /** Mean and 95% interval (Student t) of the macro accuracy per (protocol, budget, method). */
@@ -108,6 +122,25 @@ public final class ExperimentReport {
         return table.toString();
     }
 
+    /**
+     * Per seed and budget, the number of capabilities CADC's clustering found and its adjusted Rand
+     * index against the probes' hidden question families (1: the families exactly; about 0: unrelated).
+     */
+    public static String capabilitySummary(List<Experiment.CapabilityRow> capabilities) {
+        Map<String, List<Experiment.CapabilityRow>> groups = capabilities.stream().collect(Collectors.groupingBy(
+                c -> c.seed() + "|" + trim(c.budget()), TreeMap::new, Collectors.toList()));
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%-6s %-7s %4s %12s%n", "seed", "budget", "K", "ARI families"));
+        List<String> keys = new ArrayList<>(groups.keySet());
+        keys.sort(Comparator.comparingLong((String key) -> Long.parseLong(key.split("\\|")[0]))
+                .thenComparingDouble(key -> Double.parseDouble(key.split("\\|")[1])));
+        for (String key : keys) {
+            List<Experiment.CapabilityRow> group = groups.get(key);
+            String[] parts = key.split("\\|");
+            text.append(String.format(Locale.ROOT, "%-6s %-7s %4d %12.3f%n", parts[0], parts[1], group.size(), group.get(0).familyAri()));
+        }
+        return text.toString();
+    }
+
     /** Writes results.csv, capabilities.csv, table.txt, the plots and index.html into {@code dir}. */
     public static void write(Path dir, Experiment.Results results) throws IOException {
         List<Experiment.Row> rows = results.rows();
@@ -127,16 +160,18 @@ public final class ExperimentReport {
         String capabilitiesCaption = capabilitySizes(results.capabilities(), familyBarsBudget(rows), dir.resolve("capability-sizes.png"));
         Files.writeString(dir.resolve("index.html"), """
                 <!doctype html><html><head><meta charset="utf-8"><title>CADC experiment</title>
-                <style>body{font-family:sans-serif;margin:2em} pre{background:#f6f6f6;padding:1em}</style></head><body>
+                <style>body{font-family:sans-serif;margin:2em;max-width:1400px} pre{background:#f6f6f6;padding:1em;overflow-x:auto}
+                img{display:block;max-width:100%%;height:auto}</style></head><body>
                 <h1>CADC on VQA-Fashion</h1>
                 <h2>Macro accuracy (mean and 95%% interval over seeds)</h2><pre>%s</pre>
+                <h2>Capabilities found (K and adjusted Rand index against the hidden families)</h2><pre>%s</pre>
                 <h2>Accuracy vs budget (equal steps)</h2><img src="accuracy-vs-budget.png" alt="accuracy vs budget">
                 <h2>Accuracy per family (equal steps, the budget nearest 5%%)</h2><img src="accuracy-per-family.png" alt="accuracy per family">
                 <h2>Capability sizes</h2><p>%s</p><img src="capability-sizes.png" alt="capability sizes">
                 <p>Raw rows: <a href="results.csv">results.csv</a>, <a href="capabilities.csv">capabilities.csv</a>.
                 The oracle reads the hidden truth: an upper bound, not a method.</p>
                 </body></html>
-                """.formatted(escape(table), escape(capabilitiesCaption)));
+                """.formatted(escape(table), escape(capabilitySummary(results.capabilities())), escape(capabilitiesCaption)));
     }
 
     /**
@@ -168,18 +203,20 @@ public final class ExperimentReport {
         Path capabilitiesFile = dir.resolve(CAPABILITIES_CSV);
         if (Files.isRegularFile(capabilitiesFile)) {
             List<String> capabilityLines = Files.readAllLines(capabilitiesFile);
-            requireHeader(capabilitiesFile, capabilityLines, capabilitiesCsvHeader());
+            boolean withAri = !capabilityLines.isEmpty() && !capabilityLines.get(0).equals(capabilitiesCsvHeaderWithoutAri());
+            requireHeader(capabilitiesFile, capabilityLines, withAri ? capabilitiesCsvHeader() : capabilitiesCsvHeaderWithoutAri());
             for (int n = 1; n < capabilityLines.size(); n++) {
-                String[] fields = fields(capabilitiesFile, n, capabilityLines.get(n), 8 + 2 * families.length);
+                String[] fields = fields(capabilitiesFile, n, capabilityLines.get(n), 8 + 2 * families.length + (withAri ? 1 : 0));
                 int[] probes = new int[families.length];
                 int[] selected = new int[families.length];
                 for (int f = 0; f < families.length; f++) {
                     probes[f] = Integer.parseInt(fields[6 + f]);
                     selected[f] = Integer.parseInt(fields[7 + families.length + f]);
                 }
+                int mislabelledField = 7 + 2 * families.length;
                 capabilities.add(new Experiment.CapabilityRow(Long.parseLong(fields[0]), Double.parseDouble(fields[1]),
                         Integer.parseInt(fields[2]), Integer.parseInt(fields[3]), Double.parseDouble(fields[4]), probes, selected,
-                        Integer.parseInt(fields[fields.length - 1])));
+                        Integer.parseInt(fields[mislabelledField]), withAri ? Double.parseDouble(fields[mislabelledField + 1]) : Double.NaN));
             }
         }
         return new Experiment.Results(rows, capabilities);
@@ -255,56 +292,74 @@ public final class ExperimentReport {
                         + "curriculum order (label: capability id / stage). Bars: the items CADC selected for each, coloured "
                         + "by their question family, which the curator never sees. capabilities.csv has every seed and budget, "
                         + "with each capability's probes by family.", seed, trim(shown), bars.size());
-        int max = bars.stream().mapToInt(Experiment.CapabilityRow::selected).max().orElse(1);
-        Chart chart = new Chart(1200, 480, String.format(Locale.ROOT, "items selected per capability by hidden family (seed %d, budget %s)",
-                seed, trim(shown)), max * 1.1);
         QuestionFamily[] families = QuestionFamily.values();
-        Color[] colors = java.util.Arrays.copyOf(PALETTE, families.length);
+        double[][] values = new double[families.length][bars.size()];
         for (int b = 0; b < bars.size(); b++) {
-            chart.stack(b, bars.size(), java.util.Arrays.stream(bars.get(b).selectedByFamily()).asDoubleStream().toArray(), colors);
+            for (int f = 0; f < families.length; f++) {
+                values[f][b] = bars.get(b).selectedByFamily()[f];
+            }
         }
-        for (QuestionFamily family : families) {
-            chart.legendEntry(colors[family.ordinal()], family.label());
-        }
-        chart.categoryLabels(bars.stream().map(c -> c.capability() + "/s" + c.stage()).toArray(String[]::new));
-        chart.xTitle("capability / stage");
-        chart.save(file);
+        String ari = bars.isEmpty() || Double.isNaN(bars.get(0).familyAri()) ? ""
+                : String.format(Locale.ROOT, "; ARI vs families %.2f", bars.get(0).familyAri());
+        Charts.stacked(file, 1200, 520, String.format(Locale.ROOT,
+                "Items CADC selected per capability, by hidden family (seed %d, budget %s%s)", seed, trim(shown), ari),
+                "capability id / stage (curriculum order)", "items selected",
+                bars.stream().map(c -> c.capability() + " / s" + c.stage()).toList(),
+                java.util.Arrays.stream(families).map(QuestionFamily::label).toList(),
+                java.util.Arrays.copyOf(PALETTE, families.length), values, true);
         return caption;
     }
 
+    /** The colour of {@code method}: its base method's for a {@code -no-dedup} twin. */
+    private static Color colourOf(String method) {
+        return METHOD_COLOURS.getOrDefault(baseOf(method), Color.DARK_GRAY);
+    }
+
+    private static String baseOf(String method) {
+        return method.endsWith(Experiment.NO_DEDUP) ? method.substring(0, method.length() - Experiment.NO_DEDUP.length()) : method;
+    }
+
+    private static String percent(double budget) {
+        double value = 100 * budget;
+        return (value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value)) + "%";
+    }
+
+    /** Mean and 95% half-width of the macro accuracy of {@code method}'s equal-steps rows at {@code budget}, over seeds. */
+    private static double[] meanAndHalfWidth(List<Experiment.Row> rows, String method, double budget,
+            java.util.function.ToDoubleFunction<Experiment.Row> value) {
+        double[] values = rows.stream()
+                .filter(r -> r.protocol().equals("equal-steps") && r.method().equals(method) && r.budget() == budget)
+                .mapToDouble(value).toArray();
+        return values.length == 0 ? new double[] {Double.NaN, Double.NaN} : new double[] {mean(values), halfWidth(values)};
+    }
+
     private static void accuracyVsBudget(List<Experiment.Row> rows, Path file) throws IOException {
-        List<Experiment.Row> steps = rows.stream().filter(r -> r.protocol().equals("equal-steps")).toList();
-        Map<String, TreeMap<Double, Double>> series = new LinkedHashMap<>();
+        double[] budgets = rows.stream().filter(r -> r.protocol().equals("equal-steps")).mapToDouble(Experiment.Row::budget)
+                .filter(b -> b < 1).distinct().sorted().toArray();
+        List<Charts.Series> series = new ArrayList<>();
+        Map<String, Double> reference = new LinkedHashMap<>();
         for (String method : Experiment.METHODS) {
-            TreeMap<Double, Double> points = new TreeMap<>();
-            steps.stream().filter(r -> r.method().equals(method))
-                    .collect(Collectors.groupingBy(Experiment.Row::budget, Collectors.averagingDouble(r -> r.evaluation().macro())))
-                    .forEach(points::put);
-            if (!points.isEmpty()) {
-                series.put(method, points);
-            }
-        }
-        Chart chart = new Chart(900, 520, "macro accuracy vs budget (equal steps)");
-        double[] budgets = steps.stream().mapToDouble(Experiment.Row::budget).filter(b -> b < 1).distinct().sorted().toArray();
-        double full = series.containsKey("full") ? series.get("full").firstEntry().getValue() : Double.NaN;
-        int index = 0;
-        for (Map.Entry<String, TreeMap<Double, Double>> entry : series.entrySet()) {
-            Color color = PALETTE[index++ % PALETTE.length];
-            if (entry.getKey().equals("full")) {
-                chart.horizontal(full, color, "full (100%)");
+            if (rows.stream().noneMatch(r -> r.method().equals(method) && r.protocol().equals("equal-steps"))) {
                 continue;
             }
-            List<double[]> points = new ArrayList<>();
-            for (int b = 0; b < budgets.length; b++) {
-                Double value = entry.getValue().get(budgets[b]);
-                if (value != null) {
-                    points.add(new double[] {b, value});
-                }
+            if (method.equals("full")) {
+                double[] full = meanAndHalfWidth(rows, method, 1.0, r -> r.evaluation().macro());
+                reference.put(String.format(Locale.ROOT, "full data %.3f", full[0]), full[0]);
+                continue;
             }
-            chart.line(points, budgets.length, color, entry.getKey());
+            double[] mean = new double[budgets.length];
+            double[] halfWidth = new double[budgets.length];
+            for (int b = 0; b < budgets.length; b++) {
+                double[] point = meanAndHalfWidth(rows, method, budgets[b], r -> r.evaluation().macro());
+                mean[b] = point[0];
+                halfWidth[b] = point[1];
+            }
+            series.add(new Charts.Series(method, colourOf(method), method.endsWith(Experiment.NO_DEDUP), mean, halfWidth));
         }
-        chart.xLabels(budgets);
-        chart.save(file);
+        long seeds = rows.stream().mapToLong(Experiment.Row::seed).distinct().count();
+        Charts.lines(file, 1200, 700, "Macro accuracy vs budget (equal steps; mean and 95% interval over " + seeds + " seed"
+                + (seeds == 1 ? "" : "s") + ")", "budget (share of the pool)", "macro accuracy on the clean test set",
+                java.util.Arrays.stream(budgets).mapToObj(ExperimentReport::percent).toList(), series, reference, 0, 1);
     }
 
     /** The budget of the per-family bars: the one below 100% nearest to {@link #HEADLINE_BUDGET}. */
@@ -316,23 +371,26 @@ public final class ExperimentReport {
 
     private static void familyBars(List<Experiment.Row> rows, Path file) throws IOException {
         double budget = familyBarsBudget(rows);
-        List<String> methods = Experiment.METHODS.stream()
-                .filter(m -> rows.stream().anyMatch(r -> r.method().equals(m))).toList();
-        Chart chart = new Chart(900, 520, "accuracy per family (equal steps, budget " + trim(budget) + "; full at 100%)");
         QuestionFamily[] families = QuestionFamily.values();
-        for (int f = 0; f < families.length; f++) {
-            for (int m = 0; m < methods.size(); m++) {
-                String method = methods.get(m);
-                QuestionFamily family = families[f];
-                double value = rows.stream()
-                        .filter(r -> r.protocol().equals("equal-steps") && r.method().equals(method)
-                                && (method.equals("full") || r.budget() == budget))
-                        .mapToDouble(r -> r.evaluation().accuracy().get(family)).average().orElse(Double.NaN);
-                chart.bar(f, families.length, m, methods.size(), value, PALETTE[m % PALETTE.length], f == 0 ? method : null);
+        List<Charts.Series> series = new ArrayList<>();
+        for (String method : Experiment.METHODS) {
+            if (rows.stream().noneMatch(r -> r.method().equals(method) && r.protocol().equals("equal-steps"))) {
+                continue;
             }
+            double at = method.equals("full") ? 1.0 : budget;
+            double[] mean = new double[families.length];
+            double[] halfWidth = new double[families.length];
+            for (QuestionFamily family : families) {
+                double[] point = meanAndHalfWidth(rows, method, at, r -> r.evaluation().accuracy().get(family));
+                mean[family.ordinal()] = point[0];
+                halfWidth[family.ordinal()] = point[1];
+            }
+            series.add(new Charts.Series(method.equals("full") ? "full (100%)" : method, colourOf(method),
+                    method.endsWith(Experiment.NO_DEDUP), mean, halfWidth));
         }
-        chart.categoryLabels(java.util.Arrays.stream(families).map(QuestionFamily::label).toArray(String[]::new));
-        chart.save(file);
+        Charts.bars(file, 1400, 650, "Accuracy per family (equal steps, budget " + percent(budget)
+                + "; full data at 100%; mean and 95% interval over seeds)", "question family", "accuracy on the clean test set",
+                java.util.Arrays.stream(families).map(QuestionFamily::label).toList(), series, 0, 1);
     }
 
     private static double mean(double[] values) {

@@ -6,15 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import java.util.SplittableRandom;
 
 /**
  * The trainable part of the small VLM, in DJL: a question encoder {@code q = onehot(question) Wq + bq},
  * a fusion layer {@code f = relu([image ; q] Wf + bf)} and an answer head {@code logits = f Wh + bh},
- * trained with Adam on the softmax cross-entropy. The image features come from the frozen
- * {@link ImageEncoder}.
+ * trained with Adam ({@link AdamState}: DJL's update, its moments readable) on the softmax
+ * cross-entropy. The image features come from the frozen {@link ImageEncoder}.
  *
  * <p>{@link #weights()} copies the parameters out so that activations, per-sample gradients and
  * sketches are computed in plain Java ({@link ModelWeights}): through the engine they cost 20x more.
@@ -25,7 +23,8 @@ public final class VqaModel implements AutoCloseable {
     public static final int FUSION_DIM = 128;
 
     private final NDManager manager;
-    private final Optimizer optimizer;
+    private final AdamState optimizer;
+    private final float learningRate;
     private final NDArray wq;
     private final NDArray bq;
     private final NDArray wf;
@@ -37,6 +36,36 @@ public final class VqaModel implements AutoCloseable {
     private final int answerCount;
 
     public VqaModel(int imageDim, int questionCount, int answerCount, float learningRate, long seed) {
+        this(imageDim, questionCount, answerCount, learningRate, seed, null);
+    }
+
+    /**
+     * Everything the model is: parameters and optimiser state. {@link #copy} makes a model that trains
+     * on from it exactly as this one would.
+     *
+     * @param firstMoments Adam's first moment per parameter (Wq, bq, Wf, bf, Wh, bh); secondMoments likewise
+     */
+    public record State(ModelWeights weights, float[][] firstMoments, float[][] secondMoments, int updates, float learningRate) {
+
+        /** Adam's first moment of the three weight matrices (Wq, Wf, Wh), in {@link ModelWeights#layerShapes} order. */
+        public float[][] weightFirstMoments() {
+            return new float[][] {firstMoments[0], firstMoments[2], firstMoments[4]};
+        }
+
+        /** Adam's second moment of the three weight matrices (Wq, Wf, Wh). */
+        public float[][] weightSecondMoments() {
+            return new float[][] {secondMoments[0], secondMoments[2], secondMoments[4]};
+        }
+    }
+
+    /** A new model that is {@code state}: the same parameters and optimiser moments and step count. */
+    public static VqaModel copy(State state) {
+        return new VqaModel(state.weights().imageDim(), state.weights().questionCount(), state.weights().answerCount(),
+                state.learningRate(), 0, state);
+    }
+
+    private VqaModel(int imageDim, int questionCount, int answerCount, float learningRate, long seed, State state) {
+        this.learningRate = learningRate;
         this.imageDim = imageDim;
         this.questionCount = questionCount;
         this.answerCount = answerCount;
@@ -48,10 +77,31 @@ public final class VqaModel implements AutoCloseable {
         bf = manager.zeros(new Shape(FUSION_DIM));
         wh = parameter(random, FUSION_DIM, answerCount);
         bh = manager.zeros(new Shape(answerCount));
+        if (state != null) {
+            ModelWeights w = state.weights();
+            float[][] values = {w.wq(), w.bq(), w.wf(), w.bf(), w.wh(), w.bh()};
+            NDArray[] parameters = parameters();
+            for (int i = 0; i < parameters.length; i++) {
+                parameters[i].set(values[i]);
+            }
+        }
         for (NDArray parameter : parameters()) {
             parameter.setRequiresGradient(true);
         }
-        optimizer = Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate)).build();
+        optimizer = state == null ? new AdamState(learningRate, parameters())
+                : new AdamState(learningRate, parameters(), state.firstMoments(), state.secondMoments(), state.updates());
+    }
+
+    /** The parameters and the optimiser's state, copied out. */
+    public State state() {
+        NDArray[] parameters = parameters();
+        float[][] first = new float[parameters.length][];
+        float[][] second = new float[parameters.length][];
+        for (int i = 0; i < parameters.length; i++) {
+            first[i] = optimizer.firstMoment(i);
+            second[i] = optimizer.secondMoment(i);
+        }
+        return new State(weights(), first, second, optimizer.updates(), learningRate);
     }
 
     /**
@@ -69,9 +119,11 @@ public final class VqaModel implements AutoCloseable {
             NDArray loss = logits.logSoftmax(1).mul(target).sum(new int[] {1}).neg().mean();
             collector.backward(loss);
             NDArray[] parameters = parameters();
+            NDArray[] gradients = new NDArray[parameters.length];
             for (int i = 0; i < parameters.length; i++) {
-                optimizer.update("p" + i, parameters[i], parameters[i].getGradient());
+                gradients[i] = parameters[i].getGradient();
             }
+            optimizer.step(parameters, gradients);
             return loss.getFloat();
         }
     }

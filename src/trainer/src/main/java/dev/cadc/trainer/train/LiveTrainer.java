@@ -43,8 +43,12 @@ public final class LiveTrainer {
     public record Settings(String runId, int sketchDim, int warmupSteps, int warmupCheckpoints, int trainingSteps,
             float learningRate, Duration curriculumDeadline, long seed) {}
 
-    /** What the run did: the curriculum versions it trained on and the final evaluation. */
-    public record Outcome(List<Long> versionsUsed, int stages, Evaluation evaluation, int itemsUsed) {}
+    /**
+     * What the run did: the curriculum versions it trained on, the final evaluation, and the model as
+     * the warm-up left it (parameters and optimiser state), from which comparison runs can start so
+     * that they get the same compute.
+     */
+    public record Outcome(List<Long> versionsUsed, int stages, Evaluation evaluation, int itemsUsed, VqaModel.State warmedUp) {}
 
     private final Settings settings;
     private final SketchPublisher publisher;
@@ -99,6 +103,7 @@ public final class LiveTrainer {
                 progress.accept(String.format(java.util.Locale.ROOT, "warm-up: step %d/%d, checkpoint %d published",
                         step, settings.warmupSteps(), checkpoint));
             }
+            VqaModel.State warmedUp = model.state();
             Curriculum curriculum = awaitVersion(checkpoint);
             List<Long> versions = new ArrayList<>(List.of(curriculum.version()));
             int stages = stageCount(curriculum);
@@ -125,7 +130,7 @@ public final class LiveTrainer {
             }
             Evaluation evaluation = Evaluation.of(model.weights(), test);
             progress.accept("evaluation: " + evaluation.describe());
-            return new Outcome(versions, stages, evaluation, itemsUpTo(curriculum, stages, byId).size());
+            return new Outcome(versions, stages, evaluation, itemsUpTo(curriculum, stages, byId).size(), warmedUp);
         }
     }
 

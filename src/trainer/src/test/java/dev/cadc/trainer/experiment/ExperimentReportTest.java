@@ -45,6 +45,26 @@ class ExperimentReportTest {
     }
 
     @Test
+    void aCapabilitiesCsvFromBeforeTheAriColumnReadsBackWithoutIt(@TempDir Path dir) throws Exception {
+        ExperimentReport.write(dir, results(1, 0.7));
+        Path file = dir.resolve(ExperimentReport.CAPABILITIES_CSV);
+        List<String> lines = Files.readAllLines(file).stream().map(line -> line.substring(0, line.lastIndexOf(','))).toList();
+        Files.write(file, lines);
+
+        Experiment.Results read = ExperimentReport.read(dir);
+
+        assertThat(read.capabilities()).hasSize(2).allSatisfy(c -> assertThat(c.familyAri()).isNaN());
+        assertThat(read.capabilities().get(1).selectedMislabelled()).isEqualTo(30);
+        assertThat(ExperimentReport.capabilitySummary(read.capabilities())).contains("NaN");
+    }
+
+    @Test
+    void theSummaryGivesKAndTheAriPerSeedAndBudget() {
+        assertThat(ExperimentReport.capabilitySummary(results(3, 0.7).capabilities()))
+                .containsPattern("3 +0.05 +2 +0.420");
+    }
+
+    @Test
     void twoDifferentResultsForTheSameSeedAreRefusedNotAveraged() {
         assertThatThrownBy(() -> ExperimentReport.merge(List.of(results(1, 0.7), results(1, 0.6))))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -70,8 +90,8 @@ class ExperimentReportTest {
                 new Experiment.Row("cadc", 0.05, seed, "equal-steps", evaluation, 1875, 2000, 0.035),
                 new Experiment.Row("full", 1.0, seed, "equal-steps", evaluation, 1875, 40000, 0.2));
         List<Experiment.CapabilityRow> capabilities = List.of(
-                new Experiment.CapabilityRow(seed, 0.05, 0, 1, 0.25, new int[] {60, 0, 0, 0, 0}, new int[] {900, 0, 0, 0, 0}, 12),
-                new Experiment.CapabilityRow(seed, 0.05, 1, 2, 1.5, new int[] {0, 0, 0, 0, 100}, new int[] {0, 0, 0, 0, 1100}, 30));
+                new Experiment.CapabilityRow(seed, 0.05, 0, 1, 0.25, new int[] {60, 0, 0, 0, 0}, new int[] {900, 0, 0, 0, 0}, 12, 0.42),
+                new Experiment.CapabilityRow(seed, 0.05, 1, 2, 1.5, new int[] {0, 0, 0, 0, 100}, new int[] {0, 0, 0, 0, 1100}, 30, 0.42));
         return new Experiment.Results(rows, capabilities);
     }
 }

@@ -100,6 +100,71 @@ class VqaBenchmarkTest {
     }
 
     @Test
+    void poolProbeEncoderAndTestImagesAreDisjoint() {
+        // Test images from their own file, and split from the training images (one file given).
+        for (VqaBenchmark benchmark : List.of(build(VqaBenchmark.Noise.SYSTEMATIC), VqaBenchmark.build(DatasetDescriptor.FASHION_MNIST,
+                images(20_000, 1), null, VqaBenchmark.Config.defaults(4).withSizes(10_000, 20, 50)))) {
+            VqaBenchmark.ImageSources sources = benchmark.imageSources();
+            java.util.Set<Integer> pool = set(sources.pool());
+            java.util.Set<Integer> probes = set(sources.probes());
+            java.util.Set<Integer> encoder = set(sources.encoder());
+            assertThat(pool).hasSize(8_000).doesNotContainAnyElementsOf(probes).doesNotContainAnyElementsOf(encoder);
+            assertThat(probes).hasSize(100).doesNotContainAnyElementsOf(encoder);
+            assertThat(encoder).isNotEmpty();
+            if (sources.testFromTrainImages()) {
+                assertThat(set(sources.test())).isNotEmpty().doesNotContainAnyElementsOf(pool).doesNotContainAnyElementsOf(probes)
+                        .doesNotContainAnyElementsOf(encoder);
+            } else {
+                assertThat(sources.test()).hasSize(1_000);
+            }
+            // Every item's image is one of its split's images.
+            assertThat(benchmark.pool().items()).allSatisfy(item -> assertThat(item.image()).isLessThan(8_000));
+            assertThat(benchmark.probes().items()).allSatisfy(item -> assertThat(item.image()).isLessThan(100));
+            benchmark.requireDisjointImages();
+        }
+    }
+
+    private static java.util.Set<Integer> set(int[] values) {
+        java.util.Set<Integer> set = new java.util.HashSet<>();
+        Arrays.stream(values).forEach(set::add);
+        assertThat(set).as("no index twice").hasSize(values.length);
+        return set;
+    }
+
+    @Test
+    void noNoiseGivesACleanPoolAndOtherwiseTheSameBenchmark() {
+        VqaBenchmark clean = build(VqaBenchmark.Noise.NONE);
+        VqaBenchmark noisy = build(VqaBenchmark.Noise.SYSTEMATIC);
+        assertThat(clean.pool().items()).noneMatch(VqaItem::mislabelled);
+        assertThat(clean.pool().items()).extracting(VqaItem::question).containsExactlyElementsOf(
+                noisy.pool().items().stream().map(VqaItem::question).toList());
+        assertThat(clean.pool().items()).extracting(VqaItem::duplicateOf).containsExactlyElementsOf(
+                noisy.pool().items().stream().map(VqaItem::duplicateOf).toList());
+        assertThat(clean.probes().items()).isEqualTo(noisy.probes().items());
+    }
+
+    @Test
+    void noisyProbesAreMislabelledTheWayThePoolIsAndNothingElseChanges() {
+        VqaBenchmark.Config config = VqaBenchmark.Config.defaults(3).withSizes(10_000, 100, 50);
+        VqaBenchmark clean = VqaBenchmark.build(DatasetDescriptor.FASHION_MNIST, images(20_000, 1), images(1_000, 2), config);
+        VqaBenchmark noisy = VqaBenchmark.build(DatasetDescriptor.FASHION_MNIST, images(20_000, 1), images(1_000, 2),
+                config.withProbeNoise(0.2));
+
+        assertThat(noisy.pool().items()).isEqualTo(clean.pool().items());
+        assertThat(noisy.test().items()).isEqualTo(clean.test().items());
+        List<VqaItem> wrong = noisy.probes().items().stream().filter(VqaItem::mislabelled).toList();
+        assertThat(wrong.size() / 500.0).isBetween(0.17, 0.23);
+        // The pool's annotator: a recognition item of a class is always given the same wrong class.
+        Map<Integer, Integer> poolWrongClass = new HashMap<>();
+        clean.pool().items().stream().filter(i -> i.mislabelled() && i.family() == QuestionFamily.RECOGNITION)
+                .forEach(i -> poolWrongClass.put(i.label(), i.answer()));
+        assertThat(wrong).filteredOn(i -> i.family() == QuestionFamily.RECOGNITION).isNotEmpty()
+                .allSatisfy(i -> assertThat(i.answer()).isEqualTo(poolWrongClass.get(i.label())));
+        assertThat(noisy.probes().items()).extracting(VqaItem::question)
+                .containsExactlyElementsOf(clean.probes().items().stream().map(VqaItem::question).toList());
+    }
+
+    @Test
     void answersComeFromTheLabelAndThePixels() {
         Questions questions = new Questions(DatasetDescriptor.FASHION_MNIST);
         float[] topHeavy = new float[64];
