@@ -221,10 +221,22 @@ public final class Curator {
                         rows.add(new int[] {row, sample});
                     }
                 }
-                // Each sample gets exactly one term per checkpoint, so rows may be added in parallel.
-                rows.parallelStream().forEach(r -> {
-                    float[] scratch = new float[sketchDim];
-                    probeCheckpoint.addTerms(batch.sketch(r[0]), batch.learningRate(r[0]), scratch, table.row(r[1]));
+                // Each sample gets exactly one term per checkpoint, so rows may be added in parallel, a block
+                // of rows at a time (one pass over the probes per block).
+                int blocks = (rows.size() + ProbeCheckpoint.BLOCK - 1) / ProbeCheckpoint.BLOCK;
+                IntStream.range(0, blocks).parallel().forEach(b -> {
+                    int from = b * ProbeCheckpoint.BLOCK;
+                    int count = Math.min(ProbeCheckpoint.BLOCK, rows.size() - from);
+                    float[][] sketches = new float[count][];
+                    double[] etas = new double[count];
+                    double[][] targets = new double[count][];
+                    for (int i = 0; i < count; i++) {
+                        int[] r = rows.get(from + i);
+                        sketches[i] = batch.sketch(r[0]);
+                        etas[i] = batch.learningRate(r[0]);
+                        targets[i] = table.row(r[1]);
+                    }
+                    probeCheckpoint.addTermsBlock(sketches, etas, targets);
                 });
             });
             steps.entrySet().parallelStream().forEach(entry -> {

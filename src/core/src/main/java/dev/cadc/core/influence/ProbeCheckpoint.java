@@ -59,6 +59,40 @@ public final class ProbeCheckpoint {
         }
     }
 
+    /** Rows per block in {@link #addTermsBlock}: the vector kernel shares each probe load among four queries. */
+    public static final int BLOCK = 4;
+
+    /**
+     * {@link #addTerms} for up to {@link #BLOCK} samples at once, with the same result for each as one
+     * call per sample (every dot is {@code Vectors.dot}'s, bit for bit), but one pass over the probes.
+     *
+     * @param sketches the samples' raw sketches; {@code etas[s]} and {@code targets[s]} are sample s's
+     */
+    public void addTermsBlock(float[][] sketches, double[] etas, double[][] targets) {
+        int count = sketches.length;
+        if (count == 0) {
+            return;
+        }
+        if (count > BLOCK) {
+            throw new IllegalArgumentException("at most " + BLOCK + " samples per block, got " + count);
+        }
+        float[] units = new float[count * sketchDim];
+        for (int s = 0; s < count; s++) {
+            if (sketches[s].length != sketchDim) {
+                throw new IllegalArgumentException("sample sketch has " + sketches[s].length + " floats, probes have " + sketchDim);
+            }
+            Vectors.copyNormalized(sketches[s], 0, sketchDim, units, s * sketchDim);
+        }
+        double[] dots = new double[count * probeCount];
+        probes.dots(units, 0, count, dots, 0);
+        for (int s = 0; s < count; s++) {
+            double[] target = targets[s];
+            for (int p = 0; p < probeCount; p++) {
+                target[p] += etas[s] * dots[s * probeCount + p];
+            }
+        }
+    }
+
     /** The terms of one sample sketch as a fresh vector. */
     public double[] terms(float[] sampleSketch, double eta) {
         double[] terms = new double[probeCount];
