@@ -46,11 +46,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What each method sees: {@code random} nothing but the pool's ids; {@code stratified} the question
  * template of each item (which fixes its family, a design constant of the benchmark); {@code high-loss}
- * and {@code low-loss} the warm-up model's loss; {@code less} the warm-up model's gradients and Adam
- * moments ({@link LessScores}) and the probes; every {@code cadc*} method the sketches of the pool and
- * the probes; {@code oracle} the hidden truth (family, mislabelling, duplication). Every subset method
- * but the oracle skips near-duplicates with CADC's guard (core {@link DuplicateGuard}, on the same
- * sketches: for that check it sees them too); its {@code -no-dedup} twin does not.
+ * and {@code low-loss} the warm-up model's loss; {@code less} and {@code less-mean} the warm-up model's
+ * gradients and Adam moments ({@link LessScores}) and the probes; every {@code cadc*} method the sketches
+ * of the pool and the probes; {@code oracle} the hidden truth (family, mislabelling, duplication). Every
+ * subset method but the oracle skips near-duplicates with CADC's guard (core {@link DuplicateGuard}, on
+ * the same sketches: for that check it sees them too); its {@code -no-dedup} twin does not.
  */
 public final class Experiment {
 
@@ -58,8 +58,8 @@ public final class Experiment {
 
     /** The methods in table order, as one constant so that help texts can name them. */
     public static final String METHOD_NAMES = "full,random,random-no-dedup,stratified,stratified-no-dedup,high-loss,"
-            + "high-loss-no-dedup,low-loss,low-loss-no-dedup,less,less-no-dedup,cadc,cadc-no-dedup,cadc-no-harm,cadc-no-stages,"
-            + "cadc-no-balance,cadc-no-balance-no-dedup,cadc-equal-exposure,oracle";
+            + "high-loss-no-dedup,low-loss,low-loss-no-dedup,less,less-no-dedup,less-mean,less-mean-no-dedup,cadc,cadc-no-dedup,"
+            + "cadc-no-harm,cadc-no-stages,cadc-no-balance,cadc-no-balance-no-dedup,cadc-equal-exposure,oracle";
 
     /** The suffix of a method's twin without the duplicate guard. */
     public static final String NO_DEDUP = "-no-dedup";
@@ -219,7 +219,8 @@ public final class Experiment {
     }
 
     /** The methods that select by a ranking of their own and apply CADC's duplicate guard to it. */
-    static final List<String> GUARDED_BASELINES = List.of("random", "stratified", "high-loss", "low-loss", "less", "cadc-no-balance");
+    static final List<String> GUARDED_BASELINES = List.of("random", "stratified", "high-loss", "low-loss", "less", "less-mean",
+            "cadc-no-balance");
 
     private boolean needsGuard() {
         return GUARDED_BASELINES.stream().anyMatch(settings.methods()::contains);
@@ -281,7 +282,8 @@ public final class Experiment {
     }
 
     /** The warm-up model's sketches (POOL and PROBE at each checkpoint), its final losses and the LESS-style scores. */
-    private record Warmup(List<SketchBatch> batches, Map<Long, Float> loss, Map<Long, Double> lessScore) {}
+    private record Warmup(List<SketchBatch> batches, Map<Long, Float> loss, Map<Long, Double> lessScore,
+            Map<Long, Double> lessMeanScore) {}
 
     private Warmup warmup(VqaBenchmark benchmark, Encoded pool, Encoded probes, long seed) {
         SplittableRandom random = new SplittableRandom(seed ^ 0xC0FFEE);
@@ -313,7 +315,7 @@ public final class Experiment {
                         }
                     }
                 }
-                if (wants("less", "less" + NO_DEDUP)) {
+                if (wants("less", "less" + NO_DEDUP, "less-mean", "less-mean" + NO_DEDUP)) {
                     if (less == null) {
                         less = new LessScores(new KroneckerProjector(seed, model.weights().layerShapes(), settings.sketchDim()),
                                 pool.items(), probes.items().size());
@@ -325,13 +327,16 @@ public final class Experiment {
             }
         }
         Map<Long, Double> lessScore = new HashMap<>();
+        Map<Long, Double> lessMeanScore = new HashMap<>();
         if (less != null) {
             double[] scores = less.scores();
+            double[] means = less.meanScores();
             for (int i = 0; i < scores.length; i++) {
                 lessScore.put(pool.items().get(i).id(), scores[i]);
+                lessMeanScore.put(pool.items().get(i).id(), means[i]);
             }
         }
-        return new Warmup(batches, loss, lessScore);
+        return new Warmup(batches, loss, lessScore, lessMeanScore);
     }
 
     /** A method's training data: the items each stage introduces and how the steps are spent over them. */
@@ -367,6 +372,10 @@ public final class Experiment {
         if (wants("less", "less" + NO_DEDUP)) {
             ranked(subsets, "less", sorted(items,
                     Comparator.<VqaItem>comparingDouble(item -> warmup.lessScore().get(item.id())).reversed()), count, guards);
+        }
+        if (wants("less-mean", "less-mean" + NO_DEDUP)) {
+            ranked(subsets, "less-mean", sorted(items,
+                    Comparator.<VqaItem>comparingDouble(item -> warmup.lessMeanScore().get(item.id())).reversed()), count, guards);
         }
 
         CuratorConfig config = settings.curation().withBudget(budget);

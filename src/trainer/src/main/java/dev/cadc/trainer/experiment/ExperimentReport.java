@@ -30,7 +30,7 @@ public final class ExperimentReport {
     private static final Map<String, Color> METHOD_COLOURS = Map.ofEntries(Map.entry("full", Color.BLACK),
             Map.entry("random", new Color(0x7f7f7f)), Map.entry("stratified", new Color(0xbcbd22)),
             Map.entry("high-loss", new Color(0xff7f0e)), Map.entry("low-loss", new Color(0x8c564b)),
-            Map.entry("less", new Color(0x9467bd)), Map.entry("cadc", new Color(0x1f77b4)),
+            Map.entry("less", new Color(0x9467bd)), Map.entry("less-mean", new Color(0xc5b0d5)), Map.entry("cadc", new Color(0x1f77b4)),
             Map.entry("cadc-no-harm", new Color(0xd62728)), Map.entry("cadc-no-stages", new Color(0x17becf)),
             Map.entry("cadc-no-balance", new Color(0xe377c2)), Map.entry("cadc-equal-exposure", new Color(0x2ca02c)),
             Map.entry("oracle", new Color(0x393b79)));

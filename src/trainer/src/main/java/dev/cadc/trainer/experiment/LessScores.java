@@ -19,7 +19,9 @@ import java.util.stream.IntStream;
  * checkpoint, as LESS's code computes it: no bias correction, epsilon inside the root), a probe's
  * feature is its plain gradient, both uncentred, projected by the run's Kronecker projection and
  * unit-normalised as a whole. The score of item {@code z} is
- * {@code max_p sum_j eta_j cos(Gamma_j(z), grad_j(p))}: the best single probe.
+ * {@code max_p sum_j eta_j cos(Gamma_j(z), grad_j(p))}: the best single probe ({@code less});
+ * {@link #meanScores} gives the mean over the probes instead ({@code less-mean}: the whole probe set as
+ * one target task).
  *
  * <p>What differs from the paper: LESS averages the cosine over each target task's validation
  * examples and takes the maximum over tasks; the probes here carry no task labels (their families are
@@ -72,6 +74,19 @@ final class LessScores {
                 best = Math.max(best, value);
             }
             scores[i] = best;
+        }
+        return scores;
+    }
+
+    /** Each pool item's mean over the probes of its summed cosine: the probe set as one task, LESS's task score. */
+    double[] meanScores() {
+        double[] scores = new double[pool.size()];
+        for (int i = 0; i < scores.length; i++) {
+            double sum = 0;
+            for (float value : sums[i]) {
+                sum += value;
+            }
+            scores[i] = sum / probeCount;
         }
         return scores;
     }
