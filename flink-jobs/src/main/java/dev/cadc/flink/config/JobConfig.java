@@ -32,6 +32,8 @@ public final class JobConfig implements Serializable {
 
     static {
         param("bootstrap", "127.0.0.1:9092", "Kafka bootstrap servers.", (c, v) -> c.bootstrap = nonBlank("bootstrap", v));
+        param("kafka-config", "", "A Java Kafka client properties file (security settings and the like) passed to the source, the sink and the topic admin unchanged; empty: none.",
+                (c, v) -> c.kafkaProperties = kafkaProperties(v));
         param("sketches-topic", "cadc.sketches", "Topic the sketches come from.", (c, v) -> c.sketchesTopic = nonBlank("sketches-topic", v));
         param("group-id", "cadc-curation-job", "Consumer group id (offsets are tracked in Flink checkpoints).", (c, v) -> c.groupId = nonBlank("group-id", v));
         param("bounded", "false", "Read up to the offsets that are newest at start, finish every checkpoint, commit and exit.",
@@ -56,6 +58,8 @@ public final class JobConfig implements Serializable {
     }
 
     public String bootstrap;
+    /** Kafka client properties from {@code --kafka-config} (empty without it). */
+    public LinkedHashMap<String, String> kafkaProperties = new LinkedHashMap<>();
     public String sketchesTopic;
     public String groupId;
     public boolean bounded;
@@ -152,7 +156,8 @@ public final class JobConfig implements Serializable {
     public static String markdownTable() {
         StringBuilder table = new StringBuilder("| Parameter | Default | Meaning |\n|---|---|---|\n");
         for (Param param : PARAMS) {
-            table.append("| `--").append(param.name()).append("` | `").append(param.defaultValue()).append("` | ")
+            String defaultValue = param.defaultValue().isEmpty() ? "(none)" : "`" + param.defaultValue() + "`";
+            table.append("| `--").append(param.name()).append("` | ").append(defaultValue).append(" | ")
                     .append(param.description()).append(" |\n");
         }
         return table.toString();
@@ -174,6 +179,33 @@ public final class JobConfig implements Serializable {
 
     private static void param(String name, String defaultValue, String description, BiConsumer<JobConfig, String> apply) {
         PARAMS.add(new Param(name, defaultValue, description, apply));
+    }
+
+    private static LinkedHashMap<String, String> kafkaProperties(String file) {
+        LinkedHashMap<String, String> properties = new LinkedHashMap<>();
+        if (file == null || file.isBlank()) {
+            return properties;
+        }
+        Path path = Path.of(file.trim());
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalArgumentException("kafka-config: " + path + " does not exist or is not a file");
+        }
+        java.util.Properties loaded = new java.util.Properties();
+        try (java.io.Reader reader = Files.newBufferedReader(path)) {
+            loaded.load(reader);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("kafka-config: cannot read " + path + ": " + e.getMessage(), e);
+        }
+        new java.util.TreeMap<>(loaded).forEach((key, value) -> properties.put(key.toString(), value.toString()));
+        return properties;
+    }
+
+    /** The Kafka client configuration: {@code bootstrap.servers} and the {@code --kafka-config} properties over it. */
+    public Map<String, Object> kafkaClientConfig() {
+        Map<String, Object> client = new LinkedHashMap<>();
+        client.put("bootstrap.servers", bootstrap);
+        client.putAll(kafkaProperties);
+        return client;
     }
 
     private static String nonBlank(String name, String value) {

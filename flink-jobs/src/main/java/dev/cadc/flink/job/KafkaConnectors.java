@@ -44,6 +44,7 @@ public final class KafkaConnectors {
                 .setProperty("max.partition.fetch.bytes", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES))
                 // Positions live in Flink's checkpoints; committing them to Kafka too only adds noise.
                 .setProperty("commit.offsets.on.checkpoint", "false");
+        config.kafkaProperties.forEach(builder::setProperty);
         if (config.bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         } else {
@@ -53,7 +54,7 @@ public final class KafkaConnectors {
     }
 
     public static KafkaSink<OutputRecord> sink(JobConfig config) {
-        return KafkaSink.<OutputRecord>builder()
+        var builder = KafkaSink.<OutputRecord>builder()
                 .setBootstrapServers(config.bootstrap)
                 .setRecordSerializer(new OutputRecordSerializer())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
@@ -63,8 +64,17 @@ public final class KafkaConnectors {
                 // transactions are found with ListTransactions (brokers >= 3.0, DESCRIBE on the ids).
                 .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
                 .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
-                .setProperty("max.request.size", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES))
-                .build();
+                .setProperty("max.request.size", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES));
+        // Security settings and the like, from --kafka-config, passed through unchanged.
+        config.kafkaProperties.forEach(builder::setProperty);
+        return builder.build();
+    }
+
+    private static Map<String, Object> adminConfig(JobConfig config) {
+        Map<String, Object> admin = new java.util.HashMap<>(config.kafkaClientConfig());
+        admin.putIfAbsent("default.api.timeout.ms", 15_000);
+        admin.putIfAbsent("request.timeout.ms", 10_000);
+        return admin;
     }
 
     /**
@@ -73,7 +83,7 @@ public final class KafkaConnectors {
      */
     public static void createTopics(JobConfig config) {
         KafkaTopicAdmin.ensureTopics(
-                Map.of("bootstrap.servers", config.bootstrap, "default.api.timeout.ms", 15_000, "request.timeout.ms", 10_000),
+                adminConfig(config),
                 CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
     }
 

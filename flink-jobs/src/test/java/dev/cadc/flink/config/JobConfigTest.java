@@ -40,6 +40,20 @@ class JobConfigTest {
     }
 
     @Test
+    void kafkaConfigPropertiesReachEveryClient(@TempDir Path dir) throws Exception {
+        Path properties = dir.resolve("client.properties");
+        Files.writeString(properties, "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n");
+
+        JobConfig config = JobConfig.of(Map.of("bootstrap", "kafka:9093", "kafka-config", properties.toString()));
+
+        assertThat(config.kafkaProperties).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+        assertThat(config.kafkaClientConfig()).containsEntry("bootstrap.servers", "kafka:9093").containsEntry("security.protocol", "SASL_SSL");
+        assertThatThrownBy(() -> JobConfig.of(Map.of("kafka-config", dir.resolve("missing").toString())))
+                .hasMessageStartingWith("kafka-config:");
+        assertThat(JobConfig.defaults().kafkaProperties).isEmpty();
+    }
+
+    @Test
     void theParameterTableInTheDocsIsTheCodes() throws Exception {
         String docs = Files.readString(Path.of(System.getProperty("basedir", "."), "..", "docs", "job.md"));
         assertThat(docs).as("docs/job.md lists JobConfig.markdownTable() exactly; regenerate it").contains(JobConfig.markdownTable());

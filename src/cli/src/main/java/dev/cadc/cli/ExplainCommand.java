@@ -58,6 +58,11 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrap;
 
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Java Kafka client properties (security settings and the like), passed to the clients unchanged.")
+    java.nio.file.Path kafkaConfig;
+
+
     @Option(names = "--run", required = true, paramLabel = "ID", description = "The run id.")
     String runId;
 
@@ -72,7 +77,7 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", bootstrap);
+        Map<String, Object> client = KafkaConfigFile.clientConfig(bootstrap, kafkaConfig);
         Duration timeout = Duration.ofSeconds(timeoutSeconds);
         Curriculum published;
         try (CurriculumClient curricula = new CurriculumClient(client)) {

@@ -34,6 +34,11 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrap;
 
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Java Kafka client properties (security settings and the like), passed to the clients unchanged.")
+    java.nio.file.Path kafkaConfig;
+
+
     @Option(names = "--run", required = true, paramLabel = "ID", description = "The run id (the record key).")
     String runId;
 
@@ -50,7 +55,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunInspector.RunReport report = RunInspector.inspect(
-                Map.of("bootstrap.servers", bootstrap), runId, Duration.ofSeconds(timeoutSeconds));
+                KafkaConfigFile.clientConfig(bootstrap, kafkaConfig), runId, Duration.ofSeconds(timeoutSeconds));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.print(CurriculumJson.write(toJson(report)));

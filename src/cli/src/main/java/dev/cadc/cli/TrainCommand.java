@@ -39,6 +39,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrap;
 
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Java Kafka client properties (security settings and the like), passed to the clients unchanged.")
+    java.nio.file.Path kafkaConfig;
+
+
     @Option(names = "--run", required = true, paramLabel = "ID", description = "The run id.")
     String runId;
 
@@ -68,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
                 benchmark.probes().items().size(), benchmark.test().items().size());
         out.flush();
         ImageEncoder encoder = ImageEncoder.pretrain(benchmark.encoderImages(), warmupOptions.encoderEpochs, seed);
-        Map<String, Object> client = Map.of("bootstrap.servers", bootstrap);
+        Map<String, Object> client = KafkaConfigFile.clientConfig(bootstrap, kafkaConfig);
         LiveTrainer.Settings settings = new LiveTrainer.Settings(runId, warmupOptions.sketchDim, warmupOptions.warmupSteps,
                 warmupOptions.checkpoints, steps, warmupOptions.learningRate,
                 Duration.ofSeconds(deadlineSeconds), seed);
