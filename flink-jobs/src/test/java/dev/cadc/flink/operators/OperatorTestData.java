@@ -332,24 +332,20 @@ final class OperatorTestData {
     static <IN, OUT> KeyedOneInputStreamOperatorTestHarness<String, IN, OUT> keyedHarness(
             KeyedProcessFunction<String, IN, OUT> function, KeySelector<IN, String> key, OperatorSubtaskState restored)
             throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, IN, OUT> harness =
-                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), key, Types.STRING);
-        withoutGenericTypes(harness);
-        if (restored == null) {
-            harness.initializeEmptyState();
-        } else {
-            harness.initializeState(restored);
-        }
-        harness.open();
-        return harness;
+        return opened(new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), key, Types.STRING),
+                restored);
     }
 
     /** A harness of the curriculum builder (plans on input 1, contributions on input 2), restored or fresh. */
     static KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> builderHarness(
             CurriculumBuilder builder, OperatorSubtaskState restored) throws Exception {
-        KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> harness =
-                new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(builder),
-                        plan -> plan.runId, contribution -> contribution.runId, Types.STRING);
+        return opened(new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(builder),
+                plan -> plan.runId, contribution -> contribution.runId, Types.STRING), restored);
+    }
+
+    /** Opens {@code harness} without Kryo, fresh or from {@code restored}. */
+    private static <H extends AbstractStreamOperatorTestHarness<?>> H opened(H harness, OperatorSubtaskState restored)
+            throws Exception {
         withoutGenericTypes(harness);
         if (restored == null) {
             harness.initializeEmptyState();
