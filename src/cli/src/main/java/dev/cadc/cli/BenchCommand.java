@@ -12,7 +12,6 @@ import dev.cadc.core.curriculum.InfluenceTable;
 import dev.cadc.core.curriculum.SketchFile;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.Role;
-import dev.cadc.core.format.RunStart;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.format.SketchCodec;
 import dev.cadc.core.format.SketchStreamWriter;
@@ -40,7 +39,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -141,7 +139,7 @@ final class BenchCommand implements Runnable {
                 run(work, out);
             } finally {
                 if (dir == null) {
-                    deleteRecursively(work);
+                    LocalFlinkJob.deleteRecursively(work);
                 }
             }
             return 0;
@@ -249,19 +247,7 @@ final class BenchCommand implements Runnable {
         private static int publish(String bootstrap, String topic, SketchFile sketches) throws IOException {
             try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", bootstrap),
                     SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic)) {
-                var projection = sketches.projection();
-                publisher.startRun(new RunStart("bench", projection.sketchDim(), projection.seed(), projection.kind(), InfluenceSource.POOL));
-                TreeSet<Integer> checkpoints = new TreeSet<>();
-                sketches.scan(batch -> {
-                    publisher.publish(batch);
-                    for (int r = 0; r < batch.rowCount(); r++) {
-                        checkpoints.add(batch.checkpoint(r));
-                    }
-                });
-                for (int checkpoint : checkpoints) {
-                    publisher.completeCheckpoint("bench", checkpoint);
-                }
-                publisher.endRun("bench", checkpoints.last());
+                SketchesCommand.Publish.replay(publisher, sketches, "bench", InfluenceSource.POOL);
                 return publisher.partitionCount();
             }
         }
@@ -410,14 +396,6 @@ final class BenchCommand implements Runnable {
             }
             if (numpy != null && curate != null) {
                 out.printf(Locale.ROOT, "  curate / NumPy: %.3f%n", curate.get("rows_per_s").asDouble() / numpy.get("rows_per_s").asDouble());
-            }
-        }
-
-        private static void deleteRecursively(Path path) throws IOException {
-            try (var paths = Files.walk(path)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
             }
         }
     }

@@ -200,30 +200,10 @@ final class SketchesCommand implements Runnable {
             try (dev.cadc.client.SketchPublisher publisher = new dev.cadc.client.SketchPublisher(client,
                     dev.cadc.client.SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic, !noSpread)) {
                 for (String run : runId == null ? runs : java.util.Set.of(runId)) {
-                    dev.cadc.core.sketch.ProjectionSpec projection = sketches.projection();
-                    publisher.startRun(new dev.cadc.core.format.RunStart(run, projection.sketchDim(), projection.seed(),
-                            projection.kind(), source));
-                    java.util.TreeSet<Integer> checkpoints = new java.util.TreeSet<>();
-                    long[] rows = {0};
-                    sketches.scan(batch -> {
-                        if (!batch.runId().equals(run)) {
-                            return;
-                        }
-                        publisher.publish(batch);
-                        rows[0] += batch.rowCount();
-                        for (int row = 0; row < batch.rowCount(); row++) {
-                            if (batch.checkpoint(row) >= 0) {
-                                checkpoints.add(batch.checkpoint(row));
-                            }
-                        }
-                    });
-                    for (int checkpoint : checkpoints) {
-                        publisher.completeCheckpoint(run, checkpoint);
-                    }
-                    int last = checkpoints.isEmpty() ? -1 : checkpoints.last();
-                    publisher.endRun(run, last);
+                    Replayed replayed = replay(publisher, sketches, run, source);
+                    java.util.TreeSet<Integer> checkpoints = replayed.checkpoints();
                     out.printf(java.util.Locale.ROOT, "published run %s: %d rows, checkpoints %s, over %d partition(s) of %s%n",
-                            run, rows[0], checkpoints.isEmpty() ? "none" : "0.." + last,
+                            run, replayed.rows(), checkpoints.isEmpty() ? "none" : "0.." + checkpoints.last(),
                             noSpread ? 1 : publisher.partitionCount(), topic);
                     out.flush();
                 }
@@ -231,6 +211,39 @@ final class SketchesCommand implements Runnable {
             out.printf(java.util.Locale.ROOT, "done in %.1f s%n", (System.nanoTime() - started) / 1e9);
             out.flush();
             return 0;
+        }
+
+        /** What a replay published: its rows and its checkpoints (ascending). */
+        record Replayed(long rows, java.util.TreeSet<Integer> checkpoints) {}
+
+        /**
+         * Publishes run {@code run} of {@code sketches} as a trainer would have: run-start (the file's
+         * projection, {@code source}), every row, a checkpoint-complete per checkpoint, run-end.
+         */
+        static Replayed replay(dev.cadc.client.SketchPublisher publisher, dev.cadc.core.curriculum.SketchFile sketches,
+                String run, dev.cadc.core.format.InfluenceSource source) throws java.io.IOException {
+            dev.cadc.core.sketch.ProjectionSpec projection = sketches.projection();
+            publisher.startRun(new dev.cadc.core.format.RunStart(run, projection.sketchDim(), projection.seed(),
+                    projection.kind(), source));
+            java.util.TreeSet<Integer> checkpoints = new java.util.TreeSet<>();
+            long[] rows = {0};
+            sketches.scan(batch -> {
+                if (!batch.runId().equals(run)) {
+                    return;
+                }
+                publisher.publish(batch);
+                rows[0] += batch.rowCount();
+                for (int row = 0; row < batch.rowCount(); row++) {
+                    if (batch.checkpoint(row) >= 0) {
+                        checkpoints.add(batch.checkpoint(row));
+                    }
+                }
+            });
+            for (int checkpoint : checkpoints) {
+                publisher.completeCheckpoint(run, checkpoint);
+            }
+            publisher.endRun(run, checkpoints.isEmpty() ? -1 : checkpoints.last());
+            return new Replayed(rows[0], checkpoints);
         }
     }
 }
