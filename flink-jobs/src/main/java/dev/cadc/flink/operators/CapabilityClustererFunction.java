@@ -10,7 +10,6 @@ import dev.cadc.flink.records.VersionPlan;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.RunEvent;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,20 +69,17 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
     private void close(RunEvent closed, Context ctx, Collector<VersionPlan> out) throws Exception {
         RunEvent run = runStart.value();
         int j = closed.checkpoint;
-        List<RunEvent> rows = new ArrayList<>();
+        List<ProbeTrajectories.Row> rows = new ArrayList<>();
+        boolean probesAtJ = false;
         for (RunEvent row : probeRows.get()) {
             if (row.checkpoint <= j) {
-                rows.add(row);
+                rows.add(new ProbeTrajectories.Row(row.checkpoint, row.sampleId, row.sketch, row.loss));
+                probesAtJ |= row.checkpoint == j;
             }
         }
-        // The batch curator adds probe rows checkpoint by checkpoint, each in probe id order.
-        rows.sort(Comparator.<RunEvent>comparingInt(r -> r.checkpoint).thenComparingLong(r -> r.sampleId));
+        // In core's order, as the batch curator adds them.
         ProbeTrajectories trajectories = new ProbeTrajectories(run.sketchDim);
-        boolean probesAtJ = false;
-        for (RunEvent row : rows) {
-            trajectories.add(row.checkpoint, row.sampleId, row.sketch, row.loss);
-            probesAtJ |= row.checkpoint == j;
-        }
+        trajectories.addAll(rows);
 
         VersionPlan previous = clustering.value();
         Clustering current = previous == null ? Clustering.empty() : new Clustering(previous.probeIds, previous.assignment);

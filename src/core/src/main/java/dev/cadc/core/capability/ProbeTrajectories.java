@@ -28,6 +28,24 @@ public final class ProbeTrajectories {
         this.sketchDim = sketchDim;
     }
 
+    /** One PROBE row: a probe's sketch and loss at a checkpoint. */
+    public record Row(int checkpoint, long probeId, float[] sketch, float loss) {}
+
+    /**
+     * The order probe rows are added in, by both the batch curator and the job: checkpoint, probe id,
+     * then sketch and loss, so that of re-sent rows of one probe and checkpoint the same one (the last
+     * in this order) counts whatever order they arrived in.
+     */
+    public static final java.util.Comparator<Row> ORDER = java.util.Comparator.comparingInt(Row::checkpoint)
+            .thenComparingLong(Row::probeId)
+            .thenComparing(Row::sketch, java.util.Arrays::compare)
+            .thenComparingDouble(Row::loss);
+
+    /** Adds {@code rows} in {@link #ORDER}. */
+    public void addAll(java.util.List<Row> rows) {
+        rows.stream().sorted(ORDER).forEach(row -> add(row.checkpoint(), row.probeId(), row.sketch(), row.loss()));
+    }
+
     /**
      * Records probe {@code probeId}'s sketch at {@code checkpoint}. A second sketch of the same probe
      * and checkpoint replaces the first (a re-sent row).

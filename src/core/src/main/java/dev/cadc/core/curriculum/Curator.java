@@ -136,10 +136,8 @@ public final class Curator {
 
         ProbeTrajectories trajectories = new ProbeTrajectories(sketchDim);
         CapabilityClusterer clusterer = new CapabilityClusterer(config.clustering());
-        for (Map.Entry<Integer, List<ProbeRow>> checkpoint : survey.probesByCheckpoint.entrySet()) {
-            for (ProbeRow probe : checkpoint.getValue()) {
-                trajectories.add(checkpoint.getKey(), probe.probeId, probe.sketch, probe.loss);
-            }
+        for (Map.Entry<Integer, List<ProbeTrajectories.Row>> checkpoint : survey.probesByCheckpoint.entrySet()) {
+            trajectories.addAll(checkpoint.getValue());
             Clustering clustering = clusterer.update(trajectories);
             LOG.info("run {}: checkpoint {}: {} capabilities over {} probes", runId, checkpoint.getKey(),
                     clustering.capabilityCount(), clustering.probeCount());
@@ -168,7 +166,7 @@ public final class Curator {
                 int checkpoint = batch.checkpoint(row);
                 if (role == Role.PROBE) {
                     survey.probesByCheckpoint.computeIfAbsent(checkpoint, c -> new ArrayList<>())
-                            .add(new ProbeRow(batch.sampleId(row), batch.sketch(row), batch.loss(row)));
+                            .add(new ProbeTrajectories.Row(checkpoint, batch.sampleId(row), batch.sketch(row), batch.loss(row)));
                 } else if (role == sourceRole && checkpoint >= 0) {
                     sampleIds.add(batch.sampleId(row));
                     survey.influenceCheckpoints.add(checkpoint);
@@ -179,8 +177,6 @@ public final class Curator {
             }
         });
         survey.sampleIds = sampleIds.stream().mapToLong(Long::longValue).toArray();
-        // Probe rows of one checkpoint in id order: a re-sent probe row replaces the first in any order.
-        survey.probesByCheckpoint.values().forEach(rows -> rows.sort(Comparator.comparingLong(r -> r.probeId)));
         return survey;
     }
 
@@ -413,10 +409,9 @@ public final class Curator {
         }
     }
 
-    private record ProbeRow(long probeId, float[] sketch, float loss) {}
 
     private static final class Survey {
-        final TreeMap<Integer, List<ProbeRow>> probesByCheckpoint = new TreeMap<>();
+        final TreeMap<Integer, List<ProbeTrajectories.Row>> probesByCheckpoint = new TreeMap<>();
         final TreeSet<Integer> influenceCheckpoints = new TreeSet<>();
         /** Per checkpoint, the POOL samples with more than one row there (rare: re-sent rows). */
         final Map<Integer, java.util.Set<Long>> repeatedPoolRows = new HashMap<>();

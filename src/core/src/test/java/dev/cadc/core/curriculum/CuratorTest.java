@@ -125,6 +125,35 @@ class CuratorTest extends CurationTestBase {
         assertThat(forward.poolSize()).isEqualTo(set.pool().size());
     }
 
+    /** Likewise for a re-sent PROBE row: which copy counts does not depend on the order they came in. */
+    @Test
+    void ofRepeatedProbeRowsTheSameOneCountsWhateverTheirOrder() {
+        PlantedSketches.PlantedSet set = planted(4, 64, 16);
+        List<dev.cadc.core.format.SketchBatch> withRepeats = new java.util.ArrayList<>(set.batches());
+        dev.cadc.core.format.SketchBatch first = set.batches().get(0);
+        dev.cadc.core.format.SketchBatch.Builder repeats = dev.cadc.core.format.SketchBatch.builder(first.runId(), first.projection());
+        int added = 0;
+        for (dev.cadc.core.format.SketchBatch batch : set.batches()) {
+            for (int r = 0; r < batch.rowCount() && added < 20; r++) {
+                if (batch.role(r) == Role.PROBE) {
+                    float[] other = batch.sketch(r).clone();
+                    other[1] = -other[1] * 2;
+                    repeats.add(batch.step(r), batch.checkpoint(r), Role.PROBE, batch.sampleId(r), batch.learningRate(r),
+                            batch.loss(r) + 1, other);
+                    added++;
+                }
+            }
+        }
+        withRepeats.add(repeats.build());
+        List<dev.cadc.core.format.SketchBatch> repeatsFirst = new java.util.ArrayList<>(withRepeats);
+        java.util.Collections.reverse(repeatsFirst);
+
+        CurationResult forward = curate(withRepeats, 64, CuratorConfig.defaults(), InfluenceSource.POOL);
+
+        assertThat(curate(repeatsFirst, 64, CuratorConfig.defaults(), InfluenceSource.POOL)).isEqualTo(forward);
+        assertThat(curate(shuffledRows(withRepeats, 4, 59), 64, CuratorConfig.defaults(), InfluenceSource.POOL)).isEqualTo(forward);
+    }
+
     @Test
     void budgetIsExactBalancedAndFreeOfHarmfulSamplesAndNearDuplicates() {
         PlantedSketches.PlantedSet set = planted(4, 128, 14);
