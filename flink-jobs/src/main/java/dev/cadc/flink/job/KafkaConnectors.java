@@ -11,7 +11,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
-import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -59,10 +58,6 @@ public final class KafkaConnectors {
                 .setRecordSerializer(new OutputRecordSerializer())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(config.transactionalIdPrefix)
-                // POOLING reuses a small pool of transactional ids and their producers instead of a new
-                // producer (and a new producer id from the broker) per checkpoint and subtask; lingering
-                // transactions are found with ListTransactions (brokers >= 3.0, DESCRIBE on the ids).
-                .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
                 .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
                 .setProperty("max.request.size", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES));
         // Security settings and the like, from --kafka-config, passed through unchanged.
@@ -112,17 +107,9 @@ public final class KafkaConnectors {
     }
 
     /** Writes an output record to its topic, key, value and headers. */
-    static final class OutputRecordSerializer implements KafkaRecordSerializationSchema<OutputRecord>,
-            org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider {
+    static final class OutputRecordSerializer implements KafkaRecordSerializationSchema<OutputRecord> {
         private static final long serialVersionUID = 1L;
 
-        /** The topics written (the POOLING transaction naming strategy looks for lingering transactions there). */
-        @Override
-        public java.util.Optional<org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet> getKafkaDatasetFacet() {
-            return java.util.Optional.of(new org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet(
-                    org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier.ofTopics(
-                            java.util.List.of(CadcTopics.CURRICULUM, CadcTopics.CAPABILITIES, CadcTopics.DEAD_LETTER))));
-        }
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(OutputRecord element, KafkaSinkContext context, Long timestamp) {

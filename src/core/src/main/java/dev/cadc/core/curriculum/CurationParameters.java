@@ -79,11 +79,6 @@ public final class CurationParameters {
         return DECLARED.stream().map(Declared::parameter).toList();
     }
 
-    /** Whether {@code name} is a curation parameter. */
-    public static boolean isParameter(String name) {
-        return DECLARED.stream().anyMatch(d -> d.parameter().name().equals(name));
-    }
-
     /**
      * The defaults overridden by {@code values} (name to text); names that are not curation parameters
      * are ignored, so a caller may pass its whole configuration.
