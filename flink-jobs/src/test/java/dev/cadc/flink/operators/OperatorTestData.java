@@ -336,13 +336,6 @@ final class OperatorTestData {
                 restored);
     }
 
-    /** A harness of the curriculum builder (plans on input 1, contributions on input 2), restored or fresh. */
-    static KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> builderHarness(
-            CurriculumBuilder builder, OperatorSubtaskState restored) throws Exception {
-        return opened(new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(builder),
-                plan -> plan.runId, contribution -> contribution.runId, Types.STRING), restored);
-    }
-
     /** Opens {@code harness} without Kryo, fresh or from {@code restored}. */
     private static <H extends AbstractStreamOperatorTestHarness<?>> H opened(H harness, OperatorSubtaskState restored)
             throws Exception {
