@@ -69,6 +69,10 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     static final ListStateDescriptor<Contribution> ROWS =
             new ListStateDescriptor<>("rows-not-folded", Types.POJO(Contribution.class));
 
+    /** The bucket's samples by id. */
+    static final MapStateDescriptor<Long, SampleState> SAMPLES =
+            new MapStateDescriptor<>("samples", Types.LONG, Types.POJO(SampleState.class));
+
     /** What a bucket keeps of one sample. */
     public static class SampleState {
         public double[] influence;
@@ -100,7 +104,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         config = jobConfig.curatorConfig();
         var context = getRuntimeContext();
         rows = context.getListState(ROWS);
-        samples = context.getMapState(new MapStateDescriptor<>("samples", Types.LONG, Types.POJO(SampleState.class)));
+        samples = context.getMapState(SAMPLES);
         plans = context.getMapState(new MapStateDescriptor<>("plans", Types.INT, Types.POJO(VersionPlan.class)));
         probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
@@ -199,7 +203,6 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     /** Adds checkpoint j's terms to the bucket's samples and appends their trajectory parts. */
     private void fold(VersionPlan plan) throws Exception {
         int j = plan.checkpoint;
-        alignProbes(plan.probeIds);
         TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = new TreeMap<>();
         List<Contribution> later = new ArrayList<>();
         for (Contribution row : rows.get()) {
@@ -213,6 +216,10 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
                         .add(new SampleCheckpoint.RowContribution(row.step, row.learningRate, row.sketch, row.terms));
             }
         }
+        if (bySample.isEmpty() && samples.isEmpty()) {
+            return; // a bucket without samples keeps nothing
+        }
+        alignProbes(plan.probeIds);
         if (bySample.isEmpty()) {
             return;
         }
