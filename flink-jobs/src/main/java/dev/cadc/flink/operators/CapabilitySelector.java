@@ -93,18 +93,22 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         long[] ids = new long[entries.size()];
         double[][] influence = new double[entries.size()][];
         double[] attributed = new double[entries.size()];
-        float[][] trajectories = new float[entries.size()][];
+        CandidateBatch[] trajectoryOf = new CandidateBatch[entries.size()];
+        int[] trajectoryAt = new int[entries.size()];
         for (int i = 0; i < entries.size(); i++) {
             CandidateBatch part = parts.get(entries.get(i)[0]);
             int n = entries.get(i)[1];
             ids[i] = part.ids[n];
             influence[i] = Arrays.copyOfRange(part.influence, n * slots, (n + 1) * slots);
             attributed[i] = part.attributed[n];
-            trajectories[i] = Arrays.copyOfRange(part.trajectories, n * floats, (n + 1) * floats);
+            trajectoryOf[i] = part;
+            trajectoryAt[i] = n * floats;
         }
         long budget = config.budget().resolve(sampleCount);
         DuplicateGuard guard = config.duplicateThreshold() >= 1 ? DuplicateGuard.disabled()
-                : new DuplicateGuard(i -> trajectories[i], first.trajectoryCheckpoints, config.duplicateThreshold());
+                // Trajectories are cut out of their batch only when the guard reads them (a few candidates per pick).
+                : new DuplicateGuard(i -> Arrays.copyOfRange(trajectoryOf[i].trajectories, trajectoryAt[i], trajectoryAt[i] + floats),
+                        first.trajectoryCheckpoints, config.duplicateThreshold());
         CapabilityPicks.Picks picks = CapabilityPicks.pick(config.withinCapability(), slots,
                 CapabilityPicks.of(ids, influence, attributed), guard, budget);
 

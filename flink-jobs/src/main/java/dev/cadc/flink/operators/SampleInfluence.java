@@ -88,7 +88,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
 
     private transient ListState<Contribution> rows;
     private transient MapState<Long, SampleState> samples;
-    private transient MapState<Integer, VersionPlan> plans;
+    private transient PendingVersions plans;
     private transient ValueState<long[]> probeIds;
     private transient ValueState<Integer> releaseAfter;
     private transient Map<String, ProbeCheckpoint> probeCheckpoints;
@@ -105,7 +105,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         var context = getRuntimeContext();
         rows = context.getListState(ROWS);
         samples = context.getMapState(SAMPLES);
-        plans = context.getMapState(new MapStateDescriptor<>("plans", Types.INT, Types.POJO(VersionPlan.class)));
+        plans = new PendingVersions(context.getMapState(PendingVersions.PLANS));
         probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
         probeCheckpoints = new HashMap<>();
@@ -143,8 +143,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
             releaseIfDone(ctx.getCurrentKey());
             return;
         }
-        plans.put(plan.checkpoint, plan);
-        ctx.timerService().registerEventTimeTimer(plan.readyAt());
+        plans.add(plan, ctx.timerService());
     }
 
     @Override
@@ -183,18 +182,8 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<CandidateBatch> out) throws Exception {
-        long watermark = ctx.timerService().currentWatermark();
-        List<Integer> ready = new ArrayList<>();
-        for (Map.Entry<Integer, VersionPlan> entry : plans.entries()) {
-            if (watermark >= entry.getValue().readyAt()) {
-                ready.add(entry.getKey());
-            }
-        }
-        ready.sort(null);
-        for (int checkpoint : ready) {
-            VersionPlan plan = plans.get(checkpoint);
+        for (VersionPlan plan : plans.takeReady(ctx.timerService().currentWatermark())) {
             fold(plan);
-            plans.remove(checkpoint);
             emit(ctx.getCurrentKey(), plan, ctx, out);
         }
         releaseIfDone(ctx.getCurrentKey());

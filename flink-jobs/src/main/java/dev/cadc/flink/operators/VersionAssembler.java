@@ -53,7 +53,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
 
     private transient CuratorConfig config;
 
-    private transient MapState<Integer, VersionPlan> plans;
+    private transient PendingVersions plans;
     private transient ListState<VersionPart> parts;
     private transient ValueState<Integer> releaseAfter;
     private transient ValueState<Long> tombstoneUntilWatermark;
@@ -67,7 +67,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
     public void open(OpenContext openContext) {
         config = jobConfig.curatorConfig();
         var context = getRuntimeContext();
-        plans = context.getMapState(new MapStateDescriptor<>("plans", Types.INT, Types.POJO(VersionPlan.class)));
+        plans = new PendingVersions(context.getMapState(PendingVersions.PLANS));
         parts = context.getListState(PARTS);
         releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
         tombstoneUntilWatermark = context.getState(new ValueStateDescriptor<>("tombstone-until-watermark", Types.LONG));
@@ -91,8 +91,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
             releaseIfDone(ctx.getCurrentKey());
             return;
         }
-        plans.put(plan.checkpoint, plan);
-        ctx.timerService().registerEventTimeTimer(plan.readyAt());
+        plans.add(plan, ctx.timerService());
     }
 
     @Override
@@ -112,29 +111,23 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
             }
             return;
         }
-        List<Integer> ready = new ArrayList<>();
-        for (Map.Entry<Integer, VersionPlan> entry : plans.entries()) {
-            if (watermark >= entry.getValue().readyAt()) {
-                ready.add(entry.getKey());
-            }
-        }
-        ready.sort(null);
+        List<VersionPlan> ready = plans.takeReady(watermark);
         if (ready.isEmpty()) {
             return;
         }
         Map<Integer, List<VersionPart>> byVersion = new HashMap<>();
         List<VersionPart> later = new ArrayList<>();
         for (VersionPart part : parts.get()) {
-            if (ready.contains(part.checkpoint())) {
-                byVersion.computeIfAbsent(part.checkpoint(), j -> new ArrayList<>()).add(part);
+            int checkpoint = part.checkpoint();
+            if (ready.stream().anyMatch(plan -> plan.checkpoint == checkpoint)) {
+                byVersion.computeIfAbsent(checkpoint, j -> new ArrayList<>()).add(part);
             } else {
                 later.add(part);
             }
         }
         parts.update(later);
-        for (int j : ready) {
-            build(ctx.getCurrentKey(), plans.get(j), byVersion.getOrDefault(j, List.of()), out);
-            plans.remove(j);
+        for (VersionPlan plan : ready) {
+            build(ctx.getCurrentKey(), plan, byVersion.getOrDefault(plan.checkpoint, List.of()), out);
         }
         releaseIfDone(ctx.getCurrentKey());
     }
