@@ -4,6 +4,7 @@ import dev.cadc.core.capability.Clustering;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.core.influence.CapabilityScorer;
+import dev.cadc.core.influence.CheckpointFold;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.flink.records.BucketInput;
@@ -39,14 +40,12 @@ import org.apache.flink.util.OutputTag;
  * every subtask.
  *
  * <ul>
- *   <li>A row is scored against the probes of its checkpoint as it arrives ({@link SampleCheckpoint#contribution},
- *       the {@code N x P x k} products); a row whose probe model has not arrived waits in keyed state
- *       and is scored when the model is broadcast.
- *   <li>Version j is folded when this operator's watermark passes the validator's watermark at j's
- *       closing (an event-time timer at the bucket's plan copy's {@link VersionPlan#readyAt()}): every row
- *       of j was forwarded before that watermark, so all of them are here. Each sample adds its term of j
- *       (of repeated rows the first in row order: {@link SampleCheckpoint#counted}) after those of 0..j-1,
- *       so the sums are the batch reference's bit for bit.
+ *   <li>Rows wait in keyed state until their version is folded: when this operator's watermark passes
+ *       the validator's watermark at j's closing (an event-time timer at the bucket's plan copy's
+ *       {@link VersionPlan#readyAt()}), every row of j was forwarded before that watermark, so all of
+ *       them are here. The fold is core {@link CheckpointFold} (the batch reference's), four samples per
+ *       pass over the probes: the {@code N x P x k} products of TracIn, spread over every subtask. Each
+ *       sample adds its term of j after those of 0..j-1, so the sums are the batch reference's bit for bit.
  *   <li>Then every sample of the bucket is scored under clustering j and the candidates go to their
  *       capability's selector ({@link CandidateBatch}, one per capability, with the bucket's sample
  *       count), the bucket's summary (attributed counts, harmful ids) to the run's assembler.
@@ -65,7 +64,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     /** Each bucket's summary of a version, for the run's assembler. */
     public static final OutputTag<BucketSummary> SUMMARIES = new OutputTag<>("bucket-summaries", Types.POJO(BucketSummary.class));
 
-    /** The bucket's rows not folded yet: scored ({@code terms} set) or waiting for their probe model. */
+    /** The bucket's rows not folded yet (their version's watermark has not passed). */
     static final ListStateDescriptor<Contribution> ROWS =
             new ListStateDescriptor<>("rows-not-folded", Types.POJO(Contribution.class));
 
@@ -110,7 +109,8 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
         probeCheckpoints = new HashMap<>();
         samplesByBucket = new java.util.concurrent.ConcurrentHashMap<>();
-        context.getMetricGroup().gauge("bufferedSketches", () -> buffered);
+        // Rows waiting for their version's fold, counted since this subtask started (not restored with the state).
+        context.getMetricGroup().gauge("bufferedSketches", () -> Math.max(0, buffered));
         context.getMetricGroup().gauge("influenceStateSamples",
                 () -> samplesByBucket.values().stream().mapToLong(Integer::longValue).sum());
     }
@@ -122,14 +122,9 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
             if (ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(row.runId))) {
                 return; // released by its TTL: its open checkpoints never close
             }
-            ProbeModel model = ctx.getBroadcastState(MODELS).get(ProbeModel.modelKey(row.runId, row.checkpoint));
             Contribution contribution = new Contribution(row.runId, row.sampleId, row.checkpoint, row.step,
                     row.learningRate, row.sketch, null);
-            if (model == null) {
-                buffered++;
-            } else {
-                contribution.terms = terms(contribution, model);
-            }
+            buffered++;
             rows.add(contribution);
             return;
         }
@@ -151,58 +146,45 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         BroadcastState<String, ProbeModel> models = ctx.getBroadcastState(MODELS);
         dropModelsNoRowCanNeed(models, ctx.currentWatermark());
         models.put(model.modelKey(), model);
-        long[] stillBuffered = {0};
-        ctx.applyToKeyedState(ROWS, (key, state) -> {
-            List<Contribution> kept = new ArrayList<>();
-            boolean changed = false;
-            for (Contribution row : state.get()) {
-                boolean ofThisRun = row.runId.equals(model.runId);
-                if (model.released && ofThisRun) {
-                    changed = true;
-                    continue;
-                }
-                if (row.terms == null && ofThisRun && row.checkpoint == model.checkpoint) {
-                    row.terms = terms(row, model);
-                    changed = true;
-                } else if (row.terms == null) {
-                    stillBuffered[0]++;
-                }
-                kept.add(row);
-            }
-            if (changed) {
-                if (kept.isEmpty()) {
-                    state.clear();
-                } else {
-                    state.update(kept);
-                }
-            }
-        });
-        buffered = stillBuffered[0];
+        if (model.released) {
+            // Rows of a run the TTL released may have reached a bucket after its release copy: drop them.
+            ctx.applyToKeyedState(ROWS, (key, state) -> {
+                List<Contribution> kept = new ArrayList<>();
+                state.get().forEach(row -> {
+                    if (!row.runId.equals(model.runId)) {
+                        kept.add(row);
+                    }
+                });
+                state.update(kept);
+            });
+        }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<CandidateBatch> out) throws Exception {
         for (VersionPlan plan : plans.takeReady(ctx.timerService().currentWatermark())) {
-            fold(plan);
+            fold(plan, ctx.getBroadcastState(MODELS).get(ProbeModel.modelKey(plan.runId, plan.checkpoint)));
             emit(ctx.getCurrentKey(), plan, ctx, out);
         }
         releaseIfDone(ctx.getCurrentKey());
     }
 
-    /** Adds checkpoint j's terms to the bucket's samples and appends their trajectory parts. */
-    private void fold(VersionPlan plan) throws Exception {
+    /**
+     * Adds checkpoint j's terms to the bucket's samples (core {@link CheckpointFold}, as the batch
+     * reference does) and appends their trajectory parts. The probe model of j is here: it left the
+     * clusterer before the plan, and is dropped only once the watermark is past j's closing, after
+     * this fold.
+     */
+    private void fold(VersionPlan plan, ProbeModel model) throws Exception {
         int j = plan.checkpoint;
         TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = new TreeMap<>();
         List<Contribution> later = new ArrayList<>();
         for (Contribution row : rows.get()) {
             if (row.checkpoint != j) {
                 later.add(row);
-            } else if (row.terms == null) {
-                throw new IllegalStateException("run " + row.runId + ": a row of checkpoint " + j
-                        + " was not scored when its version was folded (its probe model never arrived)");
             } else {
                 bySample.computeIfAbsent(row.sampleId, id -> new ArrayList<>())
-                        .add(new SampleCheckpoint.RowContribution(row.step, row.learningRate, row.sketch, row.terms));
+                        .add(new SampleCheckpoint.RowContribution(row.step, row.learningRate, row.sketch, null));
             }
         }
         if (bySample.isEmpty() && samples.isEmpty()) {
@@ -212,8 +194,15 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         if (bySample.isEmpty()) {
             return;
         }
+        if (model == null) {
+            throw new IllegalStateException("run " + plan.runId + ": the probe model of checkpoint " + j
+                    + " is missing when its rows are folded");
+        }
         rows.update(later);
+        buffered -= bySample.values().stream().mapToInt(List::size).sum();
         int k = plan.sketchDim;
+        List<CheckpointFold.SampleRows> folds = new ArrayList<>();
+        List<SampleState> states = new ArrayList<>();
         for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
             SampleState state = samples.get(entry.getKey());
             if (state == null) {
@@ -222,11 +211,16 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
                 state.partCheckpoints = new int[0];
                 state.parts = new float[0];
             }
+            states.add(state);
+            folds.add(new CheckpointFold.SampleRows(state.influence, entry.getValue()));
+        }
+        ProbeCheckpoint probes = probeCheckpoints.computeIfAbsent(model.modelKey(),
+                key -> new ProbeCheckpoint(model.checkpoint, model.sketchDim, model.unitSketches));
+        CheckpointFold.fold(probes, plan.trainSource, folds, false);
+        int s = 0;
+        for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
+            SampleState state = states.get(s++);
             List<SampleCheckpoint.RowContribution> counted = SampleCheckpoint.counted(entry.getValue(), plan.trainSource);
-            double[] terms = SampleCheckpoint.terms(counted);
-            for (int p = 0; p < terms.length; p++) {
-                state.influence[p] += terms[p];
-            }
             state.partCheckpoints = Arrays.copyOf(state.partCheckpoints, state.partCheckpoints.length + 1);
             state.partCheckpoints[state.partCheckpoints.length - 1] = j;
             state.parts = Arrays.copyOf(state.parts, state.parts.length + k);
@@ -375,9 +369,4 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         }
     }
 
-    private double[] terms(Contribution row, ProbeModel model) {
-        ProbeCheckpoint probes = probeCheckpoints.computeIfAbsent(model.modelKey(),
-                key -> new ProbeCheckpoint(model.checkpoint, model.sketchDim, model.unitSketches));
-        return SampleCheckpoint.contribution(probes, row.step, row.learningRate, row.sketch).terms();
-    }
 }
