@@ -110,7 +110,8 @@ public final class TopicReader implements AutoCloseable {
             partitions = consumer.partitionsFor(topic, timeout);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " within " + timeout.toSeconds()
-                    + " s to read " + topic + "; is a broker running there (e.g. ./cadc broker)?", e);
+                    + " s to read " + topic + "; is a broker running there (e.g. ./cadc broker), and if it requires TLS or"
+                    + " authentication, are its client settings given (--kafka-config FILE)?", e);
         }
         if (partitions == null || partitions.isEmpty()) {
             return false;
