@@ -13,6 +13,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +65,7 @@ public final class SaslSslSetup {
     }
 
     /** Whether {@code dataDir} holds SASL_SSL material made by {@link #prepare}. */
-    public static boolean existsIn(Path dataDir) {
+    static boolean existsIn(Path dataDir) {
         return Files.isRegularFile(dataDir.resolve(SECURITY_DIR).resolve(SECRETS));
     }
 
@@ -73,7 +74,7 @@ public final class SaslSslSetup {
      * broker certificate, {@code ca.pem} and {@code client.properties}. The two client files are
      * rewritten at every call (they name the data directory's absolute path).
      */
-    public static SaslSslSetup prepare(Path dataDir) {
+    static SaslSslSetup prepare(Path dataDir) {
         Path dir = dataDir.toAbsolutePath();
         Path security = dir.resolve(SECURITY_DIR);
         try {
@@ -139,8 +140,8 @@ public final class SaslSslSetup {
      * connects to itself as a client too), no client certificates.
      */
     void addServerProperties(Properties props, String listenerName) {
-        String prefix = "listener.name." + listenerName.toLowerCase(java.util.Locale.ROOT) + "."
-                + MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".";
+        String prefix = "listener.name." + listenerName.toLowerCase(Locale.ROOT) + "."
+                + MECHANISM.toLowerCase(Locale.ROOT) + ".";
         props.put("sasl.enabled.mechanisms", MECHANISM);
         props.put("sasl.mechanism.inter.broker.protocol", MECHANISM);
         props.put(prefix + "sasl.jaas.config", jaasConfig(USERNAME, password));
@@ -242,7 +243,7 @@ public final class SaslSslSetup {
             if (c == '\\') {
                 escaped.append("\\\\");
             } else if (c < 0x20 || c > 0x7e) {
-                escaped.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                escaped.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
             } else {
                 escaped.append(c);
             }
