@@ -106,7 +106,10 @@ class SaslSslPipelineITCase {
         assertThat(output.toString()).doesNotContain(password).doesNotContain(wrongPassword);
     }
 
-    /** Without {@code --kafka-config} a command cannot get past TLS: one line naming the address and the flag. */
+    /**
+     * Without the settings a client cannot get past TLS, and the broker drops it: the command says so in
+     * one line naming the address and the flag, and so does the publisher's topic admin.
+     */
     private static void assertRefusedWithoutSettings(String bootstrap, StringWriter output) {
         StringWriter errors = new StringWriter();
         assertThat(run(output, errors, "inspect", "--bootstrap", bootstrap, "--run", RUN, "--timeout", "5")).isEqualTo(1);
@@ -114,6 +117,12 @@ class SaslSslPipelineITCase {
                 .startsWith("cadc inspect: cannot reach Kafka at " + bootstrap + " within 5 s")
                 .contains("--kafka-config FILE");
         output.append(errors.toString());
+
+        Map<String, Object> plaintext = Map.of("bootstrap.servers", bootstrap, "default.api.timeout.ms", 3_000, "request.timeout.ms", 2_000);
+        assertThatThrownBy(() -> new SketchPublisher(plaintext).close())
+                .hasMessageContaining("cannot create topics")
+                .hasMessageContaining("at " + bootstrap)
+                .hasMessageContaining("--kafka-config FILE");
     }
 
     /** A wrong password is refused by the broker, named as such, to the command and to the Java clients. */
