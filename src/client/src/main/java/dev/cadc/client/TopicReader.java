@@ -88,7 +88,8 @@ public final class TopicReader implements AutoCloseable {
     /** The line for a caller that gave up without ever reaching the topic. */
     public String unreachableMessage(Duration waited) {
         return "cannot reach " + topic + " on Kafka at " + bootstrapServers + " within " + waited.toSeconds()
-                + " s; is a broker running there (e.g. ./cadc broker) and does the topic exist?";
+                + " s; is a broker running there (e.g. ./cadc broker), does the topic exist, and if the broker requires TLS"
+                + " or authentication, are its client settings given (--kafka-config FILE)?";
     }
 
     private boolean reached(Map<TopicPartition, Long> endOffsets) {
