@@ -112,9 +112,9 @@ class SaslSslPipelineITCase {
      */
     private static void assertRefusedWithoutSettings(String bootstrap, StringWriter output) {
         StringWriter errors = new StringWriter();
-        assertThat(run(output, errors, "inspect", "--bootstrap", bootstrap, "--run", RUN, "--timeout", "5")).isEqualTo(1);
+        assertThat(run(output, errors, "inspect", "--bootstrap", bootstrap, "--run", RUN, "--timeout", "3")).isEqualTo(1);
         assertThat(errors.toString().trim()).doesNotContain("\n")
-                .startsWith("cadc inspect: cannot reach Kafka at " + bootstrap + " within 5 s")
+                .startsWith("cadc inspect: cannot reach Kafka at " + bootstrap + " within 3 s")
                 .contains("--kafka-config FILE");
         output.append(errors.toString());
 
@@ -166,7 +166,7 @@ class SaslSslPipelineITCase {
                 "for warning in caught:",
                 "    print('warning:', warning.message, flush=True)",
                 "try:",
-                "    newest = reader.latest(sys.argv[3], 30 if caught == [] else 5)",
+                "    newest = reader.latest(sys.argv[3], 30 if caught == [] else 3)",
                 "except Exception as e:",
                 "    print('failed:', type(e).__name__, e, flush=True)",
                 "    sys.exit(3)",
