@@ -88,7 +88,8 @@ public final class TopicReader implements AutoCloseable {
     /** The line for a caller that gave up without ever reaching the topic. */
     public String unreachableMessage(Duration waited) {
         return "cannot reach " + topic + " on Kafka at " + bootstrapServers + " within " + waited.toSeconds()
-                + " s; is a broker running there (e.g. ./cadc broker) and does the topic exist?";
+                + " s; is a broker running there (e.g. ./cadc broker), does the topic exist, and if the broker requires TLS"
+                + " or authentication, are its client settings given (--kafka-config FILE)?";
     }
 
     private boolean reached(Map<TopicPartition, Long> endOffsets) {
@@ -110,7 +111,8 @@ public final class TopicReader implements AutoCloseable {
             partitions = consumer.partitionsFor(topic, timeout);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " within " + timeout.toSeconds()
-                    + " s to read " + topic + "; is a broker running there (e.g. ./cadc broker)?", e);
+                    + " s to read " + topic + "; is a broker running there (e.g. ./cadc broker), and if it requires TLS or"
+                    + " authentication, are its client settings given (--kafka-config FILE)?", e);
         }
         if (partitions == null || partitions.isEmpty()) {
             return false;
