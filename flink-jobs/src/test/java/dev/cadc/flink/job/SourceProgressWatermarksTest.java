@@ -25,7 +25,12 @@ class SourceProgressWatermarksTest {
         @Override
         public void markActive() {}
     };
-    private final SourceProgressWatermarks generator = new SourceProgressWatermarks(5_000, () -> activity[0], () -> wall[0]);
+    private final SourceProgressWatermarks.ReaderProgress reader = new SourceProgressWatermarks.ReaderProgress(0);
+    private final SourceProgressWatermarks generator = partition();
+
+    private SourceProgressWatermarks partition() {
+        return new SourceProgressWatermarks(5_000, () -> activity[0], () -> wall[0], reader);
+    }
 
     @Test
     void followsTheLargestRecordTimestamp() {
@@ -41,6 +46,27 @@ class SourceProgressWatermarksTest {
         wall[0] += 60_000; // the activity clock stands still while the source may not read
         generator.onPeriodicEmit(output);
         assertThat(emitted).containsExactly(499L);
+    }
+
+    @Test
+    void aPartitionStarvedWhileTheReaderReadsOthersKeepsItsOwnProgress() {
+        SourceProgressWatermarks other = partition();
+        generator.onEvent(null, 500, output);
+        for (int i = 0; i < 10; i++) {
+            activity[0] += 1_000;
+            wall[0] += 1_000;
+            other.onEvent(null, 60_000L * i, output);
+        }
+        generator.onPeriodicEmit(output);
+        assertThat(emitted).containsExactly(499L);
+    }
+
+    @Test
+    void aPartitionWithoutRecordsFollowsTheNewestRecordOfItsReader() {
+        SourceProgressWatermarks other = partition();
+        other.onEvent(null, 7_000, output);
+        generator.onPeriodicEmit(output);
+        assertThat(emitted).containsExactly(6_999L);
     }
 
     @Test
