@@ -1,14 +1,11 @@
 package dev.cadc.flink.operators;
 
-import dev.cadc.core.capability.Clustering;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.core.influence.CapabilityScorer;
 import dev.cadc.core.influence.CheckpointFold;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.flink.records.BucketInput;
-import dev.cadc.flink.records.BucketSummary;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.ProbeModel;
@@ -259,75 +256,13 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
             return;
         }
         long[] sampleIds = ids.stream().mapToLong(Long::longValue).sorted().toArray();
-        Clustering clustering = new Clustering(plan.probeIds, plan.assignment);
-        CapabilityScorer scorer = new CapabilityScorer(clustering, config.aggregation(), config.strongest(), config.harmRule());
-        int[] capabilityIds = clustering.capabilityIds();
-        int capabilities = capabilityIds.length;
-        List<List<Integer>> candidates = new ArrayList<>();
-        for (int c = 0; c < capabilities; c++) {
-            candidates.add(new ArrayList<>());
-        }
         SampleState[] states = new SampleState[sampleIds.length];
-        CapabilityScorer.Score[] scores = new CapabilityScorer.Score[sampleIds.length];
-        long[] attributed = new long[capabilities];
-        List<Long> harmful = new ArrayList<>();
         for (int i = 0; i < sampleIds.length; i++) {
             states[i] = samples.get(sampleIds[i]);
-            scores[i] = scorer.score(states[i].influence);
-            if (scores[i].harmful()) {
-                harmful.add(sampleIds[i]);
-            } else if (scores[i].attributedIndex() >= 0) {
-                attributed[scores[i].attributedIndex()]++;
-                candidates.get(scores[i].attributedIndex()).add(i);
-            }
         }
-        boolean guard = config.duplicateThreshold() < 1;
-        int[] slots = plan.sourceCheckpoints;
-        int trajectoryFloats = guard ? slots.length * plan.sketchDim : 0;
-        for (int c = 0; c < capabilities; c++) {
-            int[] probes = clustering.probeIndicesOf(capabilityIds[c]);
-            List<Integer> mine = candidates.get(c);
-            CandidateBatch batch = new CandidateBatch();
-            batch.runId = plan.runId;
-            batch.checkpoint = plan.checkpoint;
-            batch.capabilityId = capabilityIds[c];
-            batch.watermark = plan.watermark;
-            batch.sampleCount = sampleIds.length;
-            batch.probeSlots = probes.length;
-            batch.trajectoryCheckpoints = slots.length;
-            batch.trajectoryFloats = trajectoryFloats;
-            batch.ids = new long[mine.size()];
-            batch.influence = new double[mine.size() * probes.length];
-            batch.attributed = new double[mine.size()];
-            batch.trajectories = new float[mine.size() * trajectoryFloats];
-            for (int n = 0; n < mine.size(); n++) {
-                int i = mine.get(n);
-                batch.ids[n] = sampleIds[i];
-                for (int slot = 0; slot < probes.length; slot++) {
-                    batch.influence[n * probes.length + slot] = states[i].influence[probes[slot]];
-                }
-                batch.attributed[n] = scores[i].attributedInfluence();
-                if (guard) {
-                    placeTrajectory(states[i], slots, plan.sketchDim, batch.trajectories, n * trajectoryFloats);
-                }
-            }
-            out.collect(batch);
-        }
-        BucketSummary summary = new BucketSummary();
-        summary.runId = plan.runId;
-        summary.checkpoint = plan.checkpoint;
-        summary.sampleCount = sampleIds.length;
-        summary.attributed = attributed;
-        summary.harmful = harmful.stream().mapToLong(Long::longValue).toArray();
-        ctx.output(SUMMARIES, summary);
-    }
-
-    /** The sample's trajectory over the run's source checkpoints (zero where it has no part), into {@code target}. */
-    private static void placeTrajectory(SampleState state, int[] checkpoints, int k, float[] target, int offset) {
-        for (int part = 0; part < state.partCheckpoints.length; part++) {
-            int slot = Arrays.binarySearch(checkpoints, state.partCheckpoints[part]);
-            System.arraycopy(state.parts, part * k, target, offset + slot * k, k);
-        }
+        BucketScores scores = BucketScores.of(plan, sampleIds, states, config);
+        scores.batches().forEach(out::collect);
+        ctx.output(SUMMARIES, scores.summary());
     }
 
     /**
@@ -353,8 +288,8 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     /**
      * Drops models (and TTL release notices) whose checkpoint's rows have all been seen here: this
      * subtask's watermark is past the validator's watermark when it closed the checkpoint (see
-     * {@link ProbeModel}); rows are scored on arrival, so a fold never needs a model. Done when the
-     * next model comes, since broadcast state is read-only elsewhere.
+     * {@link ProbeModel}); the fold of that checkpoint ran at that watermark's timer, before. Done when
+     * the next model comes, since broadcast state is read-only elsewhere.
      */
     private void dropModelsNoRowCanNeed(BroadcastState<String, ProbeModel> models, long watermark) throws Exception {
         List<String> done = new ArrayList<>();
