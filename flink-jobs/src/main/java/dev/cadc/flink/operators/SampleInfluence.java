@@ -6,6 +6,7 @@ import dev.cadc.core.influence.CheckpointFold;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.flink.records.BucketInput;
+import dev.cadc.flink.records.BucketSummary;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.ProbeModel;
