@@ -16,6 +16,7 @@ import numpy as np
 
 from . import arrow_ipc
 from .arrow_ipc import ArrowField, ArrowFormatError, ArrowSchema
+import re
 
 SCHEMA_VERSION = 1
 SCHEMA_VERSION_TEXT = "1"
@@ -711,3 +712,13 @@ def _pyarrow_read(data: bytes, what: str):
                 columns[f.name] = column.to_numpy(zero_copy_only=False)
         decoded.append((len(batch), columns))
     return schema, decoded, False
+
+
+_TOPIC_PREFIX = re.compile(r"[A-Za-z0-9._-]{0,100}")
+
+
+def check_topic_prefix(prefix: str) -> str:
+    """A team's topic prefix (put in front of every topic name), checked as the Java side does."""
+    if not isinstance(prefix, str) or not _TOPIC_PREFIX.fullmatch(prefix):
+        raise ValueError(f"topic_prefix may use only letters, digits, '.', '_' and '-' (at most 100), got {prefix!r}")
+    return prefix

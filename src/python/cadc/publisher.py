@@ -80,7 +80,7 @@ class SketchPublisher:
 
     def __init__(self, bootstrap: str, run_id: str, sketch_dim: int, projection_seed: int,
                  projection_kind: str = "kronecker", influence_source: str = "pool", *,
-                 topic: str = wire.TOPIC_SKETCHES, spread: bool = True, lead: bool = True,
+                 topic: str = wire.TOPIC_SKETCHES, topic_prefix: str = "", spread: bool = True, lead: bool = True,
                  layers: Optional[Sequence[Dict[str, object]]] = None,
                  max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES, ensure_topics: bool = True,
                  **kafka_config):
@@ -103,7 +103,8 @@ class SketchPublisher:
         self.projection_seed = wire._signed64(projection_seed)
         self.projection_kind = projection_kind
         self.influence_source = influence_source
-        self.topic = topic
+        self.topic_prefix = wire.check_topic_prefix(topic_prefix)
+        self.topic = self.topic_prefix + topic
         self.spread = bool(spread)
         self.lead = bool(lead)
         self.layers = _check_layers(layers)
@@ -136,7 +137,7 @@ class SketchPublisher:
         return Producer(config)
 
     def _ensure_topics(self, config):
-        ensure_topics(config, self.topic)
+        ensure_topics(config, self.topic, topic_prefix=self.topic_prefix)
 
     # ---- API -------------------------------------------------------------------------------------
 
@@ -371,7 +372,8 @@ def _check_layers(layers):
     return checked
 
 
-def ensure_topics(config: Dict[str, object], sketches_topic: str = wire.TOPIC_SKETCHES, timeout_s: float = 30.0):
+def ensure_topics(config: Dict[str, object], sketches_topic: str = wire.TOPIC_SKETCHES, timeout_s: float = 30.0,
+                  topic_prefix: str = ""):
     """Creates CADC's topics that are missing, as the Java clients do (sketches with 4 partitions, the others
     with one, curriculum/capabilities/probes compacted, max.message.bytes 16 MiB), with the cluster's
     default replication factor. Existing topics are left as they are."""
@@ -380,8 +382,10 @@ def ensure_topics(config: Dict[str, object], sketches_topic: str = wire.TOPIC_SK
     admin = AdminClient(admin_config)
     large = {"max.message.bytes": str(wire.MAX_MESSAGE_BYTES)}
     compacted = dict(large, **{"cleanup.policy": "compact"})
-    specs = [(sketches_topic, wire.DEFAULT_SKETCH_PARTITIONS, large), (wire.TOPIC_CURRICULUM, 1, compacted),
-             (wire.TOPIC_CAPABILITIES, 1, compacted), (wire.TOPIC_DEAD_LETTER, 1, large), (wire.TOPIC_PROBES, 1, compacted)]
+    p = wire.check_topic_prefix(topic_prefix)
+    specs = [(sketches_topic, wire.DEFAULT_SKETCH_PARTITIONS, large), (p + wire.TOPIC_CURRICULUM, 1, compacted),
+             (p + wire.TOPIC_CAPABILITIES, 1, compacted), (p + wire.TOPIC_DEAD_LETTER, 1, large),
+             (p + wire.TOPIC_PROBES, 1, compacted)]
     existing = set(admin.list_topics(timeout=timeout_s).topics)
     missing = [NewTopic(name, partitions, replication_factor=-1, config=configs)
                for name, partitions, configs in specs if name not in existing]

@@ -24,13 +24,14 @@ class CurriculumReader:
     the value one Arrow IPC curriculum whose metadata ``cadc.curriculum.version`` is the version; the
     highest version seen per run is kept (a run's versions only increase). Unreadable records are skipped
     with a warning, as in Java. Keyword arguments are librdkafka settings passed through unchanged, plus
-    ``topic`` (default ``cadc.curriculum``).
+    ``topic`` (default ``cadc.curriculum``) and ``topic_prefix`` (a team's prefix put in front of it, as the job's
+    ``--topic-prefix``; default none).
     """
 
-    def __init__(self, bootstrap: str, *, topic: str = wire.TOPIC_CURRICULUM, **kafka_config):
+    def __init__(self, bootstrap: str, *, topic: str = wire.TOPIC_CURRICULUM, topic_prefix: str = "", **kafka_config):
         if not isinstance(bootstrap, str) or not bootstrap.strip():
             raise ValueError(f"bootstrap must be 'host:port[,host:port...]', got {bootstrap!r}")
-        self.topic = topic
+        self.topic = wire.check_topic_prefix(topic_prefix) + topic
         config = {"group.id": f"cadc-curriculum-reader-{uuid.uuid4()}", "enable.partition.eof": True,
                   "fetch.max.bytes": 64 * 1024 * 1024, "max.partition.fetch.bytes": 64 * 1024 * 1024,
                   "receive.message.max.bytes": 64 * 1024 * 1024 + 1024 * 1024}

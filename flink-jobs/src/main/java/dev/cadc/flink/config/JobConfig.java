@@ -1,5 +1,6 @@
 package dev.cadc.flink.config;
 
+import dev.cadc.core.topic.CadcTopics;
 import dev.cadc.core.curriculum.CurationParameters;
 import dev.cadc.core.curriculum.CuratorConfig;
 import java.io.IOException;
@@ -34,6 +35,8 @@ public final class JobConfig implements Serializable {
         param("bootstrap", "127.0.0.1:9092", "Kafka bootstrap servers.", (c, v) -> c.bootstrap = nonBlank("bootstrap", v));
         param("kafka-config", "", "A Java Kafka client properties file (security settings and the like) passed to the source, the sink and the topic admin unchanged; empty: none.",
                 (c, v) -> c.kafkaProperties = kafkaProperties(v));
+        param("topic-prefix", "", "Put in front of every topic name the job reads and writes, of its consumer group id and of its transactional ids (e.g. team-a.): a team's prefixed Kafka ACLs then cover all of it; empty: none.",
+                (c, v) -> c.topics = topicNames(v));
         param("sketches-topic", "cadc.sketches", "Topic the sketches come from.", (c, v) -> c.sketchesTopic = nonBlank("sketches-topic", v));
         param("group-id", "cadc-curation-job", "Consumer group id (offsets are tracked in Flink checkpoints).", (c, v) -> c.groupId = nonBlank("group-id", v));
         param("bounded", "false", "Read up to the offsets that are newest at start, finish every checkpoint, commit and exit.",
@@ -60,6 +63,8 @@ public final class JobConfig implements Serializable {
     public String bootstrap;
     /** Kafka client properties from {@code --kafka-config} (empty without it). */
     public LinkedHashMap<String, String> kafkaProperties = new LinkedHashMap<>();
+    /** The topic names under {@code --topic-prefix}. */
+    public CadcTopics.Names topics = CadcTopics.withPrefix("");
     public String sketchesTopic;
     public String groupId;
     public boolean bounded;
@@ -72,6 +77,14 @@ public final class JobConfig implements Serializable {
     public String transactionalIdPrefix;
     /** The curation parameters as given (name to text), checked by {@link CurationParameters#parse}. */
     public final LinkedHashMap<String, String> curation = new LinkedHashMap<>();
+
+    private static CadcTopics.Names topicNames(String prefix) {
+        try {
+            return CadcTopics.withPrefix(prefix.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--topic-prefix: " + e.getMessage());
+        }
+    }
 
     private JobConfig() {}
 

@@ -35,8 +35,8 @@ public final class KafkaConnectors {
     public static KafkaSource<KafkaRecord> source(JobConfig config) {
         var builder = KafkaSource.<KafkaRecord>builder()
                 .setBootstrapServers(config.bootstrap)
-                .setTopics(config.sketchesTopic)
-                .setGroupId(config.groupId)
+                .setTopics(config.topics.of(config.sketchesTopic))
+                .setGroupId(config.topics.of(config.groupId))
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("isolation.level", "read_committed")
@@ -55,9 +55,9 @@ public final class KafkaConnectors {
     public static KafkaSink<OutputRecord> sink(JobConfig config) {
         var builder = KafkaSink.<OutputRecord>builder()
                 .setBootstrapServers(config.bootstrap)
-                .setRecordSerializer(new OutputRecordSerializer())
+                .setRecordSerializer(new OutputRecordSerializer(config.topics.prefix()))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(config.transactionalIdPrefix)
+                .setTransactionalIdPrefix(config.topics.of(config.transactionalIdPrefix))
                 .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
                 .setProperty("max.request.size", String.valueOf(CadcTopics.MAX_MESSAGE_BYTES));
         // Security settings and the like, from --kafka-config, passed through unchanged.
@@ -79,7 +79,7 @@ public final class KafkaConnectors {
     public static void createTopics(JobConfig config) {
         KafkaTopicAdmin.ensureTopics(
                 adminConfig(config),
-                CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
+                config.topics.specs(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
     }
 
     /** Keeps the record as bytes, with its headers and source offset. */
@@ -106,14 +106,19 @@ public final class KafkaConnectors {
         }
     }
 
-    /** Writes an output record to its topic, key, value and headers. */
+    /** Writes an output record to its topic (under the topic prefix), key, value and headers. */
     static final class OutputRecordSerializer implements KafkaRecordSerializationSchema<OutputRecord> {
         private static final long serialVersionUID = 1L;
 
+        private final String topicPrefix;
+
+        OutputRecordSerializer(String topicPrefix) {
+            this.topicPrefix = topicPrefix;
+        }
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(OutputRecord element, KafkaSinkContext context, Long timestamp) {
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(element.topic, element.key, element.value);
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topicPrefix + element.topic, element.key, element.value);
             if (element.headerNames != null) {
                 for (int i = 0; i < element.headerNames.length; i++) {
                     record.headers().add(element.headerNames[i], element.headerValues[i]);

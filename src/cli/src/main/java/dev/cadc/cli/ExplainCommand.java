@@ -58,6 +58,10 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrap;
 
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
+            description = "Put in front of every topic name (a team's prefix, e.g. team-a.; the job must use the same); default none.")
+    String topicPrefix;
+
     @Option(names = "--kafka-config", paramLabel = "FILE",
             description = "Java Kafka client properties (security settings and the like), passed to the clients unchanged.")
     java.nio.file.Path kafkaConfig;
@@ -80,14 +84,14 @@ final class ExplainCommand implements Callable<Integer> {
         Map<String, Object> client = KafkaConfigFile.clientConfig(bootstrap, kafkaConfig);
         Duration timeout = Duration.ofSeconds(timeoutSeconds);
         Curriculum published;
-        try (CurriculumClient curricula = new CurriculumClient(client)) {
+        try (CurriculumClient curricula = new CurriculumClient(client, topicPrefix)) {
             published = curricula.latest(runId, timeout).orElseThrow(() -> new IllegalStateException(
-                    "run " + runId + " has no committed curriculum on " + CadcTopics.CURRICULUM + " yet; see ./cadc inspect"));
+                    "run " + runId + " has no committed curriculum on " + CadcTopics.withPrefix(topicPrefix).curriculum() + " yet; see ./cadc inspect"));
         }
         InfluenceSource[] source = {InfluenceSource.POOL};
         List<SketchBatch> batches = sketches(client, published.checkpoint(), timeout, source);
         if (batches.isEmpty()) {
-            throw new IllegalStateException("no sketches of run " + runId + " on " + CadcTopics.SKETCHES);
+            throw new IllegalStateException("no sketches of run " + runId + " on " + CadcTopics.withPrefix(topicPrefix).sketches());
         }
         CuratorConfig config = replayConfig(published);
         Curator.Detailed detailed = new Curator(config).curateInDetail(SketchSource.of(batches), runId,
@@ -130,7 +134,7 @@ final class ExplainCommand implements Callable<Integer> {
     private List<SketchBatch> sketches(Map<String, Object> client, int checkpoint, Duration timeout, InfluenceSource[] source) {
         byte[] key = runId.getBytes(StandardCharsets.UTF_8);
         List<SketchBatch> batches = new ArrayList<>();
-        try (TopicReader reader = new TopicReader(client, CadcTopics.SKETCHES)) {
+        try (TopicReader reader = new TopicReader(client, CadcTopics.withPrefix(topicPrefix).sketches())) {
             reader.readToEnd(timeout, record -> {
                 if (!Arrays.equals(record.key(), key) || record.value() == null) {
                     return;

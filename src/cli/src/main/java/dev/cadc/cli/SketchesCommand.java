@@ -181,6 +181,10 @@ final class SketchesCommand implements Runnable {
         @Option(names = "--no-spread", description = "Keep each run in its key's partition instead of spreading rows by sample id.")
         boolean noSpread;
 
+        @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
+                description = "Put in front of every topic name (a team's prefix, e.g. team-a.; the job must use the same); default none.")
+        String topicPrefix;
+
         @Option(names = "--kafka-config", paramLabel = "FILE",
                 description = "Java Kafka client properties (e.g. security settings), passed to the producer unchanged.")
         Path kafkaConfig;
@@ -198,13 +202,13 @@ final class SketchesCommand implements Runnable {
             java.io.PrintWriter out = spec.commandLine().getOut();
             long started = System.nanoTime();
             try (dev.cadc.client.SketchPublisher publisher = new dev.cadc.client.SketchPublisher(client,
-                    dev.cadc.client.SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic, !noSpread)) {
+                    dev.cadc.client.SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic, !noSpread, topicPrefix)) {
                 for (String run : runId == null ? runs : java.util.Set.of(runId)) {
                     Replayed replayed = replay(publisher, sketches, run, source);
                     java.util.TreeSet<Integer> checkpoints = replayed.checkpoints();
                     out.printf(java.util.Locale.ROOT, "published run %s: %d rows, checkpoints %s, over %d partition(s) of %s%n",
                             run, replayed.rows(), checkpoints.isEmpty() ? "none" : "0.." + checkpoints.last(),
-                            noSpread ? 1 : publisher.partitionCount(), topic);
+                            noSpread ? 1 : publisher.partitionCount(), topicPrefix + topic);
                     out.flush();
                 }
             }

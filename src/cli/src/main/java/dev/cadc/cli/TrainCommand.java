@@ -39,6 +39,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrap;
 
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
+            description = "Put in front of every topic name (a team's prefix, e.g. team-a.; the job must use the same); default none.")
+    String topicPrefix;
+
     @Option(names = "--kafka-config", paramLabel = "FILE",
             description = "Java Kafka client properties (security settings and the like), passed to the clients unchanged.")
     java.nio.file.Path kafkaConfig;
@@ -78,7 +82,9 @@ final class TrainCommand implements Callable<Integer> {
                 warmupOptions.checkpoints, steps, warmupOptions.learningRate,
                 Duration.ofSeconds(deadlineSeconds), seed);
         LiveTrainer.Outcome outcome;
-        try (SketchPublisher publisher = new SketchPublisher(client); CurriculumClient curricula = new CurriculumClient(client)) {
+        try (SketchPublisher publisher = new SketchPublisher(client,
+                SketchPublisher.DEFAULT_MAX_RECORD_BYTES, dev.cadc.core.topic.CadcTopics.SKETCHES, true, topicPrefix);
+                CurriculumClient curricula = new CurriculumClient(client, topicPrefix)) {
             outcome = new LiveTrainer(settings, publisher, curricula, line -> {
                 out.println(line);
                 out.flush();

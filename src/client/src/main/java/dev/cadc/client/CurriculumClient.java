@@ -29,8 +29,16 @@ public final class CurriculumClient implements AutoCloseable {
     private final Map<String, Curriculum> newestByRun = new HashMap<>();
 
     /** @param clientConfig Kafka consumer properties: {@code bootstrap.servers} and any pass-through */
+    private final String topic;
+
     public CurriculumClient(Map<String, Object> clientConfig) {
-        this.reader = new TopicReader(clientConfig, CadcTopics.CURRICULUM);
+        this(clientConfig, "");
+    }
+
+    /** A client of the curricula under a team's topic prefix ({@link CadcTopics#withPrefix}). */
+    public CurriculumClient(Map<String, Object> clientConfig, String topicPrefix) {
+        this.topic = CadcTopics.withPrefix(topicPrefix).curriculum();
+        this.reader = new TopicReader(clientConfig, topic);
     }
 
     /**
@@ -40,7 +48,7 @@ public final class CurriculumClient implements AutoCloseable {
      */
     public Optional<Curriculum> latest(String runId, Duration timeout) throws TimeoutException {
         if (!reader.readToEnd(timeout, this::accept)) {
-            throw new TimeoutException("could not read " + CadcTopics.CURRICULUM + " to its end within "
+            throw new TimeoutException("could not read " + topic + " to its end within "
                     + timeout.toMillis() + " ms");
         }
         return Optional.ofNullable(newestByRun.get(runId));
@@ -64,7 +72,7 @@ public final class CurriculumClient implements AutoCloseable {
                     throw new TimeoutException(reader.unreachableMessage(deadline));
                 }
                 throw new TimeoutException("no curriculum version above " + version + " for run " + runId
-                        + " on " + CadcTopics.CURRICULUM + " within " + deadline.toMillis()
+                        + " on " + topic + " within " + deadline.toMillis()
                         + " ms; is the CADC job running and reading cadc.sketches?");
             }
             reader.poll(left.compareTo(POLL_INTERVAL) < 0 ? left : POLL_INTERVAL, this::accept);

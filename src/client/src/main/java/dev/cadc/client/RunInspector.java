@@ -41,13 +41,20 @@ public final class RunInspector {
 
     /** Reads the four topics for {@code runId}. */
     public static RunReport inspect(Map<String, Object> clientConfig, String runId, Duration timeout) throws TimeoutException {
+        return inspect(clientConfig, "", runId, timeout);
+    }
+
+    /** Reads the topics under a team's prefix ({@link CadcTopics#withPrefix}) for {@code runId}. */
+    public static RunReport inspect(Map<String, Object> clientConfig, String topicPrefix, String runId, Duration timeout)
+            throws TimeoutException {
+        CadcTopics.Names names = CadcTopics.withPrefix(topicPrefix);
         Map<Role, Long> rows = new EnumMap<>(Role.class);
         for (Role role : Role.values()) {
             rows.put(role, 0L);
         }
         Map<String, Long> control = new TreeMap<>();
         long[] unreadable = {0};
-        readRun(clientConfig, CadcTopics.SKETCHES, runId, timeout, record -> {
+        readRun(clientConfig, names.sketches(), runId, timeout, record -> {
             String recordType = header(record, WireFormat.HEADER_RECORD_TYPE);
             if (recordType != null) {
                 control.merge(recordType, 1L, Long::sum);
@@ -64,23 +71,23 @@ public final class RunInspector {
         });
 
         Curriculum[] curriculum = {null};
-        readRun(clientConfig, CadcTopics.CURRICULUM, runId, timeout, record -> {
+        readRun(clientConfig, names.curriculum(), runId, timeout, record -> {
             Curriculum candidate = CurriculumCodec.decode(record.value(), runId);
             if (curriculum[0] == null || candidate.version() > curriculum[0].version()) {
                 curriculum[0] = candidate;
             }
         });
         CapabilitySet[] capabilities = {null};
-        readRun(clientConfig, CadcTopics.CAPABILITIES, runId, timeout, record -> {
+        readRun(clientConfig, names.capabilities(), runId, timeout, record -> {
             CapabilitySet candidate = CapabilitiesCodec.decode(record.value(), runId);
             if (capabilities[0] == null || candidate.version() > capabilities[0].version()) {
                 capabilities[0] = candidate;
             }
         });
         long[] deadLetters = {0};
-        readRun(clientConfig, CadcTopics.DEAD_LETTER, runId, timeout, record -> deadLetters[0]++);
+        readRun(clientConfig, names.deadLetter(), runId, timeout, record -> deadLetters[0]++);
         Map<Long, String> probes = new TreeMap<>();
-        readRun(clientConfig, CadcTopics.PROBES, runId, timeout, record -> {
+        readRun(clientConfig, names.probes(), runId, timeout, record -> {
             try {
                 var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(record.value());
                 probes.clear();

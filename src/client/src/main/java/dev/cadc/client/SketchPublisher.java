@@ -49,6 +49,7 @@ public final class SketchPublisher implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
+    private final String probesTopic;
     private final int maxRecordBytes;
     private final boolean spread;
     private int partitions;
@@ -82,6 +83,18 @@ public final class SketchPublisher implements AutoCloseable {
      *     (the default); false sends every record to the partition of its key (the run id)
      */
     public SketchPublisher(Map<String, Object> clientConfig, int maxRecordBytes, String topic, boolean spread) {
+        this(clientConfig, maxRecordBytes, topic, spread, "");
+    }
+
+    /**
+     * @param topic the sketches topic without the prefix
+     * @param topicPrefix put in front of every topic name (the team's prefix; empty: none), see
+     *     {@link CadcTopics#withPrefix}
+     */
+    public SketchPublisher(Map<String, Object> clientConfig, int maxRecordBytes, String topic, boolean spread, String topicPrefix) {
+        CadcTopics.Names names = CadcTopics.withPrefix(topicPrefix);
+        this.probesTopic = names.probes();
+        topic = names.of(topic);
         this.topic = topic;
         this.spread = spread;
         if (maxRecordBytes <= RECORD_OVERHEAD_BYTES || maxRecordBytes > CadcTopics.MAX_MESSAGE_BYTES) {
@@ -89,9 +102,9 @@ public final class SketchPublisher implements AutoCloseable {
                     + CadcTopics.MAX_MESSAGE_BYTES + "], got " + maxRecordBytes);
         }
         this.maxRecordBytes = maxRecordBytes;
-        List<TopicSpec> topics = new ArrayList<>(CadcTopics.all(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
-        if (!topic.equals(CadcTopics.SKETCHES)) {
-            TopicSpec sketches = topics.stream().filter(spec -> spec.name().equals(CadcTopics.SKETCHES)).findFirst().orElseThrow();
+        List<TopicSpec> topics = new ArrayList<>(names.specs(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
+        if (!topic.equals(names.sketches())) {
+            TopicSpec sketches = topics.stream().filter(spec -> spec.name().equals(names.sketches())).findFirst().orElseThrow();
             topics.add(new TopicSpec(topic, sketches.partitions(), sketches.configs()));
         }
         KafkaTopicAdmin.ensureTopics(clientConfig, topics);
@@ -215,7 +228,7 @@ public final class SketchPublisher implements AutoCloseable {
         root.put("run_id", runId);
         com.fasterxml.jackson.databind.node.ObjectNode probes = root.putObject("probes");
         new java.util.TreeMap<>(descriptions).forEach((id, text) -> probes.put(Long.toString(id), text));
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(CadcTopics.PROBES, runId.getBytes(StandardCharsets.UTF_8),
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(probesTopic, runId.getBytes(StandardCharsets.UTF_8),
                 root.toString().getBytes(StandardCharsets.UTF_8));
         record.headers().add(header(WireFormat.HEADER_CONTENT_TYPE, WireFormat.CONTENT_TYPE_JSON));
         producer.send(record, (metadata, exception) -> {

@@ -153,6 +153,11 @@ public final class SaslSslSetup {
         props.put("ssl.truststore.type", "PEM");
         props.put("ssl.truststore.location", security.resolve(CA_PEM).toString());
         props.put("ssl.client.auth", "none");
+        // ACLs decide what each user may do (teams are kept apart by topic prefix: docs/security.md). The
+        // development user is a super user; so is ANONYMOUS, the principal of the PLAINTEXT controller
+        // listener on loopback, which the broker's own connections to its controller use.
+        props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        props.put("super.users", "User:" + USERNAME + ";User:ANONYMOUS");
     }
 
     /**

@@ -43,4 +43,41 @@ public final class CadcTopics {
                 new TopicSpec(DEAD_LETTER, 1, large),
                 new TopicSpec(PROBES, 1, compactedLarge));
     }
+
+    /**
+     * The topic names of one team: every name with {@code prefix} in front (empty: the names above).
+     * Kafka ACLs apply to topics, not keys, so teams that share a cluster are kept apart by a prefix
+     * and prefixed ACLs (docs/security.md).
+     */
+    public record Names(String prefix, String sketches, String curriculum, String capabilities, String deadLetter, String probes)
+            implements java.io.Serializable {
+
+        /** The topic of {@code name} (one of the logical names above, or another topic) under this prefix. */
+        public String of(String name) {
+            return prefix + name;
+        }
+
+        /** All of CADC's topics under this prefix, sketches with {@code sketchPartitions} partitions. */
+        public List<TopicSpec> specs(int sketchPartitions) {
+            return all(sketchPartitions).stream()
+                    .map(spec -> new TopicSpec(prefix + spec.name(), spec.partitions(), spec.configs()))
+                    .toList();
+        }
+    }
+
+    /** Characters a topic prefix may use (those Kafka allows in topic names). */
+    public static final String PREFIX_PATTERN = "[A-Za-z0-9._-]{0,100}";
+
+    /**
+     * The names under {@code prefix}.
+     *
+     * @throws IllegalArgumentException when the prefix has characters Kafka does not allow in topic names
+     */
+    public static Names withPrefix(String prefix) {
+        String p = prefix == null ? "" : prefix;
+        if (!p.matches(PREFIX_PATTERN)) {
+            throw new IllegalArgumentException("topic prefix '" + p + "' may use only letters, digits, '.', '_' and '-' (at most 100)");
+        }
+        return new Names(p, p + SKETCHES, p + CURRICULUM, p + CAPABILITIES, p + DEAD_LETTER, p + PROBES);
+    }
 }
