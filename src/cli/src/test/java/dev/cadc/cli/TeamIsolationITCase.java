@@ -72,6 +72,7 @@ class TeamIsolationITCase {
 
             Map<String, Object> quick = new HashMap<>(teamAConfig);
             quick.put("default.api.timeout.ms", 5_000);
+            quick.put("request.timeout.ms", 4_000);
             assertThatThrownBy(() -> {
                 try (CurriculumClient others = new CurriculumClient(quick, "team-b.")) {
                     others.latest(RUN, Duration.ofSeconds(5));
