@@ -273,6 +273,8 @@ final class FlinkSessionCluster implements AutoCloseable {
         String reporter = ConfigConstants.METRICS_REPORTER_PREFIX + REPORTER + ".";
         config.setString(reporter + MetricOptions.REPORTER_FACTORY_CLASS.key(), LoopbackPrometheusReporterFactory.class.getName());
         config.setString(reporter + LoopbackPrometheusReporterFactory.HOST, HOST);
+        // Label values as they are (run ids keep their '-' and '.'); the exposition format escapes what it must.
+        config.setString(reporter + "filterLabelValueCharacters", "false");
         return config;
     }
 
@@ -290,7 +292,8 @@ final class FlinkSessionCluster implements AutoCloseable {
                 "logger.kafka.level = WARN",
                 "appender.main.name = MainAppender",
                 "appender.main.type = File",
-                "appender.main.append = false",
+                // Appending: Log4j reopens the file when it reconfigures (at shutdown too), which would truncate it.
+                "appender.main.append = true",
                 "appender.main.fileName = ${sys:log.file}",
                 "appender.main.layout.type = PatternLayout",
                 "appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
@@ -322,6 +325,8 @@ final class FlinkSessionCluster implements AutoCloseable {
         Path log = logs.resolve(name + ".log");
         Path out = logs.resolve(name + ".out");
         Path tmp = Files.createDirectories(dir.resolve("tmp").resolve(name));
+        // The logs named in the output are this run's: an earlier run's are replaced.
+        Files.deleteIfExists(log);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(memoryFlags.jvm());
