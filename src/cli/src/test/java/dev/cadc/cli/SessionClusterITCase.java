@@ -74,6 +74,8 @@ class SessionClusterITCase {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern SUBMITTED = Pattern.compile("submitted job ([0-9a-f]{32})");
     private static final Pattern SAVEPOINT = Pattern.compile("(?m)^savepoint (\\S+)$");
+    /** The Prometheus name of an operator's metric: Flink's scope, then the metric's groups and name joined by '_'. */
+    private static final String OPERATOR_METRIC = "flink_taskmanager_job_task_operator_";
     /** One Prometheus sample line: name, optional labels, value. */
     private static final Pattern SAMPLE = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})? (\\S+)$");
 
@@ -128,12 +130,14 @@ class SessionClusterITCase {
             long rows = set.batches().stream().mapToLong(SketchBatch::rowCount).sum();
             Map<String, Double> metrics = awaitMetrics(
                     scraped -> sum(scraped, "sketchesPOOL") + sum(scraped, "sketchesPROBE") + sum(scraped, "sketchesTRAIN") == rows
-                            && sum(scraped, "deadLetters_") == 1);
+                            && sum(scraped, "deadLetters_*") == 1);
 
             assertThat(sum(metrics, "sketchesPROBE")).as("probe rows read").isPositive();
-            assertThat(metrics.keySet()).anyMatch(name -> name.startsWith("flink_taskmanager_job_task_operator_deadLetters_"));
+            assertThat(sum(metrics, "deadLetters_UNSUPPORTED_VERSION"))
+                    .as("the header-less record's dead letter, by its reason:%n%s", cadcLines(metrics)).isEqualTo(1);
             assertThat(metrics.entrySet().stream()
-                    .filter(sample -> sample.getKey().contains("curriculumVersion") && sample.getKey().contains("run=\"" + run + "\""))
+                    .filter(sample -> sample.getKey().startsWith(OPERATOR_METRIC + "run_curriculumVersion{")
+                            && sample.getKey().contains("run=\"" + run + "\""))
                     .map(Map.Entry::getValue).toList())
                     .as("the run's curriculumVersion gauge, its label the run id unchanged:%n%s", cadcLines(metrics))
                     .containsExactly(3.0);
@@ -246,7 +250,7 @@ class SessionClusterITCase {
         publisher.flush();
     }
 
-    /** A record of the run that is no CADC record at all: one dead letter. */
+    /** A record of the run with no CADC headers: one dead letter, UNSUPPORTED_VERSION (no schema version). */
     private static void publishMalformed(String topic, String run) {
         Map<String, Object> config = Map.of("bootstrap.servers", broker.bootstrapServers());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -355,11 +359,18 @@ class SessionClusterITCase {
         return samples;
     }
 
-    /** The sum of every sample whose metric name contains {@code part} (over subtasks, operators and TaskManagers). */
-    private static double sum(Map<String, Double> samples, String part) {
+    /**
+     * The sum of an operator metric's samples over subtasks and TaskManagers; {@code name*} sums every
+     * metric whose name starts with {@code name}.
+     */
+    private static double sum(Map<String, Double> samples, String metric) {
+        boolean prefix = metric.endsWith("*");
+        String wanted = OPERATOR_METRIC + (prefix ? metric.substring(0, metric.length() - 1) : metric);
         return samples.entrySet().stream()
-                .filter(entry -> entry.getKey().substring(0, nameEnd(entry.getKey())).contains(part))
-                .filter(entry -> !entry.getKey().contains("PerSecond"))
+                .filter(entry -> {
+                    String name = entry.getKey().substring(0, nameEnd(entry.getKey()));
+                    return prefix ? name.startsWith(wanted) : name.equals(wanted);
+                })
                 .mapToDouble(Map.Entry::getValue).sum();
     }
 
