@@ -1,10 +1,8 @@
 package dev.cadc.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,7 @@ import java.util.regex.Pattern;
 
 /**
  * {@code cadc cluster} as a user runs it: {@code java -jar target/cadc-cli.jar cluster ...} in its own
- * process, its standard output parsed for the REST address and the TaskManagers' pids and metrics
+ * process, its standard output (in {@code DIR/cadc-cluster.out}) parsed for the REST address and the TaskManagers' pids and metrics
  * endpoints. {@link #close()} sends SIGTERM (the command's shutdown hook stops its processes), then
  * kills with SIGKILL whatever of the command and its JobManager and TaskManagers is still alive, so a
  * failed test leaves no process behind.
@@ -30,14 +28,16 @@ final class ClusterProcess implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(45);
 
     private final Process command;
-    private final StringBuffer output = new StringBuffer();
+    /** The command's standard output, in a file: reading a pipe races with the JDK's drain at process exit. */
+    private final Path outputFile;
     private final List<ProcessHandle> started = new ArrayList<>();
     private String restAddress;
     private final Map<Integer, Long> taskManagerPids = new TreeMap<>();
     private final Map<Integer, String> metricsUrls = new TreeMap<>();
 
-    private ClusterProcess(Process command) {
+    private ClusterProcess(Process command, Path outputFile) {
         this.command = command;
+        this.outputFile = outputFile;
     }
 
     /** Starts the command and returns once it printed every TaskManager's line (or fails with its output). */
@@ -49,13 +49,12 @@ final class ClusterProcess implements AutoCloseable {
         javaCommand.add(cliJar().toString());
         javaCommand.addAll(List.of("cluster", "--taskmanagers", Integer.toString(taskManagers), "--slots", Integer.toString(slots),
                 "--rest-port", "0", "--dir", dir.toString()));
+        Path outputFile = dir.resolve("cadc-cluster.out");
         Process process = new ProcessBuilder(javaCommand)
+                .redirectOutput(outputFile.toFile())
                 .redirectError(dir.resolve("cadc-cluster.err").toFile())
                 .start();
-        ClusterProcess cluster = new ClusterProcess(process);
-        Thread reader = new Thread(cluster::readOutput, "cadc-cluster-output");
-        reader.setDaemon(true);
-        reader.start();
+        ClusterProcess cluster = new ClusterProcess(process, outputFile);
         try {
             cluster.awaitReady(taskManagers, timeout);
         } catch (RuntimeException | InterruptedException e) {
@@ -79,21 +78,10 @@ final class ClusterProcess implements AutoCloseable {
         }
     }
 
-    private void readOutput() {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(command.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                output.append(line).append('\n');
-            }
-        } catch (IOException e) {
-            output.append("(output lost: ").append(e.getMessage()).append(")\n");
-        }
-    }
-
     private void awaitReady(int taskManagers, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            String text = output.toString();
+            String text = output();
             Matcher ready = READY.matcher(text);
             Matcher taskManager = TASK_MANAGER.matcher(text);
             while (taskManager.find()) {
@@ -110,7 +98,7 @@ final class ClusterProcess implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("cadc cluster was not ready within " + timeout.toSeconds() + " s:\n" + output);
+        throw new IllegalStateException("cadc cluster was not ready within " + timeout.toSeconds() + " s:\n" + output());
     }
 
     String restAddress() {
@@ -127,26 +115,40 @@ final class ClusterProcess implements AutoCloseable {
     }
 
     String output() {
-        return output.toString();
+        try {
+            return Files.readString(outputFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + outputFile, e);
+        }
     }
 
     boolean isAlive() {
         return command.isAlive();
     }
 
-    /** SIGTERM to the command; SIGKILL to it and to every process it started that outlives {@link #STOP_TIMEOUT}. */
-    @Override
-    public void close() throws InterruptedException {
+    /** How {@link #stop()} went: the command's exit code, and the processes SIGTERM left alive (then killed). */
+    record Stopped(int exitCode, List<ProcessHandle> survivors) {}
+
+    /**
+     * SIGTERM to the command (as Ctrl-C or a service manager stops it); SIGKILL to it and to every
+     * process it started that outlives {@link #STOP_TIMEOUT}.
+     */
+    Stopped stop() throws InterruptedException {
         List<ProcessHandle> all = new ArrayList<>(started);
         all.addAll(command.descendants().toList());
         command.destroy();
         if (!command.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            command.destroyForcibly();
+            command.destroyForcibly().waitFor();
         }
-        for (ProcessHandle process : all) {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
+        List<ProcessHandle> survivors = all.stream().filter(ProcessHandle::isAlive).distinct().toList();
+        survivors.forEach(ProcessHandle::destroyForcibly);
+        return new Stopped(command.exitValue(), survivors);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (command.isAlive() || started.stream().anyMatch(ProcessHandle::isAlive)) {
+            stop();
         }
     }
 }

@@ -189,8 +189,31 @@ class SessionClusterITCase {
      * the run: the final curriculum equals the batch reference, and a read_committed consumer sees every
      * version exactly once.
      */
+    /** {@code --bounded} on a cluster: the command waits for the job and exits 0 once it has finished. */
     @Test
     @Order(3)
+    void aBoundedJobOnTheClusterIsAwaitedAndFinishes() throws Exception {
+        String topic = "sketches-cluster-bounded";
+        PlantedSketches.PlantedSet set = planted("cluster-bounded", 64);
+        try (SketchPublisher publisher = publisher(topic)) {
+            startRun(publisher, set);
+            publishCheckpoints(publisher, set, 0, 3);
+        }
+
+        String out = cadc(List.of("job", "--jobmanager", cluster.restAddress(), "--bootstrap", broker.bootstrapServers(),
+                "--sketches-topic", topic, "--parallelism", "2", "--checkpoint-interval-ms", "500", "--bounded"));
+
+        Matcher submitted = SUBMITTED.matcher(out);
+        assertThat(submitted.find()).as(out).isTrue();
+        assertThat(out).contains("job " + submitted.group(1) + " finished in ");
+        assertThat(rest.jobState(submitted.group(1))).isEqualTo("FINISHED");
+        List<Curriculum> committed = committedCurricula(set.config().runId());
+        assertThat(committed).extracting(Curriculum::version).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(committed.get(3)).isEqualTo(batchReference(set));
+    }
+
+    @Test
+    @Order(4)
     void aTaskManagerKilledMidStreamChangesNothing() throws Exception {
         String topic = "sketches-cluster-failover";
         PlantedSketches.PlantedSet set = planted("cluster-failover", 63);
@@ -219,6 +242,17 @@ class SessionClusterITCase {
         }
         assertThat(committedCurricula(run)).extracting(Curriculum::version).containsExactly(0L, 1L, 2L, 3L);
         assertThat(cluster.isAlive()).as("the cluster command outlives a TaskManager").isTrue();
+    }
+
+    /** SIGTERM (Ctrl-C) to {@code cadc cluster}: its shutdown hook stops the JobManager and the TaskManager left. */
+    @Test
+    @Order(5)
+    void sigtermStopsEveryProcessTheCommandStarted() throws Exception {
+        ClusterProcess.Stopped stopped = cluster.stop();
+
+        assertThat(stopped.survivors()).as("processes alive after the command exited").isEmpty();
+        assertThat(stopped.exitCode()).as("exit code after SIGTERM").isEqualTo(143);
+        assertThat(cluster.output()).contains("stopping the cluster");
     }
 
     /** A small planted run: 4 capabilities, k = 64, 4 checkpoints. */
