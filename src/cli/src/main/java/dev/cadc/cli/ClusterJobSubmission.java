@@ -26,6 +26,8 @@ final class ClusterJobSubmission {
     /** A bounded job on a cluster may read a large topic: the wait is for the user to end (Ctrl-C). */
     static final Duration BOUNDED_TIMEOUT = Duration.ofDays(1);
     private static final Duration POLL = Duration.ofSeconds(1);
+    /** Job parameters that name a file read by the job's {@code main}. */
+    private static final List<String> FILE_OPTIONS = List.of("--config", "--kafka-config");
 
     private final FlinkRestClient rest;
 
@@ -57,10 +59,11 @@ final class ClusterJobSubmission {
      */
     int submit(Path jar, List<String> programArgs, JobConfig config, Optional<String> savepoint, PrintWriter out)
             throws IOException, InterruptedException {
+        List<String> arguments = withAbsoluteFiles(programArgs);
         String jarId = rest.uploadJar(jar);
         String jobId;
         try {
-            jobId = rest.runJar(jarId, programArgs, config.parallelism, savepoint);
+            jobId = rest.runJar(jarId, arguments, config.parallelism, savepoint);
         } finally {
             // The submitted job keeps its own copy of the jar (a blob); the upload is no longer needed.
             rest.deleteJar(jarId);
@@ -86,6 +89,26 @@ final class ClusterJobSubmission {
                 config.sketchesTopic);
         out.flush();
         return 0;
+    }
+
+    /**
+     * The arguments with the files of {@code --config} and {@code --kafka-config} made absolute: the
+     * job's {@code main} reads them on the JobManager, whose working directory is not the user's (the
+     * same machine for {@code cadc cluster}; elsewhere the path must exist there too).
+     */
+    static List<String> withAbsoluteFiles(List<String> programArgs) {
+        List<String> arguments = new java.util.ArrayList<>(programArgs);
+        for (int i = 0; i < arguments.size(); i++) {
+            String arg = arguments.get(i);
+            for (String option : FILE_OPTIONS) {
+                if (arg.equals(option) && i + 1 < arguments.size() && !arguments.get(i + 1).isBlank()) {
+                    arguments.set(i + 1, Path.of(arguments.get(i + 1)).toAbsolutePath().normalize().toString());
+                } else if (arg.startsWith(option + "=") && arg.length() > option.length() + 1) {
+                    arguments.set(i, option + "=" + Path.of(arg.substring(option.length() + 1)).toAbsolutePath().normalize());
+                }
+            }
+        }
+        return arguments;
     }
 
     /** Stops a job with a savepoint; prints {@code savepoint PATH}. */

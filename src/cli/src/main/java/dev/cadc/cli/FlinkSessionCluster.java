@@ -192,10 +192,6 @@ final class FlinkSessionCluster implements AutoCloseable {
         return taskManagers;
     }
 
-    Settings settings() {
-        return settings;
-    }
-
     /** Stops every process: SIGTERM, then SIGKILL after {@link #STOP_TIMEOUT}; idempotent. */
     @Override
     public synchronized void close() {

@@ -114,6 +114,16 @@ class JobCommandTest {
     }
 
     @Test
+    void filesTheJobManagerReadsArePassedAsAbsolutePaths() {
+        String cwd = java.nio.file.Path.of("").toAbsolutePath().toString();
+
+        assertThat(ClusterJobSubmission.withAbsoluteFiles(List.of("--bootstrap", "k:9092", "--config", "job.yaml",
+                "--kafka-config=conf/client.properties", "--budget", "0.1")))
+                .containsExactly("--bootstrap", "k:9092", "--config", cwd + "/job.yaml",
+                        "--kafka-config=" + cwd + "/conf/client.properties", "--budget", "0.1");
+    }
+
+    @Test
     void longParameterLinesWrapUnderTheirDescription() {
         List<String> lines = JobCommand.wrapWithHangingIndent(
                 "  --name   one two three four five six seven eight nine ten", 30);

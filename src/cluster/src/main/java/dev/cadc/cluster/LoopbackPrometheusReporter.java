@@ -16,7 +16,6 @@ import org.apache.flink.util.PortRange;
 final class LoopbackPrometheusReporter extends AbstractPrometheusReporter {
 
     private final HTTPServer httpServer;
-    private final int port;
 
     LoopbackPrometheusReporter(String host, String portRange) {
         CollectorRegistry registry = registryOf(this);
@@ -36,12 +35,7 @@ final class LoopbackPrometheusReporter extends AbstractPrometheusReporter {
             throw new IllegalStateException("no free port for the Prometheus reporter on " + host + " in " + portRange);
         }
         httpServer = started;
-        port = bound;
-        log.info("Started PrometheusReporter HTTP server on {}:{}", host, port);
-    }
-
-    int port() {
-        return port;
+        log.info("Started PrometheusReporter HTTP server on {}:{}", host, bound);
     }
 
     @Override
