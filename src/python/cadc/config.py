@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from typing import Dict, Union
+from typing import Dict, Optional, Union
 
 # Java client properties with the same name and meaning in librdkafka.
 _SAME = ("bootstrap.servers", "security.protocol", "client.id", "ssl.key.password",
@@ -158,6 +158,28 @@ def _require_pem(properties: Dict[str, str], type_key: str, location_key: str):
     if store_type != "PEM":
         raise ValueError(f"{location_key} is a {store_type} store ({type_key}); librdkafka reads PEM files only: "
                          f"set {type_key}=PEM with a PEM file, or convert it (keytool -exportcert -rfc / openssl pkcs12)")
+
+
+#: The first librdkafka whose SASL/SCRAM Kafka 4.x brokers accept: earlier ones repeat the client nonce in
+#: their final SCRAM message, which Kafka 4's strict RFC 5802 check refuses as "invalid credentials" even
+#: with the right password (Kafka 3.x accepted it). Debian 12 ships librdkafka 2.0.2.
+SCRAM_MIN_LIBRDKAFKA = (2, 6, 1)
+
+
+def warn_if_scram_unsupported(settings: Dict[str, str], libversion: Optional[str] = None) -> None:
+    """Warns when ``settings`` authenticate with SASL/SCRAM and the librdkafka in use (``libversion``, by
+    default confluent_kafka's) is older than 2.6.1: a Kafka 4.x broker then refuses the right password."""
+    mechanism = str(settings.get("sasl.mechanisms", settings.get("sasl.mechanism", ""))).strip().upper()
+    if not mechanism.startswith("SCRAM"):
+        return
+    if libversion is None:
+        from confluent_kafka import libversion as confluent_libversion
+        libversion = confluent_libversion()[0]
+    version = tuple(int(part) for part in re.findall(r"\d+", libversion)[:3])
+    if version < SCRAM_MIN_LIBRDKAFKA:
+        warnings.warn(f"librdkafka {libversion} cannot authenticate with {mechanism} to a Kafka 4.x broker: the broker "
+                      f"refuses it as invalid credentials even with the right password (fixed in librdkafka 2.6.1); "
+                      f"use confluent-kafka with librdkafka >= 2.6.1 against Kafka 4.x", stacklevel=3)
 
 
 def read_client_properties(source: Union[str, os.PathLike]) -> Dict[str, str]:

@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from . import config as client_config
 from . import format as wire
 
 LOG = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class SketchPublisher:
         config["acks"] = "all"
         config["message.max.bytes"] = wire.MAX_MESSAGE_BYTES
         self._config = config
+        client_config.warn_if_scram_unsupported(config)
         if ensure_topics:
             self._ensure_topics(config)
         self._producer = self._make_producer(config)

@@ -6,6 +6,7 @@ import time
 import uuid
 from typing import Dict, Optional
 
+from . import config as client_config
 from . import format as wire
 from .format import Curriculum
 
@@ -39,6 +40,7 @@ class CurriculumReader:
         config["enable.auto.commit"] = False
         config["enable.partition.eof"] = True
         self._bootstrap = bootstrap
+        client_config.warn_if_scram_unsupported(config)
         self._consumer = self._make_consumer(config)
         self._assigned = False
         self._reached: Dict[int, int] = {}

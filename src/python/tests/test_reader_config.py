@@ -1,5 +1,6 @@
 """CurriculumReader against a stand-in consumer (no broker); client.properties translation."""
 import os
+import warnings
 
 import pytest
 from confluent_kafka import KafkaError
@@ -151,3 +152,34 @@ def test_unsupported_client_properties_raise_or_warn():
         assert config.librdkafka_config({"linger.ms.bogus": "1", "ssl.keystore.type": "PEM",
                                          "ssl.keystore.location": "/k.pem"}) == {
             "ssl.certificate.location": "/k.pem", "ssl.key.location": "/k.pem"}
+
+
+def test_the_development_brokers_client_properties_become_librdkafka_settings(tmp_path):
+    """``cadc broker --security sasl-ssl --data-dir DIR`` writes DIR/client.properties in exactly this form
+    (SaslSslBrokerITCase checks the Java side); every line has a librdkafka meaning and nothing warns."""
+    ca = tmp_path / "data dir" / "ca.pem"
+    path = tmp_path / "client.properties"
+    path.write_text("security.protocol=SASL_SSL\n"
+                    "sasl.mechanism=SCRAM-SHA-512\n"
+                    "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+                    'username="cadc" password="Zq3kT9vXw0pLm2NbR7sYc4Hd8JfG1aEu";\n'
+                    "ssl.truststore.type=PEM\n"
+                    f"ssl.truststore.location={ca}\n", encoding="latin-1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        settings = config.read_client_properties(path)
+    assert settings == {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "cadc",
+                        "sasl.password": "Zq3kT9vXw0pLm2NbR7sYc4Hd8JfG1aEu", "ssl.ca.location": str(ca)}
+
+
+def test_scram_with_a_librdkafka_older_than_2_6_1_warns():
+    """librdkafka < 2.6.1 fails SCRAM against Kafka 4.x brokers (the cadc broker is one) with 'invalid
+    credentials' whatever the password: the clients say so when they are made, not after a timeout."""
+    with pytest.warns(UserWarning, match=r"librdkafka 2\.0\.2 cannot authenticate with SCRAM-SHA-512.*2\.6\.1"):
+        config.warn_if_scram_unsupported({"sasl.mechanisms": "SCRAM-SHA-512"}, "2.0.2")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        config.warn_if_scram_unsupported({"sasl.mechanisms": "SCRAM-SHA-512"}, "2.6.1")
+        config.warn_if_scram_unsupported({"sasl.mechanisms": "SCRAM-SHA-256"}, "2.10.0")
+        config.warn_if_scram_unsupported({"sasl.mechanisms": "PLAIN"}, "2.0.2")
+        config.warn_if_scram_unsupported({}, "2.0.2")

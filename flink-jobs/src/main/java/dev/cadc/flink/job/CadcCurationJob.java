@@ -2,10 +2,14 @@ package dev.cadc.flink.job;
 
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.operators.CapabilityClustererFunction;
-import dev.cadc.flink.operators.CurriculumBuilder;
-import dev.cadc.flink.operators.InfluenceAccumulator;
+import dev.cadc.flink.operators.CapabilitySelector;
+import dev.cadc.flink.operators.SampleInfluence;
 import dev.cadc.flink.operators.SketchValidator;
-import dev.cadc.flink.records.Contribution;
+import dev.cadc.flink.operators.VersionAssembler;
+import dev.cadc.flink.records.BucketInput;
+import dev.cadc.flink.records.CandidateBatch;
+import dev.cadc.flink.records.CapabilityChoice;
+import dev.cadc.flink.records.VersionPart;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
@@ -29,16 +33,21 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * and {@code cadc.dead-letter} out, exactly once.
  *
  * <pre>
- * source -> SketchValidator (keyed by run) --dead letters---------------------------------+
- *             | probe rows, checkpoint closings            | POOL/TRAIN rows            |
- *             v                                            v                            |
- *           CapabilityClusterer (by run) --probe models--> InfluenceAccumulator         |
- *             | clustering per checkpoint      (broadcast)   (by run and sample)        |
- *             v                                            | contributions              |
- *           CurriculumBuilder (by run) <-------------------+                            |
- *             | curriculum + capabilities versions                                      |
- *             v                                                                         v
- *           KafkaSink (EXACTLY_ONCE) <---------------------------------------------------
+ * source -> SketchValidator (keyed by run) --dead letters-------------------------------------+
+ *             | probe rows, checkpoint closings             | POOL/TRAIN rows                |
+ *             v                                             v                                |
+ *           CapabilityClusterer (by run) --probe models--> SampleInfluence                   |
+ *             |                 (broadcast), plan copies -> (by run and sample bucket):      |
+ *             |                                             A(i, .), trajectories, scores    |
+ *             |                                 candidates |              | summaries        |
+ *             |                                            v              |                  |
+ *             |                        CapabilitySelector (by run and     |                  |
+ *             | plans                  capability): pick order            |                  |
+ *             v                                            | choices      |                  |
+ *           VersionAssembler (by run) <--------------------+--------------+                  |
+ *             | water-filling, stages: curriculum + capabilities versions                     |
+ *             v                                                                               v
+ *           KafkaSink (EXACTLY_ONCE) <---------------------------------------------------------
  * </pre>
  */
 public final class CadcCurationJob {
@@ -96,20 +105,40 @@ public final class CadcCurationJob {
                 .uid("capability-clusterer")
                 .name("CapabilityClusterer");
         BroadcastStream<ProbeModel> probeModels = clusterings.getSideOutput(CapabilityClustererFunction.PROBE_MODELS)
-                .broadcast(InfluenceAccumulator.MODELS);
+                .broadcast(SampleInfluence.MODELS);
+        DataStream<BucketInput> bucketInputs = sourceRows.map(BucketInput::of, Types.POJO(BucketInput.class))
+                .uid("rows-to-buckets")
+                .name("rows to buckets")
+                .union(clusterings.getSideOutput(CapabilityClustererFunction.BUCKET_PLANS)
+                        .map(BucketInput::of, Types.POJO(BucketInput.class))
+                        .uid("plans-to-buckets")
+                        .name("plans to buckets"));
 
-        DataStream<Contribution> contributions = sourceRows
-                .keyBy(SourceRow::sampleKey, Types.STRING)
+        SingleOutputStreamOperator<CandidateBatch> candidates = bucketInputs
+                .keyBy(BucketInput::key, Types.STRING)
                 .connect(probeModels)
-                .process(new InfluenceAccumulator(), Types.POJO(Contribution.class))
-                .uid("influence-accumulator")
-                .name("InfluenceAccumulator");
+                .process(new SampleInfluence(config), Types.POJO(CandidateBatch.class))
+                .uid("sample-influence")
+                .name("SampleInfluence");
+
+        DataStream<VersionPart> choices = candidates
+                .keyBy(CandidateBatch::capabilityKey, Types.STRING)
+                .process(new CapabilitySelector(config), Types.POJO(CapabilityChoice.class))
+                .uid("capability-selector")
+                .name("CapabilitySelector")
+                .map(VersionPart::of, Types.POJO(VersionPart.class))
+                .uid("choices-to-assembler")
+                .name("choices to assembler");
+        DataStream<VersionPart> summaries = candidates.getSideOutput(SampleInfluence.SUMMARIES)
+                .map(VersionPart::of, Types.POJO(VersionPart.class))
+                .uid("summaries-to-assembler")
+                .name("summaries to assembler");
 
         DataStream<OutputRecord> curricula = clusterings.keyBy(plan -> plan.runId, Types.STRING)
-                .connect(contributions.keyBy(contribution -> contribution.runId, Types.STRING))
-                .process(new CurriculumBuilder(config), Types.POJO(OutputRecord.class))
-                .uid("curriculum-builder")
-                .name("CurriculumBuilder");
+                .connect(choices.union(summaries).keyBy(part -> part.runId, Types.STRING))
+                .process(new VersionAssembler(config), Types.POJO(OutputRecord.class))
+                .uid("version-assembler")
+                .name("VersionAssembler");
 
         curricula.union(deadLetters)
                 .sinkTo(sink)

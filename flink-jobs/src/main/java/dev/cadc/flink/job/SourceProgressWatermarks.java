@@ -7,47 +7,100 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
- * Event time for the job's progress decisions (grace periods, waits for a run-start, the run TTL):
- * per Kafka partition (the Kafka source runs one generator per split), the largest record timestamp
- * seen, so a partition that lags behind holds the job's watermark back; a partition that has had
- * nothing to read for {@code idleMs} has caught up, and its watermark follows the wall clock minus
- * {@code idleMs}, so a live job whose trainer has paused still sees time pass.
+ * Event time for the job's progress decisions (grace periods, waits for a run-start, the run TTL, and
+ * when a version is complete): per Kafka partition (the Kafka source runs one generator per split), the
+ * largest record timestamp seen, so a partition that lags behind holds the job's watermark back.
+ *
+ * <p>Idleness, so that time still passes when nothing comes:
+ * <ul>
+ *   <li>when the whole source reader (all of its partitions) has had nothing to read for
+ *       {@code idleMs}, the trainer has paused: its partitions' watermarks follow the wall clock minus
+ *       {@code idleMs};
+ *   <li>a partition that has never had a record (nobody writes to it) does not hold the others back:
+ *       it follows the newest record the reader has seen.
+ * </ul>
+ * A partition that has had records keeps its own progress while the reader reads others: it may be
+ * starved by the fetcher (large records, a loaded machine) with rows still unread, and moving its
+ * watermark on would make those rows late and close their checkpoint short. "Nothing to read" is
+ * measured on Flink's input activity clock, which stands still while the source is back-pressured (a
+ * job busy folding a version stops reading; that is not a paused trainer).
  *
  * <p>Flink combines the partitions' watermarks by their minimum; records that arrive behind the
  * watermark are still processed (the job's functions never drop late records).
  */
 public final class SourceProgressWatermarks implements WatermarkGenerator<KafkaRecord> {
 
+    /** What the generators of one source reader share: the newest record and the last activity of any partition. */
+    static final class ReaderProgress {
+        private long maxTimestamp = Long.MIN_VALUE;
+        private long lastActivity;
+
+        ReaderProgress(long now) {
+            this.lastActivity = now;
+        }
+
+        synchronized void record(long timestamp, long now) {
+            maxTimestamp = Math.max(maxTimestamp, timestamp);
+            lastActivity = now;
+        }
+
+        synchronized long maxTimestamp() {
+            return maxTimestamp;
+        }
+
+        synchronized long lastActivity() {
+            return lastActivity;
+        }
+    }
+
+    private static final java.util.Map<Object, ReaderProgress> READERS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
     private final long idleMs;
+    private final java.util.function.LongSupplier activityClock;
     private final java.util.function.LongSupplier clock;
+    private final ReaderProgress reader;
     private long maxTimestamp = Long.MIN_VALUE;
-    private long lastActivity;
     private long emitted = Long.MIN_VALUE;
 
-    SourceProgressWatermarks(long idleMs, java.util.function.LongSupplier clock) {
+    /**
+     * @param activityClock milliseconds that advance only while the source may read (not back-pressured)
+     * @param clock the wall clock, for the watermark of an idle reader
+     * @param reader shared by the generators of one source reader
+     */
+    SourceProgressWatermarks(long idleMs, java.util.function.LongSupplier activityClock, java.util.function.LongSupplier clock,
+            ReaderProgress reader) {
         this.idleMs = idleMs;
+        this.activityClock = activityClock;
         this.clock = clock;
-        this.lastActivity = clock.getAsLong();
+        this.reader = reader;
     }
 
     /** The strategy for the sketches source: record timestamps, this generator. */
     public static WatermarkStrategy<KafkaRecord> strategy(long idleMs) {
-        return WatermarkStrategy.<KafkaRecord>forGenerator(context -> new SourceProgressWatermarks(idleMs, System::currentTimeMillis))
-                .withTimestampAssigner((record, previous) -> record.timestamp);
+        return WatermarkStrategy.<KafkaRecord>forGenerator(context -> {
+            java.util.function.LongSupplier activity = context.getInputActivityClock()::relativeTimeMillis;
+            // One context per source operator: every split's generator of a reader gets the same one.
+            ReaderProgress reader = READERS.computeIfAbsent(context, c -> new ReaderProgress(activity.getAsLong()));
+            return new SourceProgressWatermarks(idleMs, activity, System::currentTimeMillis, reader);
+        }).withTimestampAssigner((record, previous) -> record.timestamp);
     }
 
     @Override
     public void onEvent(KafkaRecord record, long timestamp, WatermarkOutput output) {
         maxTimestamp = Math.max(maxTimestamp, timestamp);
-        lastActivity = clock.getAsLong();
+        reader.record(timestamp, activityClock.getAsLong());
     }
 
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
-        long now = clock.getAsLong();
         long candidate = maxTimestamp == Long.MIN_VALUE ? Long.MIN_VALUE : maxTimestamp - 1;
-        if (now - lastActivity >= idleMs) {
-            candidate = Math.max(candidate, now - idleMs);
+        long readerMax = reader.maxTimestamp();
+        if (maxTimestamp == Long.MIN_VALUE && readerMax != Long.MIN_VALUE) {
+            candidate = readerMax - 1;
+        }
+        if (activityClock.getAsLong() - reader.lastActivity() >= idleMs) {
+            candidate = Math.max(candidate, clock.getAsLong() - idleMs);
         }
         if (candidate > emitted) {
             emitted = candidate;

@@ -9,6 +9,7 @@ import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.records.VersionPlan;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.RunEvent;
+import dev.cadc.flink.records.SampleBuckets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +28,16 @@ import org.apache.flink.util.OutputTag;
  * The capability clusterer of each run (keyed by run id): keeps the run's probe rows and, at every
  * closed checkpoint, updates the clustering exactly as the batch {@code Curator} does
  * ({@link CapabilityClusterer#update} over the trajectories of checkpoints 0..j, warm-started from the
- * previous clustering). It then broadcasts the checkpoint's probe model to the influence accumulators
- * ({@link #PROBE_MODELS}) and sends the clustering to the run's curriculum builder.
+ * previous clustering). It then broadcasts the checkpoint's probe model to the sample buckets
+ * ({@link #PROBE_MODELS}), sends each bucket its copy of the version's plan ({@link #BUCKET_PLANS}) and
+ * the plan to the run's assembler.
  */
 public final class CapabilityClustererFunction extends KeyedProcessFunction<String, RunEvent, VersionPlan> {
 
     public static final OutputTag<ProbeModel> PROBE_MODELS = new OutputTag<>("probe-models", Types.POJO(ProbeModel.class));
+
+    /** Each plan once per sample bucket ({@link SampleBuckets#COUNT} copies), for the run's {@link SampleInfluence}. */
+    public static final OutputTag<VersionPlan> BUCKET_PLANS = new OutputTag<>("bucket-plans", Types.POJO(VersionPlan.class));
 
     private final JobConfig config;
 
@@ -102,6 +107,13 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         update.assignment = current.assignment();
         update.difficulty = StageSequencer.difficulty(current, trajectories);
         update.sourceRows = closed.sourceRows;
+        int[] sources = previous == null || previous.sourceCheckpoints == null ? new int[0] : previous.sourceCheckpoints;
+        if (closed.sourceRows > 0) {
+            sources = java.util.Arrays.copyOf(sources, sources.length + 1);
+            sources[sources.length - 1] = j;
+        }
+        update.sourceCheckpoints = sources;
+        update.watermark = closed.watermark;
         update.shortCheckpoint = closed.shortCheckpoint;
         update.sketchDim = run.sketchDim;
         update.nextCapabilityId = nextId;
@@ -111,6 +123,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         ProbeModel model = new ProbeModel(run.runId, j, run.sketchDim, trajectories.probeIds(), trajectories.unitSketchMatrix(j));
         model.freeAfterWatermark = closed.watermark;
         ctx.output(PROBE_MODELS, model);
+        toBuckets(update, ctx);
         out.collect(update);
     }
 
@@ -129,6 +142,13 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         release.checkpoint = released.lastCheckpoint;
         release.expired = released.expired;
         release.watermark = released.watermark;
+        toBuckets(release, ctx);
         out.collect(release);
+    }
+
+    private static void toBuckets(VersionPlan plan, Context ctx) {
+        for (int bucket = 0; bucket < SampleBuckets.COUNT; bucket++) {
+            ctx.output(BUCKET_PLANS, plan.forBucket(bucket));
+        }
     }
 }

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Records that arrive before their run's run-start (it may travel in another partition) wait
  *       up to the grace period, in event time, then become NO_RUN_START dead letters.
  *   <li>PROBE rows, checkpoint closings and the run's release go to the clusterer (main output);
- *       influence-source rows (POOL or TRAIN, per the run-start) to the accumulators
+ *       influence-source rows (POOL or TRAIN, per the run-start) to the sample buckets
  *       ({@link #SOURCE_ROWS}).
  *   <li>Progress time is the event-time watermark of the source: per partition from Kafka record
  *       timestamps, following the wall clock only for partitions with nothing left to read. A lagging

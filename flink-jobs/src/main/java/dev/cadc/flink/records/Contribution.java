@@ -1,10 +1,6 @@
 package dev.cadc.flink.records;
 
-/**
- * One influence-source row scored against the probes of its checkpoint, on its way from an
- * influence accumulator to the run's curriculum builder: the row (for the fold order and the
- * trajectory) and its terms {@code eta <u(x), u(v_p)>} for every probe.
- */
+/** One influence-source row waiting in its sample bucket for its checkpoint's fold ({@code terms} unused). */
 public class Contribution {
     public String runId;
     public long sampleId;

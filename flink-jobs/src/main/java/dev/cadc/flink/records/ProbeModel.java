@@ -1,14 +1,14 @@
 package dev.cadc.flink.records;
 
 /**
- * The model the influence accumulators need for one checkpoint of a run: the probes' unit sketches
+ * The model the sample buckets ({@code SampleInfluence}) need for one checkpoint of a run: the probes' unit sketches
  * at that checkpoint (row-major {@code probeIds.length x sketchDim}, zero rows for probes without a
  * sketch there), broadcast once the checkpoint is closed; or, with {@code released}, the notice that
  * a run was released by its TTL (its waiting rows are dropped).
  *
  * <p>{@code freeAfterWatermark} is the validator's watermark when it closed the checkpoint (or
  * released the run). Every row of the checkpoint was forwarded before that, on the channel that also
- * carries the validator's later watermarks, so once an accumulator's watermark is past it no row of
+ * carries the validator's later watermarks, so once a bucket operator's watermark is past it no row of
  * the checkpoint can still come and the model is dropped from broadcast state.
  */
 public class ProbeModel {

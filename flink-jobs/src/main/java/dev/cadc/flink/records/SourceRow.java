@@ -1,6 +1,6 @@
 package dev.cadc.flink.records;
 
-/** A row of a run's influence source (POOL or TRAIN), on its way to the influence accumulator. */
+/** A row of a run's influence source (POOL or TRAIN), on its way to its sample bucket ({@code SampleInfluence}). */
 public class SourceRow {
     public String runId;
     public long sampleId;
@@ -18,10 +18,5 @@ public class SourceRow {
         this.step = step;
         this.learningRate = learningRate;
         this.sketch = sketch;
-    }
-
-    /** The accumulator's key: run and sample. */
-    public String sampleKey() {
-        return runId + '\u0000' + sampleId;
     }
 }

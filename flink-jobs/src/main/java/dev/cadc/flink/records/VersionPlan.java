@@ -1,10 +1,11 @@
 package dev.cadc.flink.records;
 
 /**
- * What the clusterer tells a run's curriculum builder, in order: for each closed checkpoint j, the
- * plan of version j (the clustering after j, the capabilities' difficulty, and how many
- * influence-source rows the validator forwarded for j, i.e. how many {@link Contribution}s to wait
- * for); and finally the run's release.
+ * What the clusterer tells a run's sample buckets (one copy each, {@code bucket} set) and its
+ * assembler, in order: for each closed checkpoint j, the plan of version j (the clustering after j,
+ * the capabilities' difficulty, the run's influence-source checkpoints so far, and the validator's
+ * watermark when it closed j: once an operator's watermark is past it, every row and every part of
+ * version j has reached it); and finally the run's release.
  */
 public class VersionPlan {
 
@@ -25,14 +26,46 @@ public class VersionPlan {
     public int[] assignment;
     public double[] difficulty;
     public long sourceRows;
+    /** Checkpoints 0..j that have influence-source rows, ascending: the slots of a trajectory. */
+    public int[] sourceCheckpoints;
     public boolean shortCheckpoint;
     public int sketchDim;
     public int nextCapabilityId;
     public boolean trainSource;
 
+    /** The validator's watermark when it closed the checkpoint (CLUSTERING) or released the run (RELEASE). */
+    public long watermark;
+    /** The sample bucket a copy is for. */
+    public int bucket;
+
     // RELEASE (checkpoint = the run's last checkpoint)
     public boolean expired;
-    public long watermark;
 
     public VersionPlan() {}
+
+    /** A copy of this plan for sample bucket {@code bucket}. */
+    public VersionPlan forBucket(int bucket) {
+        VersionPlan copy = new VersionPlan();
+        copy.runId = runId;
+        copy.kind = kind;
+        copy.checkpoint = checkpoint;
+        copy.probeIds = probeIds;
+        copy.assignment = assignment;
+        copy.difficulty = difficulty;
+        copy.sourceRows = sourceRows;
+        copy.sourceCheckpoints = sourceCheckpoints;
+        copy.shortCheckpoint = shortCheckpoint;
+        copy.sketchDim = sketchDim;
+        copy.nextCapabilityId = nextCapabilityId;
+        copy.trainSource = trainSource;
+        copy.watermark = watermark;
+        copy.bucket = bucket;
+        copy.expired = expired;
+        return copy;
+    }
+
+    /** The event time at which an operator whose watermark reached it has every part of this version. */
+    public long readyAt() {
+        return watermark == Long.MAX_VALUE ? Long.MAX_VALUE : watermark + 1;
+    }
 }

@@ -66,6 +66,8 @@ final class OperatorTestData {
     static final float LEARNING_RATE = 0.01f;
     static final long GRACE_MS = 10_000L;
     static final long RUN_TTL_MS = 1_000_000L;
+    /** The validator's watermark when it closed checkpoint 0 in {@link #plantedCheckpointZero}. */
+    static final long CHECKPOINT_ZERO_CLOSED_AT = 1_000L;
 
     private OperatorTestData() {}
 
@@ -230,7 +232,7 @@ final class OperatorTestData {
      * upstream operators call: the clustering event (fresh clusterer, as at the run's first
      * checkpoint) and one contribution per POOL row.
      */
-    record PlantedCheckpoint(VersionPlan clustering, List<Contribution> contributions) {}
+    record PlantedCheckpoint(VersionPlan clustering, List<Contribution> contributions, ProbeModel model, List<SourceRow> rows) {}
 
     static PlantedCheckpoint plantedCheckpointZero(PlantedSketches.PlantedSet set, ClusteringConfig config) {
         int k = set.config().sketchDim();
@@ -254,6 +256,10 @@ final class OperatorTestData {
         event.sketchDim = k;
         event.nextCapabilityId = clusterer.nextCapabilityId();
         event.trainSource = false;
+        event.sourceCheckpoints = new int[] {0};
+        event.watermark = CHECKPOINT_ZERO_CLOSED_AT;
+        ProbeModel model = new ProbeModel(event.runId, 0, k, trajectories.probeIds(), trajectories.unitSketchMatrix(0));
+        model.freeAfterWatermark = CHECKPOINT_ZERO_CLOSED_AT;
 
         ProbeCheckpoint probes = new ProbeCheckpoint(0, k, trajectories.unitSketchMatrix(0));
         List<Contribution> contributions = new ArrayList<>();
@@ -262,7 +268,7 @@ final class OperatorTestData {
             contributions.add(new Contribution(row.runId, row.sampleId, 0, row.step, row.learningRate, row.sketch,
                     contribution.terms()));
         }
-        return new PlantedCheckpoint(event, contributions);
+        return new PlantedCheckpoint(event, contributions, model, pool);
     }
 
     /** A probe model of {@code probes} unit rows for checkpoint {@code checkpoint}. */
@@ -334,13 +340,6 @@ final class OperatorTestData {
             throws Exception {
         return opened(new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function), key, Types.STRING),
                 restored);
-    }
-
-    /** A harness of the curriculum builder (plans on input 1, contributions on input 2), restored or fresh. */
-    static KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, Contribution, OutputRecord> builderHarness(
-            CurriculumBuilder builder, OperatorSubtaskState restored) throws Exception {
-        return opened(new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(builder),
-                plan -> plan.runId, contribution -> contribution.runId, Types.STRING), restored);
     }
 
     /** Opens {@code harness} without Kryo, fresh or from {@code restored}. */

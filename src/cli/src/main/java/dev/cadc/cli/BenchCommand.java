@@ -119,6 +119,7 @@ final class BenchCommand implements Runnable {
         String python;
 
         private final Map<String, ObjectNode> figures = new LinkedHashMap<>();
+        private final Map<String, dev.cadc.core.format.Curriculum> finals = new LinkedHashMap<>();
         private final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
         @Override
@@ -178,6 +179,7 @@ final class BenchCommand implements Runnable {
                         figure.put("peak_checkpoint_state_bytes", peakState);
                         figure.put("state_bytes_per_pool_sample", peakState < 0 ? -1 : (double) peakState / pool);
                         figure.put("round", round);
+                        finals.put(name, lastCurriculum(broker.bootstrapServers()));
                     }
                 }
             }
@@ -189,6 +191,12 @@ final class BenchCommand implements Runnable {
             CurationResult result = detailed.result();
             curateFigure.put("selected", result.selected().size());
             writeInfluence(detailed.analysis().influence(), work.resolve("java_influence.f64"));
+            dev.cadc.core.format.Curriculum batch = dev.cadc.core.curriculum.CurriculumJson.toCurriculum(result);
+            finals.forEach((name, curriculum) -> {
+                boolean equal = batch.equals(curriculum);
+                figures.get(name).put("equals_curate", equal);
+                out.printf(Locale.ROOT, "%s: final curriculum %s cadc curate's%n", name, equal ? "equals" : "DIFFERS FROM");
+            });
 
             numpy(work, out, rows);
             ratios(out);
@@ -279,6 +287,22 @@ final class BenchCommand implements Runnable {
                 }
             }
             return rows;
+        }
+
+        /** The newest curriculum record of run "bench" on the curriculum topic (the last job's final version). */
+        private static dev.cadc.core.format.Curriculum lastCurriculum(String bootstrap) throws Exception {
+            dev.cadc.core.format.Curriculum[] last = {null};
+            try (dev.cadc.client.TopicReader reader = new dev.cadc.client.TopicReader(Map.of("bootstrap.servers", bootstrap),
+                    dev.cadc.core.topic.CadcTopics.CURRICULUM)) {
+                if (!reader.readToEnd(Duration.ofMinutes(2), record -> {
+                    if (record.key() != null && "bench".equals(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8))) {
+                        last[0] = dev.cadc.core.format.CurriculumCodec.decode(record.value(), "bench");
+                    }
+                })) {
+                    throw new IllegalStateException("could not read " + dev.cadc.core.topic.CadcTopics.CURRICULUM + " to its end");
+                }
+            }
+            return last[0];
         }
 
         /** Runs the job bounded; returns its peak checkpointed state in bytes (-1 when none was seen). */

@@ -35,6 +35,9 @@ class BenchCommandITCase {
                 assertThat(name).startsWith("NumPy"));
         for (JsonNode stage : figures.get("stages")) {
             assertThat(stage.get("rows_per_s").asDouble()).as(stage.get("stage").asText()).isPositive();
+            if (stage.get("stage").asText().startsWith("job")) {
+                assertThat(stage.get("equals_curate").asBoolean()).as(stage.get("stage").asText() + " equals cadc curate").isTrue();
+            }
         }
         assertThat(out.toString()).contains("speed-up", "curate / NumPy");
     }

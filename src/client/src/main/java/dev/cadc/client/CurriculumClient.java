@@ -60,6 +60,9 @@ public final class CurriculumClient implements AutoCloseable {
             }
             Duration left = Duration.between(Instant.now(), end);
             if (left.isNegative() || left.isZero()) {
+                if (!reader.connected()) {
+                    throw new TimeoutException(reader.unreachableMessage(deadline));
+                }
                 throw new TimeoutException("no curriculum version above " + version + " for run " + runId
                         + " on " + CadcTopics.CURRICULUM + " within " + deadline.toMillis()
                         + " ms; is the CADC job running and reading cadc.sketches?");

@@ -48,9 +48,14 @@ public final class KafkaTopicAdmin {
             }
             awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
         } catch (ExecutionException e) {
+            // A broker that requires TLS or SASL drops a client without its settings: the admin only times out.
+            String hint = e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException
+                    ? "; is a broker running there, and if it requires TLS or authentication, are its client settings"
+                            + " given (--kafka-config FILE)?"
+                    : "";
             throw new IllegalStateException("cannot create topics "
                     + specs.stream().map(TopicSpec::name).collect(Collectors.joining(", "))
-                    + " at " + clientConfig.get("bootstrap.servers") + ": " + e.getCause().getMessage(), e.getCause());
+                    + " at " + clientConfig.get("bootstrap.servers") + ": " + e.getCause().getMessage() + hint, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

@@ -64,12 +64,32 @@ public final class TopicReader implements AutoCloseable {
         return true;
     }
 
-    /** Hands whatever arrives within {@code timeout} to {@code handler}. */
+    /**
+     * Hands whatever arrives within {@code timeout} to {@code handler}. A caller that polls in a loop
+     * keeps calling while the broker is slow to answer: a metadata fetch that takes longer than one
+     * poll is not an error here ({@link #connected()} tells whether the topic was ever reached).
+     */
     public void poll(Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> handler) {
-        if (!assignPartitions(timeout)) {
+        try {
+            if (!assignPartitions(timeout)) {
+                return;
+            }
+        } catch (IllegalStateException slow) {
             return;
         }
         consumer.poll(timeout).forEach(handler);
+    }
+
+    /** Whether the topic's partitions were found (the broker answered and the topic exists). */
+    public boolean connected() {
+        return !consumer.assignment().isEmpty();
+    }
+
+    /** The line for a caller that gave up without ever reaching the topic. */
+    public String unreachableMessage(Duration waited) {
+        return "cannot reach " + topic + " on Kafka at " + bootstrapServers + " within " + waited.toSeconds()
+                + " s; is a broker running there (e.g. ./cadc broker), does the topic exist, and if the broker requires TLS"
+                + " or authentication, are its client settings given (--kafka-config FILE)?";
     }
 
     private boolean reached(Map<TopicPartition, Long> endOffsets) {
@@ -91,7 +111,8 @@ public final class TopicReader implements AutoCloseable {
             partitions = consumer.partitionsFor(topic, timeout);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " within " + timeout.toSeconds()
-                    + " s to read " + topic + "; is a broker running there (e.g. ./cadc broker)?", e);
+                    + " s to read " + topic + "; is a broker running there (e.g. ./cadc broker), and if it requires TLS or"
+                    + " authentication, are its client settings given (--kafka-config FILE)?", e);
         }
         if (partitions == null || partitions.isEmpty()) {
             return false;

@@ -10,10 +10,16 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -34,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p>The data directory keeps its cluster id across restarts: when it was formatted before, the id in
  * its {@code meta.properties} is reused, so a development broker can be stopped and started again
  * without losing topics.
+ *
+ * <p>With {@link Security#SASL_SSL} clients and the broker's inter-broker connections use one listener,
+ * SASL_SSL with SCRAM-SHA-512 only, whose certificates, SCRAM user and client settings
+ * {@link SaslSslSetup} keeps in the data directory; the KRaft controller listener stays PLAINTEXT on
+ * loopback (it is reached by this process alone).
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -45,17 +56,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final String LOOPBACK = "127.0.0.1";
     private static final int NODE_ID = 1;
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+    /** How clients reach the broker. */
+    public enum Security {
+        /** One PLAINTEXT listener: no authentication, no encryption (tests, the demo). */
+        PLAINTEXT,
+        /** One SASL_SSL listener (SCRAM-SHA-512) for clients and the broker's own connections. */
+        SASL_SSL
+    }
 
     private final Path dataDir;
     private final boolean deleteDataDirOnClose;
     private final int port;
+    private final SaslSslSetup saslSsl;
     private final KafkaRaftServer server;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(Path dataDir, boolean deleteDataDirOnClose, int port, KafkaRaftServer server) {
+    private EmbeddedKafkaBroker(Path dataDir, boolean deleteDataDirOnClose, int port, SaslSslSetup saslSsl, KafkaRaftServer server) {
         this.dataDir = dataDir;
         this.deleteDataDirOnClose = deleteDataDirOnClose;
         this.port = port;
+        this.saslSsl = saslSsl;
         this.server = server;
     }
 
@@ -77,28 +99,40 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws IllegalStateException when the port is taken or the broker does not come up in time
      */
     public static EmbeddedKafkaBroker start(int port, Path dataDir, boolean deleteDataDirOnClose) {
+        return start(port, dataDir, deleteDataDirOnClose, Security.PLAINTEXT);
+    }
+
+    /**
+     * As {@link #start(int, Path, boolean)}, with the given security. A data directory keeps the
+     * security it was first formatted with: the SCRAM user can only be created at format time.
+     *
+     * @throws IllegalStateException also when {@code dataDir} was formatted with the other security
+     */
+    public static EmbeddedKafkaBroker start(int port, Path dataDir, boolean deleteDataDirOnClose, Security security) {
         int clientPort = port == 0 ? freePort() : requireFree(port);
         int controllerPort = freePort();
         try {
             Files.createDirectories(dataDir);
             Path logDir = dataDir.resolve("kafka-logs");
             String clusterId = existingClusterId(logDir);
+            requireSameSecurity(dataDir, clusterId != null, security);
             if (clusterId == null) {
                 clusterId = Uuid.randomUuid().toString();
             }
-            Properties props = serverProperties(clientPort, controllerPort, logDir);
-            format(props, clusterId, dataDir);
+            SaslSslSetup saslSsl = security == Security.SASL_SSL ? SaslSslSetup.prepare(dataDir) : null;
+            Properties props = serverProperties(clientPort, controllerPort, logDir, saslSsl);
+            format(props, clusterId, dataDir, saslSsl);
 
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, deleteDataDirOnClose, clientPort, server);
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, deleteDataDirOnClose, clientPort, saslSsl, server);
             try {
                 broker.awaitReady();
             } catch (RuntimeException e) {
                 broker.close();
                 throw e;
             }
-            LOG.info("Kafka broker (cluster {}) ready at {}, data in {}", clusterId, broker.bootstrapServers(), logDir);
+            LOG.info("Kafka broker (cluster {}, {}) ready at {}, data in {}", clusterId, security, broker.bootstrapServers(), logDir);
             return broker;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the Kafka data directory " + dataDir, e);
@@ -108,6 +142,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** {@code 127.0.0.1:PORT}, for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return LOOPBACK + ":" + port;
+    }
+
+    /**
+     * What a client needs to connect: {@code bootstrap.servers} and, with SASL_SSL, the settings of
+     * {@link #clientProperties()}.
+     */
+    public Map<String, Object> clientConfig() {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("bootstrap.servers", bootstrapServers());
+        if (saslSsl != null) {
+            config.putAll(saslSsl.clientConfig());
+        }
+        return config;
+    }
+
+    /** The SASL_SSL client settings file ({@code DATA_DIR/client.properties}), absent without SASL_SSL. */
+    public Optional<Path> clientProperties() {
+        return Optional.ofNullable(saslSsl).map(SaslSslSetup::clientProperties);
+    }
+
+    /** The CA certificate clients trust ({@code DATA_DIR/ca.pem}), absent without SASL_SSL. */
+    public Optional<Path> caCertificate() {
+        return Optional.ofNullable(saslSsl).map(SaslSslSetup::caCertificate);
     }
 
     /** The client port. */
@@ -137,10 +194,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private void awaitReady() {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
-        Map<String, Object> config = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        Map<String, Object> config = clientConfig();
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
         RuntimeException last = null;
         try (Admin admin = Admin.create(config)) {
             while (Instant.now().isBefore(deadline)) {
@@ -158,16 +214,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                         + " s; see the log above for the broker's own error", last);
     }
 
-    private static Properties serverProperties(int clientPort, int controllerPort, Path logDir) {
+    private static Properties serverProperties(int clientPort, int controllerPort, Path logDir, SaslSslSetup saslSsl) {
+        // The client listener is named after its protocol; the broker's own connections use it too.
+        String listener = saslSsl == null ? "PLAINTEXT" : "SASL_SSL";
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
         props.put("node.id", String.valueOf(NODE_ID));
         props.put("controller.quorum.voters", NODE_ID + "@" + LOOPBACK + ":" + controllerPort);
-        props.put("listeners", "PLAINTEXT://" + LOOPBACK + ":" + clientPort + ",CONTROLLER://" + LOOPBACK + ":" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://" + LOOPBACK + ":" + clientPort);
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("listeners", listener + "://" + LOOPBACK + ":" + clientPort + "," + CONTROLLER_LISTENER + "://" + LOOPBACK + ":" + controllerPort);
+        props.put("advertised.listeners", listener + "://" + LOOPBACK + ":" + clientPort);
+        props.put("listener.security.protocol.map", listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put("controller.listener.names", CONTROLLER_LISTENER);
+        props.put("inter.broker.listener.name", listener);
+        if (saslSsl != null) {
+            saslSsl.addServerProperties(props, listener);
+        }
         props.put("log.dirs", logDir.toString());
         props.put("auto.create.topics.enable", "true");
         props.put("num.partitions", "1");
@@ -187,21 +248,47 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return props;
     }
 
-    private static void format(Properties props, String clusterId, Path dataDir) throws IOException {
+    /**
+     * Formats the storage unless it is formatted already; with SASL_SSL the SCRAM user is created here
+     * ({@code kafka-storage format --add-scram}), as a record of the metadata log's bootstrap.
+     */
+    private static void format(Properties props, String clusterId, Path dataDir, SaslSslSetup saslSsl) throws IOException {
+        // Owner-only: with SASL_SSL it holds the keystore and inter-broker passwords.
         Path propsFile = dataDir.resolve("server.properties");
-        try (var out = Files.newOutputStream(propsFile)) {
+        Path written = Files.createTempFile(dataDir, ".server.properties", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (var out = Files.newOutputStream(written)) {
             props.store(out, "written by cadc's embedded broker; regenerated at every start");
+        }
+        Files.move(written, propsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        List<String> arguments = new ArrayList<>(List.of("format", "-t", clusterId, "-c", propsFile.toString(), "--ignore-formatted"));
+        if (saslSsl != null) {
+            arguments.addAll(List.of("--add-scram", saslSsl.scramFormatArgument()));
         }
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int exitCode;
         try (PrintStream printStream = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            exitCode = StorageTool.execute(
-                    new String[] {"format", "-t", clusterId, "-c", propsFile.toString(), "--ignore-formatted"},
-                    printStream);
+            exitCode = StorageTool.execute(arguments.toArray(String[]::new), printStream);
         }
         if (exitCode != 0) {
             throw new IllegalStateException("formatting Kafka storage in " + dataDir + " failed (exit " + exitCode
                     + "): " + output.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * A formatted data directory keeps its security: a PLAINTEXT one has no SCRAM user (it can only be
+     * added at format time), and a SASL_SSL one is not to be opened to unauthenticated clients by mistake.
+     */
+    private static void requireSameSecurity(Path dataDir, boolean formatted, Security security) {
+        boolean secured = SaslSslSetup.existsIn(dataDir);
+        if (security == Security.SASL_SSL && formatted && !secured) {
+            throw new IllegalStateException(dataDir + " holds a broker formatted without security; its SCRAM user can"
+                    + " only be created when the storage is formatted: use a new --data-dir for --security sasl-ssl");
+        }
+        if (security == Security.PLAINTEXT && secured) {
+            throw new IllegalStateException(dataDir + " holds a broker set up with --security sasl-ssl; start it with"
+                    + " --security sasl-ssl again, or use another --data-dir for a PLAINTEXT broker");
         }
     }
 

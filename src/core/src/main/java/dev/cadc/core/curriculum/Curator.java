@@ -7,6 +7,7 @@ import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.influence.CapabilityScorer;
+import dev.cadc.core.influence.CheckpointFold;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.core.math.Vectors;
@@ -217,35 +218,17 @@ public final class Curator {
                         rows.add(new int[] {row, sample});
                     }
                 }
-                // Each sample gets exactly one term per checkpoint, so rows may be added in parallel, a block
-                // of rows at a time (one pass over the probes per block).
-                int blocks = (rows.size() + ProbeCheckpoint.BLOCK - 1) / ProbeCheckpoint.BLOCK;
-                IntStream.range(0, blocks).parallel().forEach(b -> {
-                    int from = b * ProbeCheckpoint.BLOCK;
-                    int count = Math.min(ProbeCheckpoint.BLOCK, rows.size() - from);
-                    float[][] sketches = new float[count][];
-                    double[] etas = new double[count];
-                    double[][] targets = new double[count][];
-                    for (int i = 0; i < count; i++) {
-                        int[] r = rows.get(from + i);
-                        sketches[i] = batch.sketch(r[0]);
-                        etas[i] = batch.learningRate(r[0]);
-                        targets[i] = table.row(r[1]);
-                    }
-                    probeCheckpoint.addTermsBlock(sketches, etas, targets);
-                });
-            });
-            steps.entrySet().parallelStream().forEach(entry -> {
-                List<SampleCheckpoint.RowContribution> counted = new ArrayList<>();
-                for (SampleCheckpoint.RowContribution row : SampleCheckpoint.counted(entry.getValue(), sourceRole == Role.TRAIN)) {
-                    counted.add(SampleCheckpoint.contribution(probeCheckpoint, row.step(), row.learningRate(), row.sketch()));
+                // Each sample gets exactly one term per checkpoint, so rows may be added in parallel.
+                List<CheckpointFold.SampleRows> singles = new ArrayList<>(rows.size());
+                for (int[] r : rows) {
+                    singles.add(new CheckpointFold.SampleRows(table.row(r[1]), List.of(new SampleCheckpoint.RowContribution(
+                            batch.step(r[0]), batch.learningRate(r[0]), batch.sketch(r[0]), null))));
                 }
-                double[] terms = SampleCheckpoint.terms(counted);
-                double[] row = table.row(entry.getKey());
-                for (int p = 0; p < probes; p++) {
-                    row[p] += terms[p];
-                }
+                CheckpointFold.fold(probeCheckpoint, false, singles, true);
             });
+            List<CheckpointFold.SampleRows> several = new ArrayList<>();
+            steps.forEach((sample, sampleRows) -> several.add(new CheckpointFold.SampleRows(table.row(sample), sampleRows)));
+            CheckpointFold.fold(probeCheckpoint, sourceRole == Role.TRAIN, several, true);
             LOG.info("run {}: influence of checkpoint {} folded in ({} samples)", runId, checkpoint,
                     sourceRole == Role.POOL ? seen.cardinality() + steps.size() : steps.size());
         }

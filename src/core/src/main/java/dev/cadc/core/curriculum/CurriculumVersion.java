@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 
 /**
  * One curriculum version from a run's folded influence, in the steps both drivers take in the same
@@ -43,34 +44,83 @@ public final class CurriculumVersion {
     public static Selection select(Clustering clustering, InfluenceView influence, CapabilityScorer.Score[] scores,
             CuratorConfig config, DuplicateGuard.TrajectoryLookup trajectories, int trajectoryCheckpoints) {
         long budget = config.budget().resolve(influence.sampleCount());
-        DuplicateGuard guard = config.duplicateThreshold() >= 1 ? DuplicateGuard.disabled()
-                : new DuplicateGuard(trajectories, trajectoryCheckpoints, config.duplicateThreshold());
-        return new BalancedSelector(config.withinCapability()).select(clustering, influence, scores, budget, guard);
+        return new BalancedSelector(config.withinCapability()).select(clustering, influence, scores, budget,
+                trajectories, trajectoryCheckpoints, config.duplicateThreshold());
     }
 
     /**
      * The curriculum from a selection: capabilities with difficulty, stage and attributed count, the
-     * stages in curriculum order, the harmful ids. The streaming job's curriculum builder calls this
-     * too, so both paths lay out a curriculum identically.
+     * stages in curriculum order, the harmful ids. Computes the summaries of the table and calls
+     * {@link #assemble(String, int, Clustering, double[], Summary, long[][], double[][], long, long, int, CuratorConfig)}.
      */
     public static CurationResult assemble(String runId, int checkpoint, Clustering clustering, double[] difficulty,
             InfluenceView influence, CapabilityScorer.Score[] scores, Selection selection, CuratorConfig config) {
+        Summary summary = Summary.of(influence, scores, clustering.capabilityCount());
+        int[][] picks = selection.selectedByCapability();
+        long[][] ids = new long[picks.length][];
+        double[][] capabilityInfluence = new double[picks.length][];
+        for (int c = 0; c < picks.length; c++) {
+            int capability = c;
+            ids[c] = Arrays.stream(picks[c]).mapToLong(influence::sampleId).toArray();
+            capabilityInfluence[c] = Arrays.stream(picks[c]).mapToDouble(i -> scores[i].capabilityInfluence()[capability]).toArray();
+        }
+        return assemble(runId, checkpoint, clustering, difficulty, summary, ids, capabilityInfluence, selection.budget(),
+                selection.shortfall(), selection.duplicatesSkipped(), config);
+    }
+
+    /**
+     * What assembling a version needs of the samples besides the picks: how many there are, how many
+     * are attributed to each capability (and not harmful), and which are harmful. It adds up over
+     * disjoint groups of samples, so the Flink job's subtasks each send theirs.
+     *
+     * @param harmful ascending sample ids
+     */
+    public record Summary(long sampleCount, long[] attributed, long[] harmful) {
+
+        public static Summary of(InfluenceView influence, CapabilityScorer.Score[] scores, int capabilities) {
+            long[] attributed = new long[capabilities];
+            LongStream.Builder harmful = LongStream.builder();
+            for (int i = 0; i < scores.length; i++) {
+                if (scores[i].harmful()) {
+                    harmful.add(influence.sampleId(i));
+                } else if (scores[i].attributedIndex() >= 0) {
+                    attributed[scores[i].attributedIndex()]++;
+                }
+            }
+            return new Summary(influence.sampleCount(), attributed, harmful.build().toArray());
+        }
+
+        /** The sum of summaries of disjoint groups of samples (harmful ids merged in ascending order). */
+        public static Summary merge(List<Summary> parts, int capabilities) {
+            long count = 0;
+            long[] attributed = new long[capabilities];
+            LongStream.Builder harmful = LongStream.builder();
+            for (Summary part : parts) {
+                count += part.sampleCount();
+                for (int c = 0; c < capabilities; c++) {
+                    attributed[c] += part.attributed()[c];
+                }
+                Arrays.stream(part.harmful()).forEach(harmful::add);
+            }
+            return new Summary(count, attributed, harmful.build().sorted().toArray());
+        }
+    }
+
+    /**
+     * The curriculum from its parts: the samples' {@link Summary} and, per capability (ascending id
+     * order), the ids picked and their {@code I(i, c)}, with the budget, shortfall and near-duplicates skipped. Both the batch reference and the Flink job's
+     * coordinator call this, so both lay out a curriculum identically.
+     */
+    public static CurationResult assemble(String runId, int checkpoint, Clustering clustering, double[] difficulty,
+            Summary summary, long[][] selectedIds, double[][] selectedInfluence, long budget, long shortfall, int duplicatesSkipped,
+            CuratorConfig config) {
         StagePlan plan = config.stages();
         int[] capabilityIds = clustering.capabilityIds();
         int[] stageOf = StageSequencer.stages(capabilityIds, difficulty, plan);
-        long[] attributed = new long[capabilityIds.length];
-        List<Long> harmful = new ArrayList<>();
-        for (int i = 0; i < scores.length; i++) {
-            if (scores[i].harmful()) {
-                harmful.add(influence.sampleId(i));
-            } else if (scores[i].attributedIndex() >= 0) {
-                attributed[scores[i].attributedIndex()]++;
-            }
-        }
         List<CurationResult.CapabilityOutcome> capabilities = new ArrayList<>();
         for (int c = 0; c < capabilityIds.length; c++) {
             capabilities.add(new CurationResult.CapabilityOutcome(capabilityIds[c], clustering.probeIdsOf(capabilityIds[c]),
-                    difficulty[c], attributed[c], stageOf[c]));
+                    difficulty[c], summary.attributed()[c], stageOf[c]));
         }
         int stageCount = Arrays.stream(stageOf).max().orElse(0);
         double[] shares = plan.stepShares();
@@ -79,18 +129,15 @@ public final class CurriculumVersion {
             byStage.put(stage, new ArrayList<>());
         }
         for (int c : StageSequencer.curriculumOrder(capabilityIds, difficulty, stageOf, plan)) {
-            for (int sample : selection.selectedByCapability()[c]) {
+            for (int pick = 0; pick < selectedIds[c].length; pick++) {
                 byStage.get(stageOf[c]).add(new CurationResult.SelectedSample(
-                        influence.sampleId(sample), capabilityIds[c], scores[sample].capabilityInfluence()[c]));
+                        selectedIds[c][pick], capabilityIds[c], selectedInfluence[c][pick]));
             }
         }
         List<CurationResult.StageOutcome> stages = new ArrayList<>();
         byStage.forEach((stage, samples) -> stages.add(new CurationResult.StageOutcome(
                 stage, stageCount == shares.length ? shares[stage - 1] : 1.0 / stageCount, List.copyOf(samples))));
-        return new CurationResult(runId, checkpoint, selection.budget(), influence.sampleCount(),
-                selection.shortfall(), List.copyOf(capabilities), List.copyOf(stages),
-                harmful.stream().mapToLong(Long::longValue).toArray(), selection.duplicatesSkipped(),
-                CurationParameters.of(config));
+        return new CurationResult(runId, checkpoint, budget, summary.sampleCount(), shortfall, List.copyOf(capabilities),
+                List.copyOf(stages), summary.harmful(), duplicatesSkipped, CurationParameters.of(config));
     }
-
 }

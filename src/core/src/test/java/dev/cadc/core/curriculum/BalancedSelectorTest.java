@@ -41,7 +41,7 @@ class BalancedSelectorTest {
         CapabilityScorer scorer = new CapabilityScorer(CLUSTERING, AggregationRule.STRONGEST, 10);
         CapabilityScorer.Score[] scores = new CapabilityScorer.Score[table.sampleCount()];
         Arrays.setAll(scores, i -> scorer.score(table.row(i)));
-        return new BalancedSelector(mode).select(CLUSTERING, table, scores, budget, DuplicateGuard.disabled());
+        return new BalancedSelector(mode).select(CLUSTERING, table, scores, budget, null, 0, 1);
     }
 
     @Test

@@ -1,0 +1,372 @@
+package dev.cadc.flink.operators;
+
+import dev.cadc.core.capability.Clustering;
+import dev.cadc.core.curriculum.CuratorConfig;
+import dev.cadc.flink.config.JobConfig;
+import dev.cadc.core.influence.CapabilityScorer;
+import dev.cadc.core.influence.CheckpointFold;
+import dev.cadc.core.influence.ProbeCheckpoint;
+import dev.cadc.core.influence.SampleCheckpoint;
+import dev.cadc.flink.records.BucketInput;
+import dev.cadc.flink.records.BucketSummary;
+import dev.cadc.flink.records.CandidateBatch;
+import dev.cadc.flink.records.Contribution;
+import dev.cadc.flink.records.ProbeModel;
+import dev.cadc.flink.records.SourceRow;
+import dev.cadc.flink.records.VersionPlan;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * A run's influence, keyed by (run, sample bucket): each key holds the {@code A(i, .)} and the
+ * trajectory of the samples of one bucket, so a run's influence state and its scoring are spread over
+ * every subtask.
+ *
+ * <ul>
+ *   <li>Rows wait in keyed state until their version is folded: when this operator's watermark passes
+ *       the validator's watermark at j's closing (an event-time timer at the bucket's plan copy's
+ *       {@link VersionPlan#readyAt()}), every row of j was forwarded before that watermark, so all of
+ *       them are here. The fold is core {@link CheckpointFold} (the batch reference's), four samples per
+ *       pass over the probes: the {@code N x P x k} products of TracIn, spread over every subtask. Each
+ *       sample adds its term of j after those of 0..j-1, so the sums are the batch reference's bit for bit.
+ *   <li>Then every sample of the bucket is scored under clustering j and the candidates go to their
+ *       capability's selector ({@link CandidateBatch}, one per capability, with the bucket's sample
+ *       count), the bucket's summary (attributed counts, harmful ids) to the run's assembler.
+ * </ul>
+ *
+ * <p>State per pool sample: {@code A(i, .)} ({@code 8 P} bytes) and its trajectory parts ({@code 4 k}
+ * bytes per checkpoint with a row); rows of a checkpoint not yet folded; the plans not yet used.
+ * Probe models live in broadcast state until every row of their checkpoint has come through.
+ */
+public final class SampleInfluence extends KeyedBroadcastProcessFunction<String, BucketInput, ProbeModel, CandidateBatch> {
+
+    /** Probe models by run and checkpoint, broadcast to every subtask. */
+    public static final MapStateDescriptor<String, ProbeModel> MODELS =
+            new MapStateDescriptor<>("probe-models", Types.STRING, Types.POJO(ProbeModel.class));
+
+    /** Each bucket's summary of a version, for the run's assembler. */
+    public static final OutputTag<BucketSummary> SUMMARIES = new OutputTag<>("bucket-summaries", Types.POJO(BucketSummary.class));
+
+    /** The bucket's rows not folded yet (their version's watermark has not passed). */
+    static final ListStateDescriptor<Contribution> ROWS =
+            new ListStateDescriptor<>("rows-not-folded", Types.POJO(Contribution.class));
+
+    /** The bucket's samples by id. */
+    static final MapStateDescriptor<Long, SampleState> SAMPLES =
+            new MapStateDescriptor<>("samples", Types.LONG, Types.POJO(SampleState.class));
+
+    /** What a bucket keeps of one sample. */
+    public static class SampleState {
+        public double[] influence;
+        public int[] partCheckpoints;
+        public float[] parts;
+
+        public SampleState() {}
+    }
+
+    private final JobConfig jobConfig;
+
+    private transient CuratorConfig config;
+
+    private transient ListState<Contribution> rows;
+    private transient MapState<Long, SampleState> samples;
+    private transient PendingVersions plans;
+    private transient ValueState<long[]> probeIds;
+    private transient ValueState<Integer> releaseAfter;
+    private transient Map<String, ProbeCheckpoint> probeCheckpoints;
+    private transient Map<String, Integer> samplesByBucket;
+    private transient volatile long buffered;
+
+    public SampleInfluence(JobConfig jobConfig) {
+        this.jobConfig = jobConfig;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        config = jobConfig.curatorConfig();
+        var context = getRuntimeContext();
+        rows = context.getListState(ROWS);
+        samples = context.getMapState(SAMPLES);
+        plans = new PendingVersions(context.getMapState(PendingVersions.PLANS));
+        probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
+        probeCheckpoints = new HashMap<>();
+        samplesByBucket = new java.util.concurrent.ConcurrentHashMap<>();
+        // Rows waiting for their version's fold, counted since this subtask started (not restored with the state).
+        context.getMetricGroup().gauge("bufferedSketches", () -> Math.max(0, buffered));
+        context.getMetricGroup().gauge("influenceStateSamples",
+                () -> samplesByBucket.values().stream().mapToLong(Integer::longValue).sum());
+    }
+
+    @Override
+    public void processElement(BucketInput input, ReadOnlyContext ctx, Collector<CandidateBatch> out) throws Exception {
+        if (input.row != null) {
+            SourceRow row = input.row;
+            if (ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(row.runId))) {
+                return; // released by its TTL: its open checkpoints never close
+            }
+            Contribution contribution = new Contribution(row.runId, row.sampleId, row.checkpoint, row.step,
+                    row.learningRate, row.sketch, null);
+            buffered++;
+            rows.add(contribution);
+            return;
+        }
+        VersionPlan plan = input.plan;
+        if (plan.kind == VersionPlan.Kind.RELEASE) {
+            if (plan.expired) {
+                clear(ctx.getCurrentKey());
+                return;
+            }
+            releaseAfter.update(plan.checkpoint);
+            releaseIfDone(ctx.getCurrentKey());
+            return;
+        }
+        plans.add(plan, ctx.timerService());
+    }
+
+    @Override
+    public void processBroadcastElement(ProbeModel model, Context ctx, Collector<CandidateBatch> out) throws Exception {
+        BroadcastState<String, ProbeModel> models = ctx.getBroadcastState(MODELS);
+        dropModelsNoRowCanNeed(models, ctx.currentWatermark());
+        models.put(model.modelKey(), model);
+        if (model.released) {
+            // Rows of a run the TTL released may have reached a bucket after its release copy: drop them.
+            ctx.applyToKeyedState(ROWS, (key, state) -> {
+                List<Contribution> kept = new ArrayList<>();
+                state.get().forEach(row -> {
+                    if (!row.runId.equals(model.runId)) {
+                        kept.add(row);
+                    }
+                });
+                state.update(kept);
+            });
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<CandidateBatch> out) throws Exception {
+        for (VersionPlan plan : plans.takeReady(ctx.timerService().currentWatermark())) {
+            fold(plan, ctx.getBroadcastState(MODELS).get(ProbeModel.modelKey(plan.runId, plan.checkpoint)));
+            emit(ctx.getCurrentKey(), plan, ctx, out);
+        }
+        releaseIfDone(ctx.getCurrentKey());
+    }
+
+    /**
+     * Adds checkpoint j's terms to the bucket's samples (core {@link CheckpointFold}, as the batch
+     * reference does) and appends their trajectory parts. The probe model of j is here: it left the
+     * clusterer before the plan, and is dropped only once the watermark is past j's closing, after
+     * this fold.
+     */
+    private void fold(VersionPlan plan, ProbeModel model) throws Exception {
+        int j = plan.checkpoint;
+        TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = new TreeMap<>();
+        List<Contribution> later = new ArrayList<>();
+        for (Contribution row : rows.get()) {
+            if (row.checkpoint != j) {
+                later.add(row);
+            } else {
+                bySample.computeIfAbsent(row.sampleId, id -> new ArrayList<>())
+                        .add(new SampleCheckpoint.RowContribution(row.step, row.learningRate, row.sketch, null));
+            }
+        }
+        if (bySample.isEmpty() && samples.isEmpty()) {
+            return; // a bucket without samples keeps nothing
+        }
+        alignProbes(plan.probeIds);
+        if (bySample.isEmpty()) {
+            return;
+        }
+        if (model == null) {
+            throw new IllegalStateException("run " + plan.runId + ": the probe model of checkpoint " + j
+                    + " is missing when its rows are folded");
+        }
+        rows.update(later);
+        buffered -= bySample.values().stream().mapToInt(List::size).sum();
+        int k = plan.sketchDim;
+        List<CheckpointFold.SampleRows> folds = new ArrayList<>();
+        List<SampleState> states = new ArrayList<>();
+        for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
+            SampleState state = samples.get(entry.getKey());
+            if (state == null) {
+                state = new SampleState();
+                state.influence = new double[plan.probeIds.length];
+                state.partCheckpoints = new int[0];
+                state.parts = new float[0];
+            }
+            states.add(state);
+            folds.add(new CheckpointFold.SampleRows(state.influence, entry.getValue()));
+        }
+        ProbeCheckpoint probes = probeCheckpoints.computeIfAbsent(model.modelKey(),
+                key -> new ProbeCheckpoint(model.checkpoint, model.sketchDim, model.unitSketches));
+        CheckpointFold.fold(probes, plan.trainSource, folds, false);
+        int s = 0;
+        for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
+            SampleState state = states.get(s++);
+            List<SampleCheckpoint.RowContribution> counted = SampleCheckpoint.counted(entry.getValue(), plan.trainSource);
+            state.partCheckpoints = Arrays.copyOf(state.partCheckpoints, state.partCheckpoints.length + 1);
+            state.partCheckpoints[state.partCheckpoints.length - 1] = j;
+            state.parts = Arrays.copyOf(state.parts, state.parts.length + k);
+            System.arraycopy(SampleCheckpoint.trajectoryPart(counted, k), 0, state.parts, state.parts.length - k, k);
+            samples.put(entry.getKey(), state);
+        }
+    }
+
+    /** Puts every sample's row in the probe order of {@code newProbeIds}; probes new at this checkpoint start at zero. */
+    private void alignProbes(long[] newProbeIds) throws Exception {
+        long[] current = probeIds.value();
+        if (current != null && !Arrays.equals(current, newProbeIds)) {
+            for (Map.Entry<Long, SampleState> entry : samples.entries()) {
+                double[] remapped = new double[newProbeIds.length];
+                for (int p = 0; p < current.length; p++) {
+                    int index = Arrays.binarySearch(newProbeIds, current[p]);
+                    if (index >= 0) {
+                        remapped[index] = entry.getValue().influence[p];
+                    }
+                }
+                entry.getValue().influence = remapped;
+                entry.setValue(entry.getValue());
+            }
+        }
+        probeIds.update(newProbeIds);
+    }
+
+    /** Scores the bucket's samples under clustering j; candidates to their selectors, the summary to the assembler. */
+    private void emit(String key, VersionPlan plan, ReadOnlyContext ctx, Collector<CandidateBatch> out) throws Exception {
+        List<Long> ids = new ArrayList<>();
+        for (Long id : samples.keys()) {
+            ids.add(id);
+        }
+        samplesByBucket.put(key, ids.size());
+        if (ids.isEmpty() || plan.probeIds.length == 0) {
+            return;
+        }
+        long[] sampleIds = ids.stream().mapToLong(Long::longValue).sorted().toArray();
+        Clustering clustering = new Clustering(plan.probeIds, plan.assignment);
+        CapabilityScorer scorer = new CapabilityScorer(clustering, config.aggregation(), config.strongest(), config.harmRule());
+        int[] capabilityIds = clustering.capabilityIds();
+        int capabilities = capabilityIds.length;
+        List<List<Integer>> candidates = new ArrayList<>();
+        for (int c = 0; c < capabilities; c++) {
+            candidates.add(new ArrayList<>());
+        }
+        SampleState[] states = new SampleState[sampleIds.length];
+        CapabilityScorer.Score[] scores = new CapabilityScorer.Score[sampleIds.length];
+        long[] attributed = new long[capabilities];
+        List<Long> harmful = new ArrayList<>();
+        for (int i = 0; i < sampleIds.length; i++) {
+            states[i] = samples.get(sampleIds[i]);
+            scores[i] = scorer.score(states[i].influence);
+            if (scores[i].harmful()) {
+                harmful.add(sampleIds[i]);
+            } else if (scores[i].attributedIndex() >= 0) {
+                attributed[scores[i].attributedIndex()]++;
+                candidates.get(scores[i].attributedIndex()).add(i);
+            }
+        }
+        boolean guard = config.duplicateThreshold() < 1;
+        int[] slots = plan.sourceCheckpoints;
+        int trajectoryFloats = guard ? slots.length * plan.sketchDim : 0;
+        for (int c = 0; c < capabilities; c++) {
+            int[] probes = clustering.probeIndicesOf(capabilityIds[c]);
+            List<Integer> mine = candidates.get(c);
+            CandidateBatch batch = new CandidateBatch();
+            batch.runId = plan.runId;
+            batch.checkpoint = plan.checkpoint;
+            batch.capabilityId = capabilityIds[c];
+            batch.watermark = plan.watermark;
+            batch.sampleCount = sampleIds.length;
+            batch.probeSlots = probes.length;
+            batch.trajectoryCheckpoints = slots.length;
+            batch.trajectoryFloats = trajectoryFloats;
+            batch.ids = new long[mine.size()];
+            batch.influence = new double[mine.size() * probes.length];
+            batch.attributed = new double[mine.size()];
+            batch.trajectories = new float[mine.size() * trajectoryFloats];
+            for (int n = 0; n < mine.size(); n++) {
+                int i = mine.get(n);
+                batch.ids[n] = sampleIds[i];
+                for (int slot = 0; slot < probes.length; slot++) {
+                    batch.influence[n * probes.length + slot] = states[i].influence[probes[slot]];
+                }
+                batch.attributed[n] = scores[i].attributedInfluence();
+                if (guard) {
+                    placeTrajectory(states[i], slots, plan.sketchDim, batch.trajectories, n * trajectoryFloats);
+                }
+            }
+            out.collect(batch);
+        }
+        BucketSummary summary = new BucketSummary();
+        summary.runId = plan.runId;
+        summary.checkpoint = plan.checkpoint;
+        summary.sampleCount = sampleIds.length;
+        summary.attributed = attributed;
+        summary.harmful = harmful.stream().mapToLong(Long::longValue).toArray();
+        ctx.output(SUMMARIES, summary);
+    }
+
+    /** The sample's trajectory over the run's source checkpoints (zero where it has no part), into {@code target}. */
+    private static void placeTrajectory(SampleState state, int[] checkpoints, int k, float[] target, int offset) {
+        for (int part = 0; part < state.partCheckpoints.length; part++) {
+            int slot = Arrays.binarySearch(checkpoints, state.partCheckpoints[part]);
+            System.arraycopy(state.parts, part * k, target, offset + slot * k, k);
+        }
+    }
+
+    /**
+     * After the run-end's last version is folded and sent, nothing of the bucket is kept. The release
+     * copy comes after the copies of every plan up to the last (one channel, in order), so once it is
+     * here and no plan is pending, every version has been sent.
+     */
+    private void releaseIfDone(String key) throws Exception {
+        if (releaseAfter.value() != null && plans.isEmpty()) {
+            clear(key);
+        }
+    }
+
+    private void clear(String key) {
+        rows.clear();
+        samples.clear();
+        plans.clear();
+        probeIds.clear();
+        releaseAfter.clear();
+        samplesByBucket.remove(key);
+    }
+
+    /**
+     * Drops models (and TTL release notices) whose checkpoint's rows have all been seen here: this
+     * subtask's watermark is past the validator's watermark when it closed the checkpoint (see
+     * {@link ProbeModel}); rows are scored on arrival, so a fold never needs a model. Done when the
+     * next model comes, since broadcast state is read-only elsewhere.
+     */
+    private void dropModelsNoRowCanNeed(BroadcastState<String, ProbeModel> models, long watermark) throws Exception {
+        List<String> done = new ArrayList<>();
+        for (Map.Entry<String, ProbeModel> entry : models.entries()) {
+            if (entry.getValue().freeAfterWatermark < watermark) {
+                done.add(entry.getKey());
+            }
+        }
+        for (String key : done) {
+            models.remove(key);
+            probeCheckpoints.remove(key);
+        }
+    }
+
+}

@@ -1,0 +1,31 @@
+package dev.cadc.flink.records;
+
+/**
+ * One sample bucket's candidates of one capability at version {@code checkpoint}, for that
+ * capability's selector: ids (ascending), each candidate's {@code A(i, p)} over the capability's
+ * probes (row-major, {@code probeSlots} per candidate), its {@code I(i, c)}, and its trajectory
+ * (row-major, {@code trajectoryFloats} per candidate; empty when the duplicate guard is off). Every
+ * bucket holding samples sends one to every capability, possibly without candidates: its
+ * {@code sampleCount} is how the selector learns the run's pool size for the budget.
+ */
+public class CandidateBatch {
+    public String runId;
+    public int checkpoint;
+    public int capabilityId;
+    /** The validator's watermark when it closed the checkpoint: the selector decides once past it. */
+    public long watermark;
+    public long sampleCount;
+    public int probeSlots;
+    public int trajectoryCheckpoints;
+    public int trajectoryFloats;
+    public long[] ids;
+    public double[] influence;
+    public double[] attributed;
+    public float[] trajectories;
+
+    public CandidateBatch() {}
+
+    public String capabilityKey() {
+        return SampleBuckets.capabilityKey(runId, capabilityId);
+    }
+}

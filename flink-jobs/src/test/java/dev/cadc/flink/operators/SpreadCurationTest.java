@@ -1,0 +1,318 @@
+package dev.cadc.flink.operators;
+
+import static dev.cadc.flink.operators.OperatorTestData.CHECKPOINT_ZERO_CLOSED_AT;
+import static dev.cadc.flink.operators.OperatorTestData.RUN;
+import static dev.cadc.flink.operators.OperatorTestData.batchesOfCheckpointZero;
+import static dev.cadc.flink.operators.OperatorTestData.plantedCheckpointZero;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cadc.core.curriculum.CurationResult;
+import dev.cadc.core.curriculum.Curator;
+import dev.cadc.core.curriculum.CurriculumJson;
+import dev.cadc.core.curriculum.SketchSource;
+import dev.cadc.core.format.CapabilitiesCodec;
+import dev.cadc.core.format.CapabilitySet;
+import dev.cadc.core.format.Curriculum;
+import dev.cadc.core.format.CurriculumCodec;
+import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.WireFormat;
+import dev.cadc.core.synth.PlantedConfig;
+import dev.cadc.core.synth.PlantedSketches;
+import dev.cadc.flink.config.JobConfig;
+import dev.cadc.flink.records.BucketInput;
+import dev.cadc.flink.records.CandidateBatch;
+import dev.cadc.flink.records.CapabilityChoice;
+import dev.cadc.flink.records.OutputRecord;
+import dev.cadc.flink.records.ProbeModel;
+import dev.cadc.flink.records.SampleBuckets;
+import dev.cadc.flink.records.SourceRow;
+import dev.cadc.flink.records.VersionPart;
+import dev.cadc.flink.records.VersionPlan;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The three operators that spread a run (SampleInfluence by run and bucket, CapabilitySelector by run
+ * and capability, VersionAssembler by run), chained by hand in harnesses: a version appears only once
+ * the watermark passes the checkpoint's closing, equals the batch reference, survives a restore, and
+ * leaves no state behind a run-end or a TTL release.
+ */
+class SpreadCurationTest {
+
+    private static final int K = 16;
+    private static final JobConfig CONFIG = JobConfig.of(Map.of("budget", "0.2", "k-min", "2", "k-max", "6", "stages", "2"));
+
+    /** The three operators of one job, wired by hand. */
+    private static final class Pipeline implements AutoCloseable {
+        final KeyedBroadcastOperatorTestHarness<String, BucketInput, ProbeModel, CandidateBatch> buckets;
+        final KeyedOneInputStreamOperatorTestHarness<String, CandidateBatch, CapabilityChoice> selectors;
+        final KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, VersionPart, OutputRecord> assembler;
+
+        Pipeline(JobConfig config, OperatorSubtaskState bucketState) throws Exception {
+            buckets = new KeyedBroadcastOperatorTestHarness<>(
+                    new CoBroadcastWithKeyedOperator<>(new SampleInfluence(config), List.of(SampleInfluence.MODELS)),
+                    BucketInput::key, Types.STRING, 1, 1, 0);
+            OperatorTestData.withoutGenericTypes(buckets);
+            if (bucketState == null) {
+                buckets.initializeEmptyState();
+            } else {
+                buckets.initializeState(bucketState);
+            }
+            buckets.open();
+            selectors = OperatorTestData.keyedHarness(new CapabilitySelector(config), CandidateBatch::capabilityKey, null);
+            assembler = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new VersionAssembler(config)),
+                    plan -> plan.runId, part -> part.runId, Types.STRING);
+            OperatorTestData.withoutGenericTypes(assembler);
+            assembler.open();
+        }
+
+        void plan(VersionPlan plan) throws Exception {
+            for (int bucket = 0; bucket < SampleBuckets.COUNT; bucket++) {
+                buckets.processElement(BucketInput.of(plan.forBucket(bucket)), 0L);
+            }
+            assembler.processElement1(plan, 0L);
+        }
+
+        void row(SourceRow row) throws Exception {
+            buckets.processElement(BucketInput.of(row), 0L);
+        }
+
+        /** Advances every operator's watermark to {@code watermark}, passing each one's output downstream. */
+        void watermark(long watermark) throws Exception {
+            buckets.watermark(watermark);
+            List<CandidateBatch> batches = buckets.extractOutputValues();
+            buckets.getOutput().clear();
+            for (CandidateBatch batch : batches) {
+                selectors.processElement(batch, 0L);
+            }
+            for (var summary : OperatorTestData.sideOutput(buckets, SampleInfluence.SUMMARIES)) {
+                assembler.processElement2(VersionPart.of(summary), 0L);
+            }
+            if (buckets.getSideOutput(SampleInfluence.SUMMARIES) != null) {
+                buckets.getSideOutput(SampleInfluence.SUMMARIES).clear();
+            }
+            selectors.processWatermark(watermark);
+            List<CapabilityChoice> choices = selectors.extractOutputValues();
+            selectors.getOutput().clear();
+            for (CapabilityChoice choice : choices) {
+                assembler.processElement2(VersionPart.of(choice), 0L);
+            }
+            assembler.processBothWatermarks(new org.apache.flink.streaming.api.watermark.Watermark(watermark));
+        }
+
+        @Override
+        public void close() throws Exception {
+            buckets.close();
+            selectors.close();
+            assembler.close();
+        }
+    }
+
+    private Pipeline pipeline;
+
+    @AfterEach
+    void close() throws Exception {
+        if (pipeline != null) {
+            pipeline.close();
+        }
+    }
+
+    private static OperatorTestData.PlantedCheckpoint checkpointZero(int poolPerCapability) {
+        PlantedSketches.PlantedSet planted = PlantedSketches.generate(
+                PlantedConfig.of(RUN, 21, 3, K).withPool(poolPerCapability, 4).withCheckpoints(1));
+        return plantedCheckpointZero(planted, CONFIG.curatorConfig().clustering());
+    }
+
+    @Test
+    void aVersionAppearsOnlyWhenTheWatermarkPassesItsClosingAndEqualsTheBatchReference() throws Exception {
+        PlantedSketches.PlantedSet planted = PlantedSketches.generate(PlantedConfig.of(RUN, 21, 3, K).withPool(12, 4).withCheckpoints(1));
+        OperatorTestData.PlantedCheckpoint zero = plantedCheckpointZero(planted, CONFIG.curatorConfig().clustering());
+        pipeline = new Pipeline(CONFIG, null);
+        List<SourceRow> rows = new ArrayList<>(zero.rows());
+        Collections.shuffle(rows, new Random(5));
+        // Some rows arrive before their probe model, the plan overtakes others.
+        for (SourceRow row : rows.subList(0, rows.size() / 3)) {
+            pipeline.row(row);
+        }
+        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
+        pipeline.plan(zero.clustering());
+        for (SourceRow row : rows.subList(rows.size() / 3, rows.size())) {
+            pipeline.row(row);
+        }
+        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT);
+        assertThat(pipeline.assembler.extractOutputValues()).as("at the closing's own watermark rows may still come").isEmpty();
+
+        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+        List<OutputRecord> records = pipeline.assembler.extractOutputValues();
+        assertThat(records).extracting(r -> r.topic)
+                .containsExactlyInAnyOrder(WireFormat.TOPIC_CURRICULUM, WireFormat.TOPIC_CAPABILITIES);
+        Curriculum curriculum = CurriculumCodec.decode(valueOf(records, WireFormat.TOPIC_CURRICULUM), RUN);
+        CapabilitySet capabilities = CapabilitiesCodec.decode(valueOf(records, WireFormat.TOPIC_CAPABILITIES), RUN);
+        assertThat(curriculum.poolSize()).isEqualTo(planted.pool().size());
+        assertThat(curriculum.entries()).isNotEmpty();
+
+        CurationResult batch = new Curator(CONFIG.curatorConfig())
+                .curate(SketchSource.of(batchesOfCheckpointZero(planted)), RUN, K, InfluenceSource.POOL);
+        assertThat(curriculum).isEqualTo(CurriculumJson.toCurriculum(batch));
+        assertThat(capabilities).isEqualTo(CurriculumJson.toCapabilities(batch));
+
+        assertThat(pipeline.selectors.numKeyedStateEntries()).as("selectors hold candidates only until their version is decided").isZero();
+        assertThat(pipeline.assembler.numKeyedStateEntries()).as("the assembler holds nothing between versions").isZero();
+    }
+
+    @Test
+    void betweenVersionsOnlyTheBucketsHoldStateAndEachBucketHoldsItsShareOfThePool() throws Exception {
+        long[] largestBucket = new long[2];
+        int[] poolSizes = new int[2];
+        int[] poolPerCapability = {20, 80};
+        for (int n = 0; n < 2; n++) {
+            OperatorTestData.PlantedCheckpoint zero = checkpointZero(poolPerCapability[n]);
+            try (Pipeline run = new Pipeline(CONFIG, null)) {
+                run.buckets.processBroadcastElement(zero.model(), 0L);
+                run.plan(zero.clustering());
+                zero.rows().forEach(row -> {
+                    try {
+                        run.row(row);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                run.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+                assertThat(run.assembler.extractOutputValues()).hasSize(2);
+                assertThat(run.selectors.numKeyedStateEntries()).isZero();
+                assertThat(run.assembler.numKeyedStateEntries()).isZero();
+                poolSizes[n] = (int) zero.rows().stream().mapToLong(r -> r.sampleId).distinct().count();
+                Map<Integer, Long> perBucket = new java.util.HashMap<>();
+                zero.rows().stream().mapToLong(r -> r.sampleId).distinct()
+                        .forEach(id -> perBucket.merge(SampleBuckets.bucketOf(id), 1L, Long::sum));
+                long held = 0;
+                for (int bucket : perBucket.keySet()) {
+                    long size = 0;
+                    for (Long ignored : OperatorTestData.keyedState(run.buckets, SampleBuckets.key(RUN, bucket),
+                            SampleInfluence.SAMPLES).keys()) {
+                        size++;
+                    }
+                    assertThat(size).isEqualTo(perBucket.get(bucket));
+                    largestBucket[n] = Math.max(largestBucket[n], size);
+                    held += size;
+                }
+                assertThat(held).as("every sample is held once, in its bucket").isEqualTo(poolSizes[n]);
+                // Per occupied bucket: its sample map and its probe order; nothing else between versions.
+                assertThat(OperatorTestData.keyedStateEntries(run.buckets)).isEqualTo(2 * perBucket.size());
+            }
+        }
+        assertThat(poolSizes[1]).isGreaterThan(3 * poolSizes[0]);
+        assertThat(largestBucket[1]).as("a key holds one bucket's samples, not the run's")
+                .isLessThanOrEqualTo((poolSizes[1] + SampleBuckets.COUNT - 1) / SampleBuckets.COUNT + 1);
+    }
+
+    @Test
+    void aRunEndReleasesEveryOperatorsStateOnceTheLastVersionIsOut() throws Exception {
+        OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
+        pipeline = new Pipeline(CONFIG, null);
+        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
+        pipeline.plan(zero.clustering());
+        for (SourceRow row : zero.rows()) {
+            pipeline.row(row);
+        }
+        pipeline.plan(release(0, false));
+        assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).as("held until version 0 is out").isPositive();
+
+        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+        assertThat(pipeline.assembler.extractOutputValues()).hasSize(2);
+        assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).isZero();
+        assertThat(pipeline.selectors.numKeyedStateEntries()).isZero();
+        assertThat(pipeline.assembler.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void aTtlReleaseDropsEverythingAtOnceAndPartsStillInFlight() throws Exception {
+        OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
+        pipeline = new Pipeline(CONFIG, null);
+        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
+        for (SourceRow row : zero.rows()) {
+            pipeline.row(row);
+        }
+        ProbeModel notice = ProbeModel.releaseOf(RUN, 500L);
+        pipeline.plan(release(-1, true));
+        pipeline.buckets.processBroadcastElement(notice, 0L);
+        pipeline.row(zero.rows().get(0));
+        assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).isZero();
+        assertThat(pipeline.assembler.numKeyedStateEntries()).as("only the tombstone").isEqualTo(1);
+
+        pipeline.watermark(501L);
+        assertThat(pipeline.assembler.numKeyedStateEntries()).isZero();
+        assertThat(pipeline.assembler.extractOutputValues()).isEmpty();
+    }
+
+    @Test
+    void restoredBucketsFoldTheSameVersionAsBucketsThatNeverFailed() throws Exception {
+        OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
+        pipeline = new Pipeline(CONFIG, null);
+        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
+        pipeline.plan(zero.clustering());
+        zero.rows().forEach(this::row);
+        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+        List<OutputRecord> uninterrupted = pipeline.assembler.extractOutputValues();
+        pipeline.close();
+
+        int half = zero.rows().size() / 2;
+        OperatorSubtaskState snapshot;
+        pipeline = new Pipeline(CONFIG, null);
+        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
+        zero.rows().subList(0, half).forEach(this::row);
+        pipeline.plan(zero.clustering());
+        snapshot = pipeline.buckets.snapshot(1L, 0L);
+        VersionPlan plan = zero.clustering();
+        pipeline.close();
+        pipeline = null;
+
+        try (Pipeline resumed = new Pipeline(CONFIG, snapshot)) {
+            resumed.assembler.processElement1(plan, 0L);
+            for (SourceRow row : zero.rows().subList(half, zero.rows().size())) {
+                resumed.row(row);
+            }
+            resumed.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+            List<OutputRecord> output = resumed.assembler.extractOutputValues();
+            assertThat(output).hasSize(2);
+            for (int i = 0; i < output.size(); i++) {
+                assertThat(output.get(i).topic).isEqualTo(uninterrupted.get(i).topic);
+                assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(uninterrupted.get(i).value);
+            }
+        }
+    }
+
+    private void row(SourceRow row) {
+        try {
+            pipeline.row(row);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static VersionPlan release(int lastCheckpoint, boolean expired) {
+        VersionPlan release = new VersionPlan();
+        release.runId = RUN;
+        release.kind = VersionPlan.Kind.RELEASE;
+        release.checkpoint = lastCheckpoint;
+        release.expired = expired;
+        release.watermark = 500L;
+        return release;
+    }
+
+    private static byte[] valueOf(List<OutputRecord> records, String topic) {
+        return records.stream().filter(r -> r.topic.equals(topic)).findFirst().orElseThrow().value;
+    }
+}
