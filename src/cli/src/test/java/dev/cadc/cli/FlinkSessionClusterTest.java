@@ -60,6 +60,18 @@ class FlinkSessionClusterTest {
     }
 
     @Test
+    void aTakenRestPortFailsBeforeAnyProcessStarts(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            var settings = new FlinkSessionCluster.Settings(1, 1, taken.getLocalPort(), dir, "9250-9299",
+                    MemorySize.parse("1024m"), MemorySize.parse("1024m"));
+
+            assertThatThrownBy(() -> FlinkSessionCluster.start(settings, java.time.Duration.ofSeconds(5)))
+                    .hasMessageContaining("--rest-port " + taken.getLocalPort() + " is taken on 127.0.0.1");
+            assertThat(ProcessHandle.current().children()).as("processes started").isEmpty();
+        }
+    }
+
+    @Test
     void metricsPortsSkipTakenOnesAndRunOut() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
