@@ -146,9 +146,16 @@ final class ClusterProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (command.isAlive() || started.stream().anyMatch(ProcessHandle::isAlive)) {
-            stop();
+            try {
+                stop();
+            } catch (InterruptedException e) {
+                // Interrupted while waiting for a graceful stop: kill the rest at once.
+                command.destroyForcibly();
+                started.forEach(ProcessHandle::destroyForcibly);
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -14,7 +14,6 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -232,8 +231,7 @@ class K8sManifestsTest {
     private static void walk(JsonNode node, String path, Visitor visitor) {
         visitor.visit(path, node);
         if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = fields.next();
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
                 walk(field.getValue(), path + "." + field.getKey(), visitor);
             }
         } else if (node.isArray()) {
