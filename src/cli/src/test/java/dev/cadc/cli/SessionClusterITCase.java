@@ -233,6 +233,8 @@ class SessionClusterITCase {
 
                 assertThat(rest.get("/jobs/" + jobId).path("timestamps").path("RESTARTING").asLong())
                         .as("the job went through a restart").isPositive();
+                assertThat(taskManagersRunning(jobId)).as("TaskManagers running the job after the restart")
+                        .containsExactly(FlinkSessionCluster.taskManagerId(3 - victim));
                 assertThat(last.version()).isEqualTo(3);
                 assertThat(last).isEqualTo(batchReference(set));
                 assertThat(cluster.output()).contains("taskmanager-" + victim + " (pid " + pid + ") exited with code 137");
@@ -363,6 +365,18 @@ class SessionClusterITCase {
         }
         assertThat(fewestFree).as("a TaskManager runs part of the job").isLessThan(2);
         return busiest;
+    }
+
+    /** The resource ids of the TaskManagers that run a subtask of the job. */
+    private static java.util.Set<String> taskManagersRunning(String jobId) throws Exception {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        for (JsonNode vertex : rest.get("/jobs/" + jobId).path("vertices")) {
+            for (JsonNode taskManager : rest.get("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/taskmanagers")
+                    .path("taskmanagers")) {
+                ids.add(taskManager.path("taskmanager-id").asText());
+            }
+        }
+        return ids;
     }
 
     /** Scrapes every TaskManager's endpoint until {@code done} holds for the merged samples (or fails after a deadline). */
