@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
         versionProvider = CadcCommand.Version.class,
         description = "Live, capability-attributed data curation for instruction tuning, on Flink and Kafka.",
         subcommands = {BrokerCommand.class, InspectCommand.class, CurateCommand.class, SketchesCommand.class,
-            JobCommand.class, TrainCommand.class, ExperimentCommand.class, DemoCommand.class, ExplainCommand.class,
+            JobCommand.class, ClusterCommand.class, TrainCommand.class, ExperimentCommand.class, DemoCommand.class, ExplainCommand.class,
             BenchCommand.class},
         commandListHeading = "%nCommands:%n",
         footer = "%nRun 'cadc COMMAND --help' for the options of a command.")

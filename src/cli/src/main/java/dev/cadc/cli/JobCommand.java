@@ -15,34 +15,51 @@ import org.apache.flink.runtime.jobmaster.JobResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
 /**
- * {@code cadc job}: the streaming curation job ({@link CadcCurationJob}) on a local Flink MiniCluster
- * with its web UI, against a Kafka broker. The job's parameters are declared once, in {@link JobConfig};
- * this command declares only what belongs to the local cluster ({@code --web-port}) and the broker
+ * {@code cadc job}: the streaming curation job ({@link CadcCurationJob}) against a Kafka broker, on a
+ * local Flink MiniCluster with its web UI, or with {@code --jobmanager} as the shaded job jar submitted
+ * to a running Flink cluster over its REST API ({@link ClusterJobSubmission}), where it can also be
+ * stopped with a savepoint and restored from one. The job's parameters are declared once, in
+ * {@link JobConfig}; this command declares only what belongs to where the job runs and the broker
  * address it cannot run without, and passes every other {@code --name value} through to
  * {@link JobConfig#fromArgs}. Its {@code --help} lists {@link JobConfig#describe()}.
  */
 @Command(
         name = "job",
         mixinStandardHelpOptions = true,
-        header = "Run the curation job on a local Flink with web UI.",
+        header = "Run the curation job on a local Flink, or submit it to a cluster.",
         customSynopsis = {
             "cadc job --bootstrap HOST:PORT [--web-port PORT] [--config FILE]",
-            "         [--bounded] [--parallelism N] [--NAME VALUE ...]"
+            "         [--bounded] [--parallelism N] [--NAME VALUE ...]",
+            "cadc job --jobmanager HOST:PORT --bootstrap HOST:PORT",
+            "         [--from-savepoint PATH] [--jar JAR] [--config FILE]",
+            "         [--bounded] [--parallelism N] [--NAME VALUE ...]",
+            "cadc job --jobmanager HOST:PORT --stop JOB_ID [--savepoint-dir DIR]"
         },
         description = {
             "Run the CADC Flink job (cadc.sketches -> cadc.curriculum, cadc.capabilities,",
-            "cadc.dead-letter, exactly once) on a local Flink MiniCluster (one TaskManager,",
-            "one slot per parallel instance) and print the link to its web UI. Creates the",
-            "topics it needs.",
-            "Unbounded (the default): runs until Ctrl-C or SIGTERM, then cancels the job and",
-            "stops the cluster. --bounded: reads up to the offsets newest at start, completes",
-            "its checkpoints (the Kafka transaction holding the curriculum commits at a",
-            "checkpoint) and exits 0.",
-            "A failing job restarts at most " + JobCommand.RESTART_ATTEMPTS + " times, then the command exits 1 with the cause.",
+            "cadc.dead-letter, exactly once). Creates the topics it needs.",
+            "",
+            "Without --jobmanager: on a local Flink MiniCluster (one TaskManager, one",
+            "slot per parallel instance); prints the link to its web UI. Unbounded (the",
+            "default): runs until Ctrl-C or SIGTERM, then cancels the job and stops the",
+            "cluster. --bounded: reads up to the offsets newest at start, completes its",
+            "checkpoints (the Kafka transaction holding the curriculum commits at a",
+            "checkpoint) and exits 0. A failing job restarts at most " + JobCommand.RESTART_ATTEMPTS + " times, then",
+            "the command exits 1 with the cause.",
+            "",
+            "With --jobmanager (e.g. a cadc cluster): uploads the shaded job jar over the",
+            "REST API and runs it there. Its main runs on the JobManager, which therefore",
+            "must reach the broker and reads the --config and --kafka-config files.",
+            "--bounded: waits until the job ends and exits 0 only if it finished.",
+            "Otherwise prints the job id and its web UI link and returns (Ctrl-C then",
+            "leaves the job running). --stop JOB_ID stops a job with a savepoint and",
+            "prints 'savepoint PATH'; --from-savepoint PATH restores one, at any",
+            "--parallelism up to " + CadcCurationJob.MAX_PARALLELISM + ".",
             "",
             "Options:"
         },
@@ -57,14 +74,36 @@ final class JobCommand implements Callable<Integer> {
 
     private CommandSpec spec;
 
-    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers (the job parameter 'bootstrap', required here).")
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            description = "Kafka bootstrap servers (the job parameter 'bootstrap', required to run the job).")
     String bootstrap;
 
     @Option(names = "--web-port", defaultValue = "8081", paramLabel = "PORT",
-            description = "Port of the Flink web UI and REST API on 127.0.0.1; when taken, any free port "
-                    + "(0 = any free port; default ${DEFAULT-VALUE}).")
+            description = "Local MiniCluster only: port of the Flink web UI and REST API on 127.0.0.1; when "
+                    + "taken, any free port (0 = any free port; default ${DEFAULT-VALUE}).")
     int webPort;
+
+    @Option(names = "--jobmanager", paramLabel = "HOST:PORT",
+            description = "REST address of a running Flink cluster (e.g. printed by cadc cluster): submit the "
+                    + "job jar there instead of starting a MiniCluster.")
+    String jobManager;
+
+    @Option(names = "--from-savepoint", paramLabel = "PATH",
+            description = "With --jobmanager: restore the job's state from this savepoint (or retained checkpoint).")
+    String fromSavepoint;
+
+    @Option(names = "--stop", paramLabel = "JOB_ID",
+            description = "With --jobmanager: stop this job with a savepoint and print its path.")
+    String stopJobId;
+
+    @Option(names = "--savepoint-dir", paramLabel = "DIR",
+            description = "With --stop: where to write the savepoint (default: the cluster's savepoint directory).")
+    String savepointDir;
+
+    @Option(names = "--jar", paramLabel = "JAR",
+            description = "With --jobmanager: the shaded job jar to submit (default: the one built beside the CLI, "
+                    + "src/cli/target/" + ClusterJobSubmission.JOB_JAR_NAME + ").")
+    java.nio.file.Path jar;
 
     /** Every other argument: job parameters, parsed and validated by {@link JobConfig#fromArgs}. */
     @Unmatched
@@ -114,11 +153,36 @@ final class JobCommand implements Callable<Integer> {
         if (webPort < 0 || webPort > 65535) {
             throw new IllegalArgumentException("--web-port must be 0..65535, got " + webPort);
         }
+        if (jobManager == null) {
+            for (String[] clusterOnly : new String[][] {{"--stop", stopJobId}, {"--from-savepoint", fromSavepoint},
+                    {"--savepoint-dir", savepointDir}, {"--jar", jar == null ? null : jar.toString()}}) {
+                if (clusterOnly[1] != null) {
+                    throw new ParameterException(spec.commandLine(),
+                            clusterOnly[0] + " needs --jobmanager HOST:PORT (a running Flink cluster)");
+                }
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (stopJobId != null) {
+            if (!jobArgs.isEmpty() || bootstrap != null || fromSavepoint != null) {
+                throw new ParameterException(spec.commandLine(), "--stop takes only --jobmanager and --savepoint-dir, got also "
+                        + (bootstrap != null ? "--bootstrap " : "") + (fromSavepoint != null ? "--from-savepoint " : "")
+                        + String.join(" ", jobArgs));
+            }
+            return new ClusterJobSubmission(jobManager).stop(stopJobId, savepointDir, out);
+        }
+        if (bootstrap == null) {
+            throw new ParameterException(spec.commandLine(), "Missing required option: '--bootstrap=HOST:PORT' (to run the job)");
+        }
         List<String> args = new ArrayList<>(List.of("--bootstrap", bootstrap));
         args.addAll(jobArgs);
         JobConfig config = JobConfig.fromArgs(args.toArray(String[]::new));
-
-        return run(config, spec.commandLine().getOut());
+        if (jobManager != null) {
+            ClusterJobSubmission submission = new ClusterJobSubmission(jobManager);
+            return submission.submit(jar == null ? ClusterJobSubmission.builtJobJar() : jar, args, config,
+                    java.util.Optional.ofNullable(fromSavepoint), out);
+        }
+        return run(config, out);
     }
 
     private int run(JobConfig config, PrintWriter out) throws Exception {

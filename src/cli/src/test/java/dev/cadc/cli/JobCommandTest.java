@@ -87,6 +87,43 @@ class JobCommandTest {
     }
 
     @Test
+    void helpTellsTheClusterMode() {
+        Result help = execute("job", "--help");
+
+        assertThat(help.out).contains("cadc job --jobmanager HOST:PORT --stop JOB_ID", "--from-savepoint PATH", "--jar JAR",
+                "--savepoint-dir DIR");
+    }
+
+    @Test
+    void clusterOptionsNeedAJobManager() {
+        Result restore = execute("job", "--bootstrap", NO_BROKER, "--from-savepoint", "/nonexistent/savepoint");
+        Result stop = execute("job", "--stop", "0123456789abcdef0123456789abcdef");
+
+        assertThat(restore.exitCode).isEqualTo(2);
+        assertThat(restore.err).contains("--from-savepoint needs --jobmanager HOST:PORT");
+        assertThat(stop.exitCode).isEqualTo(2);
+        assertThat(stop.err).contains("--stop needs --jobmanager HOST:PORT");
+    }
+
+    @Test
+    void aJobManagerThatDoesNotAnswerFailsNamingItsAddress() {
+        Result result = execute("job", "--jobmanager", NO_BROKER, "--stop", "0123456789abcdef0123456789abcdef");
+
+        assertThat(result.exitCode).isEqualTo(1);
+        assertThat(result.err).contains("cadc job: no Flink JobManager answers at http://127.0.0.1:1");
+    }
+
+    @Test
+    void filesTheJobManagerReadsArePassedAsAbsolutePaths() {
+        String cwd = java.nio.file.Path.of("").toAbsolutePath().toString();
+
+        assertThat(ClusterJobSubmission.withAbsoluteFiles(List.of("--bootstrap", "k:9092", "--config", "job.yaml",
+                "--kafka-config=conf/client.properties", "--budget", "0.1")))
+                .containsExactly("--bootstrap", "k:9092", "--config", cwd + "/job.yaml",
+                        "--kafka-config=" + cwd + "/conf/client.properties", "--budget", "0.1");
+    }
+
+    @Test
     void longParameterLinesWrapUnderTheirDescription() {
         List<String> lines = JobCommand.wrapWithHangingIndent(
                 "  --name   one two three four five six seven eight nine ten", 30);
