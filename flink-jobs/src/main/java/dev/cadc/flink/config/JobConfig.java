@@ -51,6 +51,10 @@ public final class JobConfig implements Serializable {
                 (c, v) -> c.runTtlMs = longAtLeast("run-ttl-ms", v, 1));
         param("source-idle-ms", "5000", "A partition with nothing to read for this long lets event time follow the wall clock (minus this much).",
                 (c, v) -> c.sourceIdleMs = longAtLeast("source-idle-ms", v, 1));
+        param("replication-factor", "0", "Replicas of each topic the job creates when it is missing; 0: the cluster's default.replication.factor (1 on `cadc broker`, 3 on `cadc broker --cluster 3`).",
+                (c, v) -> c.replicationFactor = intAtLeast("replication-factor", v, 0));
+        param("min-insync-replicas", "0", "min.insync.replicas of each topic the job creates (with 3 replicas, 2 lets one broker fail without stopping or losing writes); 0: the cluster's default.",
+                (c, v) -> c.minInsyncReplicas = intAtLeast("min-insync-replicas", v, 0));
         param("transactional-id-prefix", "cadc-curation", "Prefix of the exactly-once sink's transactional ids.",
                 (c, v) -> c.transactionalIdPrefix = nonBlank("transactional-id-prefix", v));
         // The curation parameters are declared once, in core, for the job, curate, explain and the experiment.
@@ -75,6 +79,8 @@ public final class JobConfig implements Serializable {
     public long runTtlMs;
     public long sourceIdleMs;
     public String transactionalIdPrefix;
+    public int replicationFactor;
+    public int minInsyncReplicas;
     /** The curation parameters as given (name to text), checked by {@link CurationParameters#parse}. */
     public final LinkedHashMap<String, String> curation = new LinkedHashMap<>();
 

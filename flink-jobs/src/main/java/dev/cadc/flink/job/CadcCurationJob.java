@@ -88,8 +88,18 @@ public final class CadcCurationJob {
     /** Wires source, operators and sink; tests pass their own source and sink. */
     public static void build(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> source, Sink<OutputRecord> sink,
             JobConfig config) {
-        DataStream<KafkaRecord> records = env.fromSource(source, SourceProgressWatermarks.strategy(config.sourceIdleMs), "cadc.sketches")
-                .uid("sketch-source");
+        build(env, source, sink, config, StageTap.NONE);
+    }
+
+    /**
+     * As above, with {@code tap} applied to the main output of every operator (by its uid) before it
+     * flows on: fault tests use it to make one operator's task fail. Not API.
+     */
+    static void build(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> source, Sink<OutputRecord> sink,
+            JobConfig config, StageTap tap) {
+        DataStream<KafkaRecord> records = tap.after("sketch-source",
+                env.fromSource(source, SourceProgressWatermarks.strategy(config.sourceIdleMs), "cadc.sketches")
+                        .uid("sketch-source"));
 
         SingleOutputStreamOperator<RunEvent> validated = records
                 .keyBy(KafkaRecord::runId, Types.STRING)
@@ -99,20 +109,21 @@ public final class CadcCurationJob {
         DataStream<SourceRow> sourceRows = validated.getSideOutput(SketchValidator.SOURCE_ROWS);
         DataStream<OutputRecord> deadLetters = validated.getSideOutput(SketchValidator.DEAD_LETTERS);
 
-        SingleOutputStreamOperator<VersionPlan> clusterings = validated
+        SingleOutputStreamOperator<VersionPlan> clusterings = tap.after("sketch-validator", validated)
                 .keyBy(event -> event.runId, Types.STRING)
                 .process(new CapabilityClustererFunction(config), Types.POJO(VersionPlan.class))
                 .uid("capability-clusterer")
                 .name("CapabilityClusterer");
         BroadcastStream<ProbeModel> probeModels = clusterings.getSideOutput(CapabilityClustererFunction.PROBE_MODELS)
                 .broadcast(SampleInfluence.MODELS);
-        DataStream<BucketInput> bucketInputs = sourceRows.map(BucketInput::of, Types.POJO(BucketInput.class))
-                .uid("rows-to-buckets")
-                .name("rows to buckets")
-                .union(clusterings.getSideOutput(CapabilityClustererFunction.BUCKET_PLANS)
+        DataStream<BucketInput> bucketInputs = tap.after("rows-to-buckets", sourceRows
+                        .map(BucketInput::of, Types.POJO(BucketInput.class))
+                        .uid("rows-to-buckets")
+                        .name("rows to buckets"))
+                .union(tap.after("plans-to-buckets", clusterings.getSideOutput(CapabilityClustererFunction.BUCKET_PLANS)
                         .map(BucketInput::of, Types.POJO(BucketInput.class))
                         .uid("plans-to-buckets")
-                        .name("plans to buckets"));
+                        .name("plans to buckets")));
 
         SingleOutputStreamOperator<CandidateBatch> candidates = bucketInputs
                 .keyBy(BucketInput::key, Types.STRING)
@@ -121,28 +132,50 @@ public final class CadcCurationJob {
                 .uid("sample-influence")
                 .name("SampleInfluence");
 
-        DataStream<VersionPart> choices = candidates
+        DataStream<CapabilityChoice> picks = tap.after("capability-selector", tap.after("sample-influence", candidates)
                 .keyBy(CandidateBatch::capabilityKey, Types.STRING)
                 .process(new CapabilitySelector(config), Types.POJO(CapabilityChoice.class))
                 .uid("capability-selector")
-                .name("CapabilitySelector")
+                .name("CapabilitySelector"));
+        DataStream<VersionPart> choices = tap.after("choices-to-assembler", picks
                 .map(VersionPart::of, Types.POJO(VersionPart.class))
                 .uid("choices-to-assembler")
-                .name("choices to assembler");
-        DataStream<VersionPart> summaries = candidates.getSideOutput(SampleInfluence.SUMMARIES)
+                .name("choices to assembler"));
+        DataStream<VersionPart> summaries = tap.after("summaries-to-assembler", candidates.getSideOutput(SampleInfluence.SUMMARIES)
                 .map(VersionPart::of, Types.POJO(VersionPart.class))
                 .uid("summaries-to-assembler")
-                .name("summaries to assembler");
+                .name("summaries to assembler"));
 
-        DataStream<OutputRecord> curricula = clusterings.keyBy(plan -> plan.runId, Types.STRING)
+        DataStream<VersionPlan> plans = tap.after("capability-clusterer", clusterings);
+        DataStream<OutputRecord> curricula = tap.after("version-assembler", plans
+                .keyBy(plan -> plan.runId, Types.STRING)
                 .connect(choices.union(summaries).keyBy(part -> part.runId, Types.STRING))
                 .process(new VersionAssembler(config), Types.POJO(OutputRecord.class))
                 .uid("version-assembler")
-                .name("VersionAssembler");
+                .name("VersionAssembler"));
 
         curricula.union(deadLetters)
                 .sinkTo(sink)
                 .uid("cadc-kafka-sink")
                 .name("cadc.curriculum, cadc.capabilities, cadc.dead-letter");
+    }
+
+    /**
+     * A hook on the main output of each operator, named by the operator's uid; the job itself uses
+     * {@link #NONE}. Not API: it exists so that fault tests can insert a failing step after any
+     * operator without touching the operators.
+     */
+    interface StageTap {
+
+        /** Passes every stream on unchanged. */
+        StageTap NONE = new StageTap() {
+            @Override
+            public <T> DataStream<T> after(String uid, DataStream<T> output) {
+                return output;
+            }
+        };
+
+        /** The stream that flows on in place of {@code output}, the main output of operator {@code uid}. */
+        <T> DataStream<T> after(String uid, DataStream<T> output);
     }
 }

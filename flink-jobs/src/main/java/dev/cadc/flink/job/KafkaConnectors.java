@@ -53,9 +53,14 @@ public final class KafkaConnectors {
     }
 
     public static KafkaSink<OutputRecord> sink(JobConfig config) {
+        return sink(config, new OutputRecordSerializer(config.topics.prefix()));
+    }
+
+    /** The sink with another record serializer: fault tests wrap the job's own one. */
+    static KafkaSink<OutputRecord> sink(JobConfig config, KafkaRecordSerializationSchema<OutputRecord> serializer) {
         var builder = KafkaSink.<OutputRecord>builder()
                 .setBootstrapServers(config.bootstrap)
-                .setRecordSerializer(new OutputRecordSerializer(config.topics.prefix()))
+                .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(config.topics.of(config.transactionalIdPrefix))
                 .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
@@ -74,12 +79,14 @@ public final class KafkaConnectors {
 
     /**
      * Creates the topics the job reads and writes when they are missing (curriculum and capabilities
-     * compacted), through the one topic admin the publisher uses too.
+     * compacted), through the one topic admin the publisher uses too, replicated as the config says.
      */
     public static void createTopics(JobConfig config) {
         KafkaTopicAdmin.ensureTopics(
                 adminConfig(config),
-                config.topics.specs(CadcTopics.DEFAULT_SKETCH_PARTITIONS));
+                config.topics.specs(CadcTopics.DEFAULT_SKETCH_PARTITIONS).stream()
+                        .map(spec -> spec.withReplication(config.replicationFactor, config.minInsyncReplicas))
+                        .toList());
     }
 
     /** Keeps the record as bytes, with its headers and source offset. */

@@ -20,8 +20,8 @@ public final class KafkaTopicAdmin {
     private KafkaTopicAdmin() {}
 
     /**
-     * Creates every topic in {@code specs} that does not exist yet, with a replication factor the
-     * cluster chooses (its {@code default.replication.factor}).
+     * Creates every topic in {@code specs} that does not exist yet, with its replication factor, or the
+     * one the cluster chooses (its {@code default.replication.factor}) for {@link TopicSpec#BROKER_DEFAULT}.
      *
      * @param clientConfig Kafka client properties ({@code bootstrap.servers}, security settings, ...)
      */
@@ -30,7 +30,10 @@ public final class KafkaTopicAdmin {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = specs.stream()
                     .filter(spec -> !existing.contains(spec.name()))
-                    .map(spec -> new NewTopic(spec.name(), java.util.Optional.of(spec.partitions()), java.util.Optional.empty())
+                    .map(spec -> new NewTopic(spec.name(), java.util.Optional.of(spec.partitions()),
+                            spec.replicationFactor() == TopicSpec.BROKER_DEFAULT
+                                    ? java.util.Optional.empty()
+                                    : java.util.Optional.of((short) spec.replicationFactor()))
                             .configs(spec.configs()))
                     .toList();
             if (missing.isEmpty()) {

@@ -45,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * SASL_SSL with SCRAM-SHA-512 only, whose certificates, SCRAM user and client settings
  * {@link SaslSslSetup} keeps in the data directory; the KRaft controller listener stays PLAINTEXT on
  * loopback (it is reached by this process alone).
+ *
+ * <p>With a {@link ClusterMember} it is one node of a multi-node KRaft cluster (every node a broker and a
+ * controller, as {@link LocalKafkaCluster} starts them in separate JVMs): the controller quorum is the
+ * members' controller ports, and topics and the internal topics get three replicas with
+ * {@code min.insync.replicas=2}, so losing one node loses no acknowledged write.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -64,6 +69,63 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         PLAINTEXT,
         /** One SASL_SSL listener (SCRAM-SHA-512) for clients and the broker's own connections. */
         SASL_SSL
+    }
+
+    /**
+     * One node of a multi-node KRaft cluster on loopback.
+     *
+     * @param nodeId this node's id, one of the quorum's
+     * @param controllerQuorum {@code ID@127.0.0.1:PORT,...}: every member's id and controller port
+     *     ({@code controller.quorum.voters}); this node's controller listens on its own entry's port
+     * @param clusterId the id every member's storage is formatted with
+     */
+    public record ClusterMember(int nodeId, String controllerQuorum, String clusterId) {
+
+        public ClusterMember {
+            if (clusterId == null || clusterId.isBlank()) {
+                throw new IllegalArgumentException("a cluster member needs the cluster id all members share");
+            }
+            if (!voters(controllerQuorum).containsKey(nodeId)) {
+                throw new IllegalArgumentException("node id " + nodeId + " is not in the controller quorum '"
+                        + controllerQuorum + "'; expected ID@127.0.0.1:PORT entries, one of them for node " + nodeId);
+            }
+        }
+
+        /** A member whose cluster id is derived from the quorum, so members started with the same quorum agree. */
+        public static ClusterMember of(int nodeId, String controllerQuorum) {
+            java.util.UUID uuid = java.util.UUID.nameUUIDFromBytes(controllerQuorum.trim().getBytes(StandardCharsets.UTF_8));
+            return new ClusterMember(nodeId, controllerQuorum, new Uuid(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits()).toString());
+        }
+
+        /** This node's controller port, from its quorum entry. */
+        public int controllerPort() {
+            return voters(controllerQuorum).get(nodeId);
+        }
+
+        /** How many nodes the quorum has. */
+        public int size() {
+            return voters(controllerQuorum).size();
+        }
+
+        /** The quorum's entries, node id to controller port; loopback addresses only. */
+        static Map<Integer, Integer> voters(String quorum) {
+            Map<Integer, Integer> voters = new LinkedHashMap<>();
+            if (quorum == null || quorum.isBlank()) {
+                throw new IllegalArgumentException("the controller quorum is empty; expected ID@127.0.0.1:PORT,...");
+            }
+            for (String entry : quorum.trim().split(",")) {
+                java.util.regex.Matcher voter = java.util.regex.Pattern.compile("(\\d+)@(127\\.0\\.0\\.1|localhost):(\\d+)")
+                        .matcher(entry.trim());
+                if (!voter.matches()) {
+                    throw new IllegalArgumentException("controller quorum entry '" + entry.trim()
+                            + "' is not ID@127.0.0.1:PORT (this development cluster stays on loopback)");
+                }
+                if (voters.put(Integer.parseInt(voter.group(1)), Integer.parseInt(voter.group(3))) != null) {
+                    throw new IllegalArgumentException("node id " + voter.group(1) + " appears twice in the controller quorum '" + quorum + "'");
+                }
+            }
+            return voters;
+        }
     }
 
     private final Path dataDir;
@@ -109,18 +171,37 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws IllegalStateException also when {@code dataDir} was formatted with the other security
      */
     public static EmbeddedKafkaBroker start(int port, Path dataDir, boolean deleteDataDirOnClose, Security security) {
+        return start(port, dataDir, deleteDataDirOnClose, security, null);
+    }
+
+    /**
+     * Starts one PLAINTEXT node of a multi-node cluster and waits until clients can reach it, which
+     * needs a majority of the quorum's controllers up: start the other members at the same time.
+     *
+     * @throws IllegalStateException also when {@code dataDir} was formatted for another cluster
+     */
+    public static EmbeddedKafkaBroker startMember(int port, Path dataDir, boolean deleteDataDirOnClose, ClusterMember member) {
+        return start(port, dataDir, deleteDataDirOnClose, Security.PLAINTEXT, java.util.Objects.requireNonNull(member, "member"));
+    }
+
+    private static EmbeddedKafkaBroker start(int port, Path dataDir, boolean deleteDataDirOnClose, Security security,
+            ClusterMember member) {
         int clientPort = port == 0 ? freePort() : requireFree(port);
-        int controllerPort = freePort();
+        int controllerPort = member == null ? freePort() : member.controllerPort();
         try {
             Files.createDirectories(dataDir);
             Path logDir = dataDir.resolve("kafka-logs");
             String clusterId = existingClusterId(logDir);
             requireSameSecurity(dataDir, clusterId != null, security);
+            if (member != null && clusterId != null && !clusterId.equals(member.clusterId())) {
+                throw new IllegalStateException(dataDir + " holds a node of cluster " + clusterId + ", not of cluster "
+                        + member.clusterId() + " (another --controller-quorum or --cluster-id?); use a new --data-dir");
+            }
             if (clusterId == null) {
-                clusterId = Uuid.randomUuid().toString();
+                clusterId = member == null ? Uuid.randomUuid().toString() : member.clusterId();
             }
             SaslSslSetup saslSsl = security == Security.SASL_SSL ? SaslSslSetup.prepare(dataDir) : null;
-            Properties props = serverProperties(clientPort, controllerPort, logDir, saslSsl);
+            Properties props = serverProperties(clientPort, controllerPort, logDir, saslSsl, member);
             format(props, clusterId, dataDir, saslSsl);
 
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
@@ -132,7 +213,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 broker.close();
                 throw e;
             }
-            LOG.info("Kafka broker (cluster {}, {}) ready at {}, data in {}", clusterId, security, broker.bootstrapServers(), logDir);
+            LOG.info("Kafka broker (cluster {}, {}{}) ready at {}, data in {}", clusterId, security,
+                    member == null ? "" : ", node " + member.nodeId() + " of " + member.size(), broker.bootstrapServers(), logDir);
             return broker;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the Kafka data directory " + dataDir, e);
@@ -214,13 +296,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                         + " s; see the log above for the broker's own error", last);
     }
 
-    private static Properties serverProperties(int clientPort, int controllerPort, Path logDir, SaslSslSetup saslSsl) {
+    private static Properties serverProperties(int clientPort, int controllerPort, Path logDir, SaslSslSetup saslSsl,
+            ClusterMember member) {
         // The client listener is named after its protocol; the broker's own connections use it too.
         String listener = saslSsl == null ? "PLAINTEXT" : "SASL_SSL";
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
-        props.put("node.id", String.valueOf(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@" + LOOPBACK + ":" + controllerPort);
+        props.put("node.id", String.valueOf(member == null ? NODE_ID : member.nodeId()));
+        props.put("controller.quorum.voters", member == null ? NODE_ID + "@" + LOOPBACK + ":" + controllerPort : member.controllerQuorum().trim());
         props.put("listeners", listener + "://" + LOOPBACK + ":" + clientPort + "," + CONTROLLER_LISTENER + "://" + LOOPBACK + ":" + controllerPort);
         props.put("advertised.listeners", listener + "://" + LOOPBACK + ":" + clientPort);
         props.put("listener.security.protocol.map", listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
@@ -232,14 +315,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("log.dirs", logDir.toString());
         props.put("auto.create.topics.enable", "true");
         props.put("num.partitions", "1");
-        // One node: every internal topic has one replica, and few partitions keep startup fast.
-        props.put("offsets.topic.replication.factor", "1");
+        // One node: every internal topic has one replica. A cluster: up to three, and a write needs two
+        // of them (min ISR), so that losing one node neither loses an acknowledged write nor stops writes.
+        // Few partitions keep startup fast.
+        String replicas = String.valueOf(member == null ? 1 : Math.min(3, member.size()));
+        String minInsync = String.valueOf(member == null ? 1 : Math.max(1, Math.min(3, member.size()) - 1));
+        props.put("default.replication.factor", replicas);
+        props.put("min.insync.replicas", minInsync);
+        props.put("offsets.topic.replication.factor", replicas);
         props.put("offsets.topic.num.partitions", "4");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.replication.factor", replicas);
+        props.put("transaction.state.log.min.isr", minInsync);
         props.put("transaction.state.log.num.partitions", "4");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", replicas);
+        props.put("share.coordinator.state.topic.min.isr", minInsync);
+        if (member != null) {
+            // A node killed with SIGKILL is fenced (its partitions get new leaders) after this long
+            // without a heartbeat; Kafka's 9 s default would stall clients for longer than needed here.
+            props.put("broker.session.timeout.ms", "4000");
+            props.put("broker.heartbeat.interval.ms", "500");
+        }
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("message.max.bytes", String.valueOf(MAX_MESSAGE_BYTES));
         props.put("replica.fetch.max.bytes", String.valueOf(MAX_MESSAGE_BYTES));
