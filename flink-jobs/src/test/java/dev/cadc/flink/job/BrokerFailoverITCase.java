@@ -61,7 +61,9 @@ class BrokerFailoverITCase extends FaultTestBase {
 
     @BeforeAll
     static void startCluster() {
+        long started = System.nanoTime();
         cluster = LocalKafkaCluster.start(3);
+        report("three-node cluster (three JVMs) ready in %.1f s at %s", (System.nanoTime() - started) / 1e9, cluster.bootstrapServers());
     }
 
     @AfterAll
@@ -73,6 +75,7 @@ class BrokerFailoverITCase extends FaultTestBase {
 
     @Test
     void killingABrokerMidStreamLosesNothing(@InjectMiniCluster MiniCluster miniCluster) throws Exception {
+        long started = System.nanoTime();
         PlantedSketches.PlantedSet set = CurationJobTestBase.planted("broker-failover", 73);
         String run = set.config().runId();
         String bootstrap = cluster.bootstrapServers();
@@ -107,10 +110,13 @@ class BrokerFailoverITCase extends FaultTestBase {
             });
             assertThat(halfway.await(60, TimeUnit.SECONDS)).as("half of checkpoints 2-3 published").isTrue();
             cluster.kill(victim);
+            long killedAt = System.nanoTime();
             streamed.get(120, TimeUnit.SECONDS);
             completeCheckpoints(publisher, set, 2, 3);
 
             Curriculum finalVersion = curricula.awaitNewerThan(run, 2, VERSION_TIMEOUT);
+            double recoveredSeconds = (System.nanoTime() - killedAt) / 1e9;
+            long restartedAt = miniCluster.getExecutionGraph(job.getJobID()).get().getStatusTimestamp(JobStatus.RESTARTING);
             assertThat(finalVersion).isEqualTo(CurriculumJson.toCurriculum(CurationJobTestBase.batchCurate(config, set)));
             assertThat(finalVersion.poolSize()).as("every POOL row counted").isEqualTo(poolSamples(set));
 
@@ -122,6 +128,9 @@ class BrokerFailoverITCase extends FaultTestBase {
             assertThat(pythonIds).as("the Python reader's final curriculum")
                     .containsExactlyElementsOf(finalVersion.entries().stream().map(CurriculumEntry::sampleId).toList());
             assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS)).isEqualTo(JobStatus.RUNNING);
+            report("killed node %d (leader of %s-0) with SIGKILL; final version %d %.1f s later (job restarted: %s);"
+                            + " Python reader saw versions %s", victim, CadcTopics.CURRICULUM, finalVersion.version(), recoveredSeconds,
+                    restartedAt > 0, seenByPython.stream().map(line -> line.get("version").asLong()).toList());
         } finally {
             python.destroyForcibly();
             job.cancel().get(30, TimeUnit.SECONDS);
@@ -129,6 +138,7 @@ class BrokerFailoverITCase extends FaultTestBase {
         assertThat(committedCurricula(Map.of("bootstrap.servers", cluster.bootstrapServers()), run))
                 .as("every version committed once, in order, across the broker's loss")
                 .extracting(Curriculum::version).containsExactly(0L, 1L, 2L, 3L);
+        report("broker failover test: %.1f s", (System.nanoTime() - started) / 1e9);
     }
 
     /**

@@ -120,6 +120,11 @@ abstract class FaultTestBase {
         return count[0];
     }
 
+    /** One line for the test's output with what the fault did and took (docs/faults.md quotes these). */
+    protected static void report(String format, Object... args) {
+        System.out.println("[faults] " + String.format(java.util.Locale.ROOT, format, args));
+    }
+
     /** The repository root: the directory above this module holding src/python/cadc. */
     protected static Path repositoryRoot() {
         Path dir = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath().normalize();

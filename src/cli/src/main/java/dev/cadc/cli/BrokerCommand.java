@@ -111,6 +111,19 @@ final class BrokerCommand implements Callable<Integer> {
 
     /** {@code --cluster N}: starts the nodes, prints the bootstrap address, waits for Ctrl-C, stops them. */
     private int runCluster(PrintWriter out) throws IOException, InterruptedException {
+        LocalKafkaCluster nodes = startCluster(out);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("stopping the cluster at " + nodes.bootstrapServers());
+            nodes.close();
+            stopped.countDown();
+        }, "cadc-cluster-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** Starts the {@code --cluster} nodes and prints their bootstrap address, each node's port and pid, and where the logs are. */
+    LocalKafkaCluster startCluster(PrintWriter out) throws IOException {
         if (cluster < 1 || cluster > 9) {
             throw new IllegalArgumentException("--cluster must be 1..9 nodes, got " + cluster);
         }
@@ -123,20 +136,13 @@ final class BrokerCommand implements Callable<Integer> {
         boolean temporary = dataDir == null;
         Path dir = temporary ? Files.createTempDirectory("cadc-cluster-") : dataDir.toAbsolutePath();
         LocalKafkaCluster nodes = LocalKafkaCluster.start(cluster, dir, temporary);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("stopping the cluster at " + nodes.bootstrapServers());
-            nodes.close();
-            stopped.countDown();
-        }, "cadc-cluster-shutdown"));
         out.println("cluster ready at " + nodes.bootstrapServers());
         for (int node = 1; node <= nodes.size(); node++) {
             out.println("node " + node + ": 127.0.0.1:" + nodes.port(node) + ", pid " + nodes.pid(node));
         }
         out.println("data and node logs in " + nodes.dataDir() + (temporary ? " (deleted on exit)" : ""));
         out.flush();
-        stopped.await();
-        return 0;
+        return nodes;
     }
 
     private EmbeddedKafkaBroker.ClusterMember member(EmbeddedKafkaBroker.Security protocol) {
