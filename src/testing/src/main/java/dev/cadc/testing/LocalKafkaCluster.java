@@ -197,7 +197,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
         List<String> command = List.of(java.toString(),
                 // Small and quick to start: three of these share a 2-core machine with the job.
                 "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", absoluteClassPath(),
                 KafkaClusterNode.class.getName(),
                 "--node-id", String.valueOf(nodeId), "--controller-quorum", quorum, "--cluster-id", clusterId,
                 "--port", String.valueOf(port), "--data-dir", nodeDir.toString());
@@ -206,6 +206,14 @@ public final class LocalKafkaCluster implements AutoCloseable {
                 .redirectOutput(nodeDir.resolve("node.log").toFile())
                 .start();
         return new Node(nodeId, port, nodeDir, process);
+    }
+
+    /** This JVM's classpath with absolute entries (a jar's manifest Class-Path is followed by the child too). */
+    private static String absoluteClassPath() {
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(Collectors.joining(java.io.File.pathSeparator));
     }
 
     private void awaitComplete() {
