@@ -338,6 +338,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("message.max.bytes", String.valueOf(MAX_MESSAGE_BYTES));
         props.put("replica.fetch.max.bytes", String.valueOf(MAX_MESSAGE_BYTES));
+        // Client quotas (none unless set with the Admin API, as ThrottledSinkITCase does) measure rates over
+        // 2 one-second windows instead of 11: a quota bites within seconds, not after a burst of 11 s.
+        props.put("quota.window.num", "2");
+        props.put("quota.window.size.seconds", "1");
         // Flink's exactly-once sink asks for up to 15 minutes; allow it.
         props.put("transaction.max.timeout.ms", String.valueOf(Duration.ofMinutes(15).toMillis()));
         return props;
