@@ -73,7 +73,7 @@ class OperatorFaultITCase extends FaultTestBase {
         StreamExecutionEnvironment env = environment(config, 3, Duration.ofMillis(500));
         KafkaConnectors.createTopics(config);
         CadcCurationJob.build(env, KafkaConnectors.source(config),
-                KafkaConnectors.sink(config, new FailingSerializer(new KafkaConnectors.OutputRecordSerializer())), config,
+                KafkaConnectors.sink(config, new FailingSerializer(new KafkaConnectors.OutputRecordSerializer(config.topics.prefix()))), config,
                 new FailingTap());
 
         try (SketchPublisher publisher = publisher(client, topic); CurriculumClient curricula = new CurriculumClient(client)) {
