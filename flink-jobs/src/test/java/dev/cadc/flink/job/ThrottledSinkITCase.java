@@ -47,8 +47,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A slow broker: every producer is held to {@value #PRODUCER_BYTES_PER_SECOND} bytes/s by a broker
  * quota ({@code producer_byte_rate} on the default client id, set with the Admin API once the input is
  * published), and the run comes with {@value #JUNK_RECORDS} records of {@value #JUNK_BYTES} random
- * bytes, each of which the job must write back as a dead letter: 512 KiB, four seconds of writes at the
- * quota (more, as the broker's throttling overshoots). The sink cannot keep up, so the operators before
+ * bytes, each of which the job must write back as a dead letter: 1 MiB, eight seconds of writes at the
+ * quota (more, as the broker's throttling overshoots). Less is not enough: Flink updates the
+ * back-pressure metric ({@code backPressuredTimeMsPerSecond}) every 5 s, and a shorter stall can fall
+ * between two updates. The sink cannot keep up, so the operators before
  * it are back-pressured, as the Flink REST API (the web UI's source) reports while the job runs; and
  * nothing is dropped: every junk record is a committed dead letter, and the final curriculum equals the
  * batch reference.
@@ -59,7 +61,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ThrottledSinkITCase extends FaultTestBase {
 
-    private static final int JUNK_RECORDS = 32;
+    private static final int JUNK_RECORDS = 64;
     private static final int JUNK_BYTES = 16 * 1024;
     private static final long PRODUCER_BYTES_PER_SECOND = 128 * 1024;
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(120);
