@@ -107,11 +107,6 @@ public final class LocalKafkaCluster implements AutoCloseable {
         return nodes.stream().filter(node -> node.process().isAlive()).map(Node::address).collect(Collectors.joining(","));
     }
 
-    /** {@code bootstrap.servers} for clients. */
-    public Map<String, Object> clientConfig() {
-        return Map.of("bootstrap.servers", bootstrapServers());
-    }
-
     /** How many nodes were started. */
     public int size() {
         return nodes.size();
