@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import re
 import threading
 from typing import Dict, List, Optional, Sequence
 
@@ -17,6 +18,9 @@ LOG = logging.getLogger(__name__)
 #: Target size of one Kafka record; larger batches are split into several records (as in Java).
 DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
 _RECORD_OVERHEAD_BYTES = 16 * 1024
+#: The run-id rule of schemas/README.md ("Run ids"), as Java's ``RunIds``.
+_RUN_ID_MAX_BYTES = 128
+_RUN_ID = re.compile(r"[A-Za-z0-9._:-]{1,%d}" % _RUN_ID_MAX_BYTES, re.ASCII)
 
 
 def murmur2(data: bytes) -> int:
@@ -88,6 +92,9 @@ class SketchPublisher:
             raise ValueError(f"bootstrap must be 'host:port[,host:port...]', got {bootstrap!r}")
         if not isinstance(run_id, str) or not run_id:
             raise ValueError(f"run_id must be a non-empty string, got {run_id!r}")
+        if not _RUN_ID.fullmatch(run_id):
+            raise ValueError(f"run_id must be 1 to {_RUN_ID_MAX_BYTES} characters of [A-Za-z0-9._:-] (the job "
+                             f"dead-letters other keys with INVALID_RUN_ID), got {run_id!r}")
         if isinstance(sketch_dim, bool) or not isinstance(sketch_dim, numbers.Integral) \
                 or not 1 <= sketch_dim <= wire.INT32_MAX:
             raise ValueError(f"sketch_dim must be an int in [1, {wire.INT32_MAX}], got {sketch_dim!r}")

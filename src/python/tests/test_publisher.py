@@ -211,6 +211,9 @@ def test_malformed_publish_arguments_raise_value_error(args, message):
     ({"projection_seed": 1 << 64}, "projection_seed must fit 64 bits"),
     ({"projection_seed": "42"}, "projection_seed must be an int"),
     ({"run_id": ""}, "run_id must be a non-empty string"),
+    ({"run_id": "team a/run"}, "run_id must be 1 to 128 characters"),
+    ({"run_id": "r" * 129}, "run_id must be 1 to 128 characters"),
+    ({"run_id": "run-\u00e9"}, "run_id must be 1 to 128 characters"),
     ({"max_record_bytes": 100}, "max_record_bytes must be in"),
     ({"layers": [{"name": "fc"}]}, "each layer must be"),
 ])

@@ -9,6 +9,7 @@ import dev.cadc.core.format.ReasonCode;
 import dev.cadc.core.format.RecordKind;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.RunEnd;
+import dev.cadc.core.format.RunIds;
 import dev.cadc.core.format.RunStart;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.format.SketchCodec;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Decodes with the core codecs; anything invalid (bad bytes, unknown headers, a projection or
- *       run id that disagrees with the run's, a repeated run-start naming other layers than the run's
+ *       run id that disagrees with the run's, a record key outside the run-id rule of {@link RunIds}
+ *       (INVALID_RUN_ID), a repeated run-start naming other layers than the run's
  *       (LAYER_MISMATCH; a run-start without layers matches any), rows of a closed checkpoint) goes to
  *       {@link #DEAD_LETTERS} with its reason and source offset, counted per reason. The job never
  *       fails on input.
@@ -132,12 +134,9 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         try {
             RecordKind kind = RecordKind.classify(record.header(WireFormat.HEADER_SCHEMA_VERSION),
                     record.header(WireFormat.HEADER_CONTENT_TYPE), record.header(WireFormat.HEADER_RECORD_TYPE));
-            String runId = record.runId();
+            String runId = RunIds.fromKey(record.key);
             if (record.value == null) {
                 throw new InvalidRecordException(ReasonCode.NULL_VALUE, "record has no value");
-            }
-            if (runId.isEmpty()) {
-                throw new InvalidRecordException(ReasonCode.NULL_VALUE, "record has no key; the key must be the run id");
             }
             if (tombstoneUntil.value() != null) {
                 throw new InvalidRecordException(ReasonCode.RUN_ENDED, "run " + runId

@@ -5,6 +5,7 @@ import dev.cadc.core.format.ControlRecordCodec;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.RunEnd;
 import dev.cadc.core.format.RunStart;
+import dev.cadc.core.format.RunIds;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.format.SketchCodec;
 import dev.cadc.core.format.WireFormat;
@@ -120,9 +121,15 @@ public final class SketchPublisher implements AutoCloseable {
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Publishes the run-start record that fixes the run's projection and influence source. */
+    /**
+     * Publishes the run-start record that fixes the run's projection and influence source.
+     *
+     * @throws dev.cadc.core.format.InvalidRecordException INVALID_RUN_ID for a run id outside the rule of
+     *     {@link RunIds} (the job would dead-letter every record of the run)
+     */
     public void startRun(RunStart runStart) {
         rethrowFailure();
+        RunIds.require(runStart.runId());
         RunStart previous = startedRuns.putIfAbsent(runStart.runId(), runStart);
         if (previous != null && !previous.equals(runStart)) {
             throw new IllegalStateException("run " + runStart.runId() + " was started with " + previous

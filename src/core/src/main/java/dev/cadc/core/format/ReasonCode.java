@@ -21,7 +21,7 @@ public enum ReasonCode {
     UNKNOWN_ROLE,
     /** A schema version this build does not read. */
     UNSUPPORTED_VERSION,
-    /** A required value is null (or, for a run id, empty). */
+    /** A required value is null (or, for a run id inside a value, empty). */
     NULL_VALUE,
     /** Rows of one record name different runs, or a run other than the record key. */
     RUN_MISMATCH,
@@ -46,5 +46,10 @@ public enum ReasonCode {
      * from the one an earlier run-start of the run gave: two producers of one run sketch different
      * models. A run-start without {@code layers} never mismatches.
      */
-    LAYER_MISMATCH
+    LAYER_MISMATCH,
+    /**
+     * The record key, which is the run id, is absent, empty, longer than {@link RunIds#MAX_BYTES} bytes
+     * or holds a character outside {@link RunIds#ALLOWED}.
+     */
+    INVALID_RUN_ID
 }

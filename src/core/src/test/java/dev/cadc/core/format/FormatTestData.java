@@ -30,8 +30,11 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-/** Named fixtures of the format tests, and a builder of raw (possibly invalid) sketch IPC values. */
-final class FormatTestData {
+/**
+ * Named fixtures of the format tests, and a builder of raw (possibly invalid) sketch IPC values
+ * ({@link RawSketch} is public: the job's bad-input corpus is generated with it).
+ */
+public final class FormatTestData {
 
     static final String RUN_ID = "run-2025-demo";
     static final int SKETCH_DIM = 8;
@@ -116,7 +119,7 @@ final class FormatTestData {
      * A sketch IPC value built column by column, so a test can break one thing: drop or retype a
      * column, change a metadata value, put a NaN or a null in a cell. Defaults give a valid value.
      */
-    static final class RawSketch {
+    public static final class RawSketch {
         private final List<Field> fields = new ArrayList<>(ArrowSchemas.sketchFields(SKETCH_DIM));
         private final Map<String, String> metadata =
                 new LinkedHashMap<>(ArrowSchemas.sketchSchema(PROJECTION).getCustomMetadata());
@@ -124,7 +127,7 @@ final class FormatTestData {
         private int rows = 3;
         private int batches = 1;
 
-        RawSketch() {
+        public RawSketch() {
             values.put(ArrowSchemas.RUN_ID, row -> RUN_ID);
             values.put(ArrowSchemas.STEP, row -> (long) row);
             values.put(ArrowSchemas.CHECKPOINT, row -> 0);
@@ -135,32 +138,32 @@ final class FormatTestData {
             values.put(ArrowSchemas.SKETCH, row -> null);
         }
 
-        RawSketch rows(int count) {
+        public RawSketch rows(int count) {
             rows = count;
             return this;
         }
 
         /** Writes the batch this many times into the stream. */
-        RawSketch batches(int count) {
+        public RawSketch batches(int count) {
             batches = count;
             return this;
         }
 
-        RawSketch without(String column) {
+        public RawSketch without(String column) {
             fields.removeIf(field -> field.getName().equals(column));
             return this;
         }
 
-        RawSketch retype(String column, ArrowType type) {
+        public RawSketch retype(String column, ArrowType type) {
             return replace(column, new Field(column, FieldType.notNullable(type), null));
         }
 
-        RawSketch replace(String column, Field field) {
+        public RawSketch replace(String column, Field field) {
             fields.replaceAll(existing -> existing.getName().equals(column) ? field : existing);
             return this;
         }
 
-        RawSketch nullable(String column) {
+        public RawSketch nullable(String column) {
             fields.replaceAll(existing -> existing.getName().equals(column)
                     ? new Field(column, FieldType.nullable(existing.getType()), existing.getChildren())
                     : existing);
@@ -168,7 +171,7 @@ final class FormatTestData {
         }
 
         /** Sets (or with {@code null}, removes) a metadata key. */
-        RawSketch metadata(String key, String value) {
+        public RawSketch metadata(String key, String value) {
             if (value == null) {
                 metadata.remove(key);
             } else {
@@ -178,12 +181,12 @@ final class FormatTestData {
         }
 
         /** The value of {@code column} at each row; {@code null} writes a null, sketch cells take float[]. */
-        RawSketch value(String column, IntFunction<Object> valueAtRow) {
+        public RawSketch value(String column, IntFunction<Object> valueAtRow) {
             values.put(column, valueAtRow);
             return this;
         }
 
-        byte[] encode() {
+        public byte[] encode() {
             Schema schema = new Schema(fields, metadata);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try (RootAllocator allocator = new RootAllocator();
