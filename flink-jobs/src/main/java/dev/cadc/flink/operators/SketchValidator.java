@@ -244,6 +244,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
             throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "run-end names last checkpoint " + end.lastCheckpoint()
                     + " but checkpoint " + (tracker().nextToClose() - 1) + " was already closed");
         }
+        tracker().requireWithinReach(end.lastCheckpoint());
         lastCheckpoint.update(end.lastCheckpoint());
         long deadline = tracker().end(end.lastCheckpoint(), eventTime);
         if (deadline != Long.MAX_VALUE) {
@@ -279,10 +280,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
             }
         }
         for (int checkpoint : counts.keySet()) {
-            if (tracker.isClosed(checkpoint) || checkpoint > (lastCheckpoint.value() == null ? Integer.MAX_VALUE : lastCheckpoint.value())) {
-                throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "rows of checkpoint " + checkpoint
-                        + ", which was already closed (its grace period passed, or the input ended) or comes after the run's end");
-            }
+            tracker.requireCountable(checkpoint);
         }
         counts.forEach((checkpoint, count) -> tracker.count(checkpoint, count[0], count[1]));
         for (int row = 0; row < batch.rowCount(); row++) {
@@ -330,13 +328,19 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         if (run == null) {
             return;
         }
-        CheckpointTracker tracker = tracker();
+        Map<Integer, CheckpointProgress> closedProgress = new HashMap<>();
+        CheckpointTracker tracker = tracker(closedProgress);
         boolean endOfInput = watermark == Long.MAX_VALUE;
         for (CheckpointTracker.Closing closing : tracker.closeReady(watermark, endOfInput)) {
             if (closing.isShort()) {
                 shortCheckpoints.inc();
-                LOG.warn("run {}: checkpoint {} closed short ({}): some of its announced rows never arrived",
-                        runId, closing.checkpoint(), endOfInput ? "end of input" : "grace period passed");
+                CheckpointProgress rows = closedProgress.get(closing.checkpoint());
+                LOG.warn("run {}: checkpoint {} closed short ({}): {} POOL/PROBE rows arrived, {}; its version lacks"
+                                + " the missing rows (metric checkpointsClosedShort; 'cadc inspect' shows it)",
+                        runId, closing.checkpoint(), endOfInput ? "end of input" : "grace period passed",
+                        rows == null ? 0 : rows.receivedScanRows,
+                        rows == null || rows.announcedRows < 0 ? "no checkpoint-complete announced any"
+                                : rows.announcedRows + " announced");
             }
             out.collect(RunEvent.closed(runId, closing.checkpoint(), closing.sourceRows(), closing.isShort(), watermark));
         }
@@ -408,13 +412,18 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
     }
 
     private CheckpointTracker tracker() throws Exception {
+        return tracker(null);
+    }
+
+    /** The run's tracker; {@code closedProgress}, when given, receives the progress of each checkpoint it closes. */
+    private CheckpointTracker tracker(Map<Integer, CheckpointProgress> closedProgress) throws Exception {
         RunEvent run = runStart.value();
         Integer last = lastCheckpoint.value();
-        return new CheckpointTracker(ledger(), run != null && sourceRole(run) == Role.TRAIN, graceMs,
+        return new CheckpointTracker(ledger(closedProgress), run != null && sourceRole(run) == Role.TRAIN, graceMs,
                 last == null ? CheckpointTracker.NOT_ENDED : last);
     }
 
-    private CheckpointLedger ledger() {
+    private CheckpointLedger ledger(Map<Integer, CheckpointProgress> closedProgress) {
         return new CheckpointLedger() {
             @Override
             public CheckpointProgress get(int checkpoint) {
@@ -432,6 +441,9 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
             @Override
             public void remove(int checkpoint) {
                 unchecked(() -> {
+                    if (closedProgress != null) {
+                        closedProgress.put(checkpoint, progress.get(checkpoint));
+                    }
                     progress.remove(checkpoint);
                     return null;
                 });

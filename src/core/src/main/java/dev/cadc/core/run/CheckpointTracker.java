@@ -32,6 +32,16 @@ public final class CheckpointTracker {
     /** {@code lastCheckpoint} of a run whose run-end record has not come. */
     public static final int NOT_ENDED = Integer.MAX_VALUE;
 
+    /**
+     * How far past the oldest open checkpoint a record may name one (rows, checkpoint-complete,
+     * run-end). Closing is in order, one checkpoint at a time, so a record naming checkpoint 2^30 (one
+     * flipped bit) would otherwise make the end of input close, and the job build a version for, every
+     * checkpoint up to it, and a run-end naming it would open as many entries of state. A trainer is
+     * never this far ahead of its oldest open checkpoint (that would be 1024 checkpoints published
+     * while one still misses rows); such a record is INVALID_VALUE.
+     */
+    public static final int MAX_CHECKPOINTS_AHEAD = 1024;
+
     private final CheckpointLedger ledger;
     private final boolean trainSource;
     private final long graceMs;
@@ -81,6 +91,7 @@ public final class CheckpointTracker {
             throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint-complete for checkpoint "
                     + checkpoint + ", which was already closed; a repeated record is ignored");
         }
+        requireWithinReach(checkpoint);
         CheckpointProgress progress = progressOf(checkpoint);
         progress.announcedRows = rows;
         progress.graceDeadline = deadline(at);
@@ -94,8 +105,11 @@ public final class CheckpointTracker {
      * lost or never sent).
      *
      * @return the progress time by which every checkpoint up to {@code lastCheckpoint} may close
+     * @throws InvalidRecordException INVALID_VALUE when {@code lastCheckpoint} is out of reach
+     *     ({@link #requireWithinReach})
      */
     public long end(int lastCheckpoint, long at) {
+        requireWithinReach(lastCheckpoint);
         long deadline = deadline(at);
         for (int checkpoint = ledger.nextToClose(); checkpoint <= lastCheckpoint; checkpoint++) {
             CheckpointProgress progress = progressOf(checkpoint);
@@ -113,15 +127,10 @@ public final class CheckpointTracker {
      *
      * @param scanRows POOL and PROBE rows (what checkpoint-complete counts)
      * @param sourceRows rows of the influence source
-     * @throws InvalidRecordException INVALID_VALUE when the checkpoint is already closed or after the
-     *     run's last checkpoint
+     * @throws InvalidRecordException INVALID_VALUE as {@link #requireCountable} says
      */
     public void count(int checkpoint, long scanRows, long sourceRows) {
-        requireNotAfterEnd(checkpoint);
-        if (isClosed(checkpoint)) {
-            throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "rows of checkpoint " + checkpoint
-                    + ", which was already closed (its grace period passed, or the input ended)");
-        }
+        requireCountable(checkpoint);
         CheckpointProgress progress = progressOf(checkpoint);
         progress.receivedScanRows += scanRows;
         progress.sourceRows += sourceRows;
@@ -151,6 +160,35 @@ public final class CheckpointTracker {
     /** Whether anything is still open (announced, counted or awaited). */
     public boolean hasOpenCheckpoints() {
         return ledger.highestOpen() >= ledger.nextToClose();
+    }
+
+    /**
+     * Checks that rows of {@code checkpoint} can be counted now; a caller checks every checkpoint of a
+     * batch first, so that a batch is rejected whole, before counting any.
+     *
+     * @throws InvalidRecordException INVALID_VALUE when the checkpoint is already closed, after the
+     *     run's last checkpoint, or out of reach ({@link #requireWithinReach})
+     */
+    public void requireCountable(int checkpoint) {
+        requireNotAfterEnd(checkpoint);
+        if (isClosed(checkpoint)) {
+            throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "rows of checkpoint " + checkpoint
+                    + ", which was already closed (its grace period passed, or the input ended)");
+        }
+        requireWithinReach(checkpoint);
+    }
+
+    /**
+     * @throws InvalidRecordException INVALID_VALUE when {@code checkpoint} is more than
+     *     {@link #MAX_CHECKPOINTS_AHEAD} past the oldest open one
+     */
+    public void requireWithinReach(int checkpoint) {
+        long next = ledger.nextToClose();
+        if ((long) checkpoint - next >= MAX_CHECKPOINTS_AHEAD) {
+            throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint " + checkpoint + " is "
+                    + ((long) checkpoint - next) + " checkpoints past the oldest open one (" + next + "); at most "
+                    + (MAX_CHECKPOINTS_AHEAD - 1) + " are accepted (a corrupted checkpoint number?)");
+        }
     }
 
     private void requireNotAfterEnd(int checkpoint) {

@@ -81,4 +81,26 @@ class CheckpointTrackerTest {
         assertThatThrownBy(() -> tracker.count(2, 1, 1)).isInstanceOf(InvalidRecordException.class)
                 .hasMessageContaining("after the run's last checkpoint");
     }
+
+    /**
+     * A checkpoint number far past the oldest open one (a flipped bit: 2^30) is rejected, in rows, a
+     * checkpoint-complete and a run-end alike, before it touches the ledger: otherwise the end of input
+     * would close (and the job version) every checkpoint up to it, and a run-end would open as many.
+     */
+    @Test
+    void aCheckpointFarPastTheOldestOpenOneIsRejectedBeforeItTouchesTheLedger() {
+        CheckpointTracker tracker = pool();
+        int farAhead = 1 << 30;
+        for (Runnable call : new Runnable[] {() -> tracker.count(farAhead, 1, 1), () -> tracker.announce(farAhead, 1, 0),
+                () -> tracker.end(farAhead, 0), () -> tracker.requireCountable(CheckpointTracker.MAX_CHECKPOINTS_AHEAD)}) {
+            assertThatThrownBy(call::run).isInstanceOfSatisfying(InvalidRecordException.class,
+                    e -> assertThat(e.reason()).isEqualTo(dev.cadc.core.format.ReasonCode.INVALID_VALUE))
+                    .hasMessageContaining("past the oldest open one");
+        }
+        assertThat(tracker.hasOpenCheckpoints()).isFalse();
+
+        tracker.count(CheckpointTracker.MAX_CHECKPOINTS_AHEAD - 1, 1, 1);
+        assertThat(tracker.closeReady(0, true)).hasSize(CheckpointTracker.MAX_CHECKPOINTS_AHEAD);
+        tracker.count(2 * CheckpointTracker.MAX_CHECKPOINTS_AHEAD - 1, 1, 1);
+    }
 }
