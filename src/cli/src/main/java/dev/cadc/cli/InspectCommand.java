@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
         header = "Show a run's newest curriculum, capabilities and record counts.",
         description = {
             "Print a run's newest committed curriculum and capabilities, its sketch rows by role, its control",
-            "records and its dead letters. With nothing curated yet it still prints the counts."
+            "records, its dead letters and each checkpoint's announced and accepted rows (a checkpoint the job",
+            "closed short after the grace period shows as 'closed short'). With nothing curated yet it still",
+            "prints the counts."
         })
 final class InspectCommand implements Callable<Integer> {
 
@@ -94,6 +96,16 @@ final class InspectCommand implements Callable<Integer> {
             }
         }
         root.put("dead_letters", report.deadLetters());
+        com.fasterxml.jackson.databind.node.ArrayNode checkpoints = root.putArray("checkpoints");
+        for (RunInspector.CheckpointRows checkpoint : report.checkpoints()) {
+            ObjectNode item = checkpoints.addObject();
+            item.put("checkpoint", checkpoint.checkpoint());
+            item.put("announced_rows", checkpoint.announcedRows());
+            item.put("accepted_rows", checkpoint.acceptedRows());
+            item.put("state", checkpoint.state().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode closedShort = root.putArray("checkpoints_closed_short");
+        report.closedShort().forEach(checkpoint -> closedShort.add(checkpoint.checkpoint()));
         return root;
     }
 
@@ -108,6 +120,16 @@ final class InspectCommand implements Callable<Integer> {
             out.println("  unreadable sketch records: " + report.unreadableRecords());
         }
         out.println("  dead letters: " + report.deadLetters());
+        if (!report.checkpoints().isEmpty()) {
+            out.println("  checkpoints: " + report.checkpoints().stream().map(InspectCommand::describe)
+                    .collect(Collectors.joining(", ")));
+        }
+        if (!report.closedShort().isEmpty()) {
+            out.println("  closed short: checkpoint(s) " + report.closedShort().stream()
+                    .map(c -> Integer.toString(c.checkpoint())).collect(Collectors.joining(", "))
+                    + " (announced rows never arrived or were dead letters; the job's versions from them lack those rows;"
+                    + " metric checkpointsClosedShort)");
+        }
         if (report.capabilities() == null) {
             out.println("  capabilities: none published yet");
         } else {
@@ -142,6 +164,15 @@ final class InspectCommand implements Callable<Integer> {
                 out.printf("    %5d  ... %d more in this stage%n", stage, entries.size() - maxRows);
             }
         });
+    }
+
+    /** "2 closed short (96 of 120 rows)": a checkpoint's state and its accepted of announced rows. */
+    private static String describe(RunInspector.CheckpointRows checkpoint) {
+        String state = checkpoint.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        String rows = checkpoint.announcedRows() < 0
+                ? checkpoint.acceptedRows() + " rows, never announced"
+                : checkpoint.acceptedRows() + " of " + checkpoint.announcedRows() + " rows";
+        return checkpoint.checkpoint() + " " + state + " (" + rows + ")";
     }
 
     /** How a capability's probes are described, by the text before ':' (e.g. the question family). */

@@ -12,15 +12,30 @@ import java.util.Properties;
  * {@code --kafka-config FILE}: standard Java Kafka client properties (security settings and the like),
  * passed to the clients unchanged, with the command's {@code --bootstrap} unless the file sets
  * {@code bootstrap.servers} itself.
+ *
+ * <p>Client timeouts: a command gives up on an unreachable broker after {@value #DEFAULT_TIMEOUT_MS} ms
+ * (Kafka's own defaults wait 60 s for metadata), or after {@code CADC_KAFKA_TIMEOUT_MS}; the file may set
+ * {@code default.api.timeout.ms}, {@code request.timeout.ms} and {@code max.block.ms} itself, which win.
  */
 final class KafkaConfigFile {
 
+    /** How long a command waits for an unreachable broker by default, ms. */
+    static final int DEFAULT_TIMEOUT_MS = 15_000;
+    /** The environment variable that changes {@link #DEFAULT_TIMEOUT_MS}. */
+    static final String TIMEOUT_VARIABLE = "CADC_KAFKA_TIMEOUT_MS";
+
     private KafkaConfigFile() {}
 
-    /** The client configuration: the file's properties (if any) over {@code bootstrap.servers}. */
+    /** The client configuration: the file's properties (if any) over the timeouts and {@code bootstrap.servers}. */
     static Map<String, Object> clientConfig(String bootstrap, Path file) throws IOException {
         Map<String, Object> config = new HashMap<>();
         config.put("bootstrap.servers", bootstrap);
+        int timeoutMs = timeoutMs(System.getenv(TIMEOUT_VARIABLE));
+        // Consumers and admins wait default.api.timeout.ms for metadata (an admin no less than its request
+        // timeout), producers max.block.ms.
+        config.put("default.api.timeout.ms", timeoutMs);
+        config.put("request.timeout.ms", timeoutMs);
+        config.put("max.block.ms", timeoutMs);
         if (file != null) {
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("--kafka-config " + file + " does not exist or is not a file");
@@ -32,5 +47,21 @@ final class KafkaConfigFile {
             properties.forEach((key, value) -> config.put(key.toString(), value.toString()));
         }
         return config;
+    }
+
+    /** The client timeout: {@code value} of {@value #TIMEOUT_VARIABLE} if set, else the default. */
+    static int timeoutMs(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_TIMEOUT_MS;
+        }
+        try {
+            int timeoutMs = Integer.parseInt(value.trim());
+            if (timeoutMs > 0) {
+                return timeoutMs;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(TIMEOUT_VARIABLE + " must be a positive number of milliseconds, got '" + value + "'");
     }
 }

@@ -25,6 +25,12 @@ public final class TopicReader implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String topic;
     private final Object bootstrapServers;
+    /**
+     * When the client configuration sets {@code default.api.timeout.ms}, the longest wait for the topic's
+     * metadata, whatever a read's own timeout: an unreachable broker is reported after it rather than
+     * after the read's (longer) timeout.
+     */
+    private final Duration metadataTimeout;
 
     /**
      * @param clientConfig Kafka client properties; {@code bootstrap.servers} is required, anything else
@@ -41,6 +47,8 @@ public final class TopicReader implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topic = topic;
         this.bootstrapServers = clientConfig.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+        Object apiTimeout = clientConfig.get(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
+        this.metadataTimeout = apiTimeout == null ? null : Duration.ofMillis(Long.parseLong(apiTimeout.toString().trim()));
     }
 
     /**
@@ -107,10 +115,13 @@ public final class TopicReader implements AutoCloseable {
             return true;
         }
         List<PartitionInfo> partitions;
+        if (metadataTimeout != null) {
+            timeout = min(timeout, metadataTimeout);
+        }
         try {
             partitions = consumer.partitionsFor(topic, timeout);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " within " + timeout.toSeconds()
+            throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " within " + seconds(timeout)
                     + " s to read " + topic + "; is a broker running there (e.g. ./cadc broker), and if it requires TLS or"
                     + " authentication, are its client settings given (--kafka-config FILE)?", e);
         }
@@ -123,6 +134,11 @@ public final class TopicReader implements AutoCloseable {
         consumer.assign(assigned);
         consumer.seekToBeginning(assigned);
         return true;
+    }
+
+    private static String seconds(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? Long.toString(duration.toSeconds())
+                : String.format(java.util.Locale.ROOT, "%.1f", duration.toMillis() / 1000.0);
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -126,6 +126,12 @@ final class ArrowIo {
                 throw malformed("the stream ends inside a message length prefix");
             }
             int length = prefix.getInt(0);
+            boolean first = channel.bytesRead() == 4;
+            if (first && length != CONTINUATION && (length < 0 || length > maxMessageBytes)) {
+                // Not a stream at all (a JSON or text file, say): saying so beats "a message of 2 GB".
+                throw malformed("the input does not begin like an Arrow IPC stream (the continuation marker"
+                        + " 0xFFFFFFFF); its first bytes are " + printable(prefix));
+            }
             if (length == CONTINUATION) {
                 prefix.clear();
                 if (channel.readFully(prefix) < 4) {
@@ -157,6 +163,20 @@ final class ArrowIo {
             }
             checkClaim("message body", bodyLength, length + bodyLength);
             return message;
+        }
+
+        /** The bytes as text when they are printable ASCII, else as hex. */
+        private static String printable(ByteBuffer bytes) {
+            StringBuilder text = new StringBuilder("'");
+            StringBuilder hex = new StringBuilder("0x");
+            boolean ascii = true;
+            for (int i = 0; i < bytes.limit(); i++) {
+                int b = bytes.get(i) & 0xff;
+                ascii &= b >= 0x20 && b < 0x7f;
+                text.append((char) b);
+                hex.append(String.format("%02x", b));
+            }
+            return ascii ? text.append("'").toString() : hex.toString();
         }
 
         /** Reads the body of {@code message} into a buffer of {@code allocator}; the caller closes it. */
