@@ -54,6 +54,10 @@ import org.slf4j.LoggerFactory;
  *       (LAYER_MISMATCH; a run-start without layers matches any), rows of a closed checkpoint) goes to
  *       {@link #DEAD_LETTERS} with its reason and source offset, counted per reason. The job never
  *       fails on input.
+ *   <li>A checkpoint number 1024 or more past the run's oldest open one (rows, checkpoint-complete,
+ *       run-end) is INVALID_VALUE ({@link CheckpointTracker#MAX_CHECKPOINTS_AHEAD}): a corrupted number
+ *       must not open, close and version every checkpoint up to it. A checkpoint that closes short is
+ *       logged with its rows (arrived, announced) and counted in {@code checkpointsClosedShort}.
  *   <li>Records that arrive before their run's run-start (it may travel in another partition) wait
  *       up to the grace period, in event time, then become NO_RUN_START dead letters.
  *   <li>PROBE rows, checkpoint closings and the run's release go to the clusterer (main output);
@@ -89,6 +93,8 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
     private transient Map<ReasonCode, Counter> deadLettersByReason;
     private transient Map<Role, Counter> rowsByRole;
     private transient Counter shortCheckpoints;
+    /** The progress of the checkpoints the current {@code advance} closed, for its log line; reused. */
+    private transient Map<Integer, CheckpointProgress> closedProgress;
     private transient Counter runsEnded;
     private transient Counter runsExpired;
 
@@ -124,6 +130,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
             rowsByRole.put(role, counter);
         }
         shortCheckpoints = group.counter("checkpointsClosedShort");
+        closedProgress = new HashMap<>();
         runsEnded = group.counter("runsEnded");
         runsExpired = group.counter("runsExpired");
     }
@@ -328,7 +335,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         if (run == null) {
             return;
         }
-        Map<Integer, CheckpointProgress> closedProgress = new HashMap<>();
+        closedProgress.clear();
         CheckpointTracker tracker = tracker(closedProgress);
         boolean endOfInput = watermark == Long.MAX_VALUE;
         for (CheckpointTracker.Closing closing : tracker.closeReady(watermark, endOfInput)) {
