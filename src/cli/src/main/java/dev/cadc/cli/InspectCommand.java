@@ -1,5 +1,6 @@
 package dev.cadc.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cadc.client.RunInspector;
 import dev.cadc.core.curriculum.CurriculumJson;
@@ -96,7 +97,7 @@ final class InspectCommand implements Callable<Integer> {
             }
         }
         root.put("dead_letters", report.deadLetters());
-        com.fasterxml.jackson.databind.node.ArrayNode checkpoints = root.putArray("checkpoints");
+        ArrayNode checkpoints = root.putArray("checkpoints");
         for (RunInspector.CheckpointRows checkpoint : report.checkpoints()) {
             ObjectNode item = checkpoints.addObject();
             item.put("checkpoint", checkpoint.checkpoint());
@@ -104,7 +105,7 @@ final class InspectCommand implements Callable<Integer> {
             item.put("accepted_rows", checkpoint.acceptedRows());
             item.put("state", checkpoint.state().name().toLowerCase(java.util.Locale.ROOT));
         }
-        com.fasterxml.jackson.databind.node.ArrayNode closedShort = root.putArray("checkpoints_closed_short");
+        ArrayNode closedShort = root.putArray("checkpoints_closed_short");
         report.closedShort().forEach(checkpoint -> closedShort.add(checkpoint.checkpoint()));
         return root;
     }

@@ -15,7 +15,7 @@ import java.util.Properties;
  *
  * <p>Client timeouts: a command gives up on an unreachable broker after {@value #DEFAULT_TIMEOUT_MS} ms
  * (Kafka's own defaults wait 60 s for metadata), or after {@code CADC_KAFKA_TIMEOUT_MS}; the file may set
- * {@code default.api.timeout.ms}, {@code request.timeout.ms} and {@code max.block.ms} itself, which win.
+ * {@code default.api.timeout.ms} and {@code request.timeout.ms} itself, which win.
  */
 final class KafkaConfigFile {
 
@@ -31,11 +31,11 @@ final class KafkaConfigFile {
         Map<String, Object> config = new HashMap<>();
         config.put("bootstrap.servers", bootstrap);
         int timeoutMs = timeoutMs(System.getenv(TIMEOUT_VARIABLE));
-        // Consumers and admins wait default.api.timeout.ms for metadata (an admin no less than its request
-        // timeout), producers max.block.ms.
+        // Consumers and admins wait default.api.timeout.ms for metadata, an admin no less than its request
+        // timeout. Producers keep their max.block.ms (it also bounds a send blocked by a full buffer, which
+        // is back pressure, not an error): every command that produces creates its topics with an admin first.
         config.put("default.api.timeout.ms", timeoutMs);
         config.put("request.timeout.ms", timeoutMs);
-        config.put("max.block.ms", timeoutMs);
         if (file != null) {
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("--kafka-config " + file + " does not exist or is not a file");

@@ -41,8 +41,7 @@ class CommandErrorsTest {
             closedPort = "127.0.0.1:" + socket.getLocalPort();
         }
         shortTimeouts = Files.writeString(directory.resolve("client.properties"),
-                "default.api.timeout.ms=" + SHORT_TIMEOUT_MS + "\nrequest.timeout.ms=" + SHORT_TIMEOUT_MS
-                        + "\nmax.block.ms=" + SHORT_TIMEOUT_MS + "\n");
+                "default.api.timeout.ms=" + SHORT_TIMEOUT_MS + "\nrequest.timeout.ms=" + SHORT_TIMEOUT_MS + "\n");
         jsonFile = Files.writeString(directory.resolve("sketches.json"), "{\"run_id\": \"r\", \"rows\": []}\n");
     }
 

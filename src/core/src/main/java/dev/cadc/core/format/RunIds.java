@@ -52,16 +52,6 @@ public final class RunIds {
         return fromKey(runId == null ? null : runId.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Whether {@code runId} follows the rule. */
-    public static boolean isValid(String runId) {
-        try {
-            require(runId);
-            return true;
-        } catch (InvalidRecordException e) {
-            return false;
-        }
-    }
-
     private static boolean allowed(byte b) {
         return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9')
                 || b == '.' || b == '_' || b == ':' || b == '-';

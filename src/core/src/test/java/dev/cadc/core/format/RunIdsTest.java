@@ -20,7 +20,7 @@ class RunIdsTest {
 
     @Test
     void theLimitIs128Bytes() {
-        assertThat(RunIds.isValid("r".repeat(RunIds.MAX_BYTES))).isTrue();
+        assertThat(RunIds.require("r".repeat(RunIds.MAX_BYTES))).hasSize(RunIds.MAX_BYTES);
         assertThatThrownBy(() -> RunIds.require("r".repeat(RunIds.MAX_BYTES + 1)))
                 .isInstanceOfSatisfying(InvalidRecordException.class, e -> assertThat(e.reason()).isEqualTo(ReasonCode.INVALID_RUN_ID))
                 .hasMessageContaining("129 bytes").hasMessageContaining("128");
