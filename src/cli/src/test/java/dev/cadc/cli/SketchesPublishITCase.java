@@ -88,7 +88,7 @@ class SketchesPublishITCase {
         commandLine.setErr(new PrintWriter(err));
         assertThat(commandLine.execute("sketches", "publish", "--file", dir.resolve("none.arrows").toString(),
                 "--bootstrap", KAFKA.bootstrapServers())).isNotZero();
-        assertThat(err.toString().trim()).startsWith("cadc publish:").contains("does not exist").doesNotContain("\n");
+        assertThat(err.toString().trim()).startsWith("cadc sketches publish:").contains("does not exist").doesNotContain("\n");
     }
 
     private static int run(String... args) {
