@@ -1,7 +1,9 @@
 package dev.cadc.core.curriculum;
 
 import dev.cadc.core.math.RowBlock;
+import dev.cadc.core.math.Vectors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -9,9 +11,16 @@ import java.util.List;
  * over the run's checkpoints with every sample chosen so far is at most the threshold (0.98 by
  * default). The mean cosine of samples {@code i} and {@code l} is {@code <t_i, t_l> / J}, where
  * {@code t} concatenates a sample's unit sketches over the {@code J} checkpoints (zero where it has
- * none). The chosen trajectories are held in a {@link RowBlock}: a candidate is compared with all of
- * them in one vectorised pass that stops at the first block holding a near-duplicate, and decides exactly
- * as the scalar {@code Vectors.dot(t_i, t_l) > threshold * J} loop over the chosen samples would.
+ * none). The decision is exactly the scalar {@code Vectors.dot(t_i, t_l) > threshold * J} over the
+ * chosen samples.
+ *
+ * <p>Most pairs are far from that threshold, so a certified bound skips them: split each trajectory
+ * into its <em>head</em> (the first {@value #HEAD} coordinates of every checkpoint's sketch) and its
+ * tail; then {@code <t_i, t_l> <= <head_i, head_l> + |tail_i| |tail_l|} (Cauchy-Schwarz). The heads of
+ * the chosen samples sit in a {@link RowBlock}, so one vectorised pass of {@code J x HEAD} floats per
+ * chosen sample bounds every pair; only a pair whose bound (plus a rounding margin) exceeds
+ * {@code threshold * J} is decided by the exact {@link Vectors#dot}. A skipped pair's exact dot is below
+ * its bound, so the decisions are those of the exact loop over every pair.
  */
 public final class DuplicateGuard {
 
@@ -43,10 +52,20 @@ public final class DuplicateGuard {
         }
     }
 
+    /** Coordinates of each checkpoint's sketch in the head the bound reads. */
+    static final int HEAD = 64;
+
+    /** Covers the rounding of the bound's double sums (relative 1e-12 here) many times over. */
+    private static final double BOUND_MARGIN = 1e-6;
+
     private final TrajectoryLookup lookup;
     private final boolean enabled;
+    private final int checkpointCount;
     private final double minimumDot;
-    private RowBlock chosen;
+    private final List<float[]> chosen = new ArrayList<>();
+    private double[] chosenTailNorms = new double[16];
+    private RowBlock chosenHeads;
+    private double[] headDots = new double[16];
 
     /**
      * @param checkpointCount J, the number of checkpoints the trajectories span
@@ -56,6 +75,7 @@ public final class DuplicateGuard {
     public DuplicateGuard(TrajectoryLookup lookup, int checkpointCount, double threshold) {
         this.lookup = lookup;
         this.enabled = threshold < 1;
+        this.checkpointCount = Math.max(1, checkpointCount);
         this.minimumDot = threshold * checkpointCount;
     }
 
@@ -66,11 +86,27 @@ public final class DuplicateGuard {
 
     /** Whether {@code sample} is no near-duplicate of any chosen sample. */
     public boolean admits(int sample) {
-        if (!enabled) {
+        if (!enabled || chosen.isEmpty()) {
             return true;
         }
         float[] trajectory = lookup.trajectory(sample);
-        return chosen == null || !chosen.anyAbove(trajectory, 0, minimumDot);
+        int k = trajectory.length / checkpointCount;
+        int head = Math.min(HEAD, k);
+        float[] heads = head(trajectory, k, head);
+        double tail = tailNorm(trajectory, k, head);
+        int rows = chosen.size();
+        if (headDots.length < rows) {
+            headDots = new double[Math.max(rows, 2 * headDots.length)];
+        }
+        chosenHeads.dots(heads, 0, headDots);
+        double limit = minimumDot - BOUND_MARGIN * (1 + Math.abs(minimumDot));
+        for (int r = 0; r < rows; r++) {
+            if (headDots[r] + tail * chosenTailNorms[r] > limit
+                    && Vectors.dot(trajectory, 0, chosen.get(r), 0, trajectory.length) > minimumDot) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -94,12 +130,40 @@ public final class DuplicateGuard {
 
     /** Records {@code sample} as chosen. */
     public void accept(int sample) {
-        if (enabled) {
-            float[] trajectory = lookup.trajectory(sample);
-            if (chosen == null) {
-                chosen = RowBlock.growable(trajectory.length);
-            }
-            chosen.append(trajectory, 0);
+        if (!enabled) {
+            return;
         }
+        float[] trajectory = lookup.trajectory(sample);
+        int k = trajectory.length / checkpointCount;
+        int head = Math.min(HEAD, k);
+        if (chosenHeads == null) {
+            chosenHeads = RowBlock.growable(checkpointCount * head);
+        }
+        chosenHeads.append(head(trajectory, k, head), 0);
+        if (chosenTailNorms.length == chosen.size()) {
+            chosenTailNorms = Arrays.copyOf(chosenTailNorms, 2 * chosenTailNorms.length);
+        }
+        chosenTailNorms[chosen.size()] = tailNorm(trajectory, k, head);
+        chosen.add(trajectory);
+    }
+
+    /** The first {@code head} coordinates of each of the trajectory's {@code J} sketches of length {@code k}. */
+    private float[] head(float[] trajectory, int k, int head) {
+        float[] heads = new float[checkpointCount * head];
+        for (int j = 0; j < checkpointCount; j++) {
+            System.arraycopy(trajectory, j * k, heads, j * head, head);
+        }
+        return heads;
+    }
+
+    /** The Euclidean norm of everything but the heads. */
+    private double tailNorm(float[] trajectory, int k, int head) {
+        double sum = 0;
+        for (int j = 0; j < checkpointCount; j++) {
+            for (int d = j * k + head; d < (j + 1) * k; d++) {
+                sum += (double) trajectory[d] * trajectory[d];
+            }
+        }
+        return Math.sqrt(sum);
     }
 }
