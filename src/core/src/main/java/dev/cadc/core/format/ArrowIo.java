@@ -246,6 +246,17 @@ final class ArrowIo {
         if (header.compression() != null) {
             throw malformed("the record batch is compressed; the format requires uncompressed IPC");
         }
+        // Every buffer must lie inside the body the message carries: the body's allocation is rounded
+        // up, and a buffer reaching past the body would read whatever memory the allocator left there
+        // (a fuzzed record decoded one way in one JVM and another way in the next).
+        long bodyLength = message.bodyLength();
+        for (int i = 0; i < header.buffersLength(); i++) {
+            org.apache.arrow.flatbuf.Buffer buffer = header.buffers(i);
+            if (buffer.offset() < 0 || buffer.length() < 0 || buffer.offset() + buffer.length() > bodyLength) {
+                throw malformed("buffer " + i + " of the record batch (offset " + buffer.offset() + ", length "
+                        + buffer.length() + ") lies outside its body of " + bodyLength + " bytes");
+            }
+        }
         ArrowBuf body = reader.body(message, allocator);
         ArrowRecordBatch batch;
         try {
