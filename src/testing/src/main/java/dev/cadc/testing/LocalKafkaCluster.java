@@ -79,6 +79,31 @@ public final class LocalKafkaCluster implements AutoCloseable {
         if (size < 1 || size > 9) {
             throw new IllegalArgumentException("a local cluster has 1..9 nodes, got " + size);
         }
+        // Free ports are found, released, then bound by the nodes: on a busy machine another process can
+        // take one in between and a node exits at start. Such a start is tried again with new ports.
+        for (int attempt = 1; ; attempt++) {
+            Path attemptDir = attempt == 1 ? dataDir : dataDir.resolve("attempt-" + attempt);
+            try {
+                return startOnce(size, attemptDir, deleteDataDirOnClose);
+            } catch (NodeExitedException e) {
+                if (attempt == START_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.warn("a Kafka node exited while the cluster started ({}); starting again with other ports", e.getMessage());
+            }
+        }
+    }
+
+    private static final int START_ATTEMPTS = 3;
+
+    /** A node process exited before the cluster was complete. */
+    private static final class NodeExitedException extends IllegalStateException {
+        NodeExitedException(String message) {
+            super(message);
+        }
+    }
+
+    private static LocalKafkaCluster startOnce(int size, Path dataDir, boolean deleteDataDirOnClose) {
         StringBuilder quorum = new StringBuilder();
         for (int nodeId = 1; nodeId <= size; nodeId++) {
             quorum.append(nodeId == 1 ? "" : ",").append(nodeId).append('@').append(LOOPBACK).append(':').append(freePort());
@@ -222,7 +247,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
             while (System.nanoTime() < deadline) {
                 for (Node node : nodes) {
                     if (!node.process().isAlive()) {
-                        throw new IllegalStateException("Kafka node " + node.nodeId() + " exited (code " + node.process().exitValue()
+                        throw new NodeExitedException("Kafka node " + node.nodeId() + " exited (code " + node.process().exitValue()
                                 + ") while the cluster started; the end of its log " + node.dataDir().resolve("node.log")
                                 + ":\n" + tail(node.dataDir().resolve("node.log")));
                     }
