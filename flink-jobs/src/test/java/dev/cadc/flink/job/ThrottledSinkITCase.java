@@ -61,7 +61,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ThrottledSinkITCase extends FaultTestBase {
 
-    private static final int JUNK_RECORDS = 64;
+    private static final int JUNK_RECORDS = 128;
     private static final int JUNK_BYTES = 16 * 1024;
     private static final long PRODUCER_BYTES_PER_SECOND = 128 * 1024;
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(120);

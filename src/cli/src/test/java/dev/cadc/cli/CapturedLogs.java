@@ -31,6 +31,7 @@ final class CapturedLogs implements AutoCloseable {
 
     private final LoggerContext context = (LoggerContext) LogManager.getContext(false);
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<String> shown = new CopyOnWriteArrayList<>();
     private final Map<LoggerConfig, Level> previousLevels = new HashMap<>();
     private final List<Appender> rootAppenders = new ArrayList<>();
     private final Appender appender;
@@ -47,6 +48,10 @@ final class CapturedLogs implements AutoCloseable {
                     event.getThrown().printStackTrace(new PrintWriter(line));
                 }
                 lines.add(line.toString());
+                LoggerConfig logger = context.getConfiguration().getLoggerConfig(event.getLoggerName());
+                if (event.getLevel().isMoreSpecificThan(previousLevels.getOrDefault(logger, logger.getLevel()))) {
+                    shown.add(line.toString());
+                }
             }
         };
         appender.start();
@@ -75,6 +80,11 @@ final class CapturedLogs implements AutoCloseable {
         });
         root.addAppender(appender, level, null);
         context.updateLoggers();
+    }
+
+    /** The captured lines the logging configuration lets through, i.e. what a user of the command sees. */
+    List<String> shown() {
+        return List.copyOf(shown);
     }
 
     /** The lines captured so far, each with its level, logger name and message (and stack trace). */

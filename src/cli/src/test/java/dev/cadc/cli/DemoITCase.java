@@ -7,6 +7,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.List;
+import org.apache.logging.log4j.Level;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -33,7 +35,14 @@ class DemoITCase {
         StringWriter out = new StringWriter();
         picocli.CommandLine commandLine = CadcCommand.commandLine();
         commandLine.setOut(new PrintWriter(out));
-        int exit = commandLine.execute("demo", "--quick", "--web-port", "0", "--report-dir", report.toString());
+        int exit;
+        List<String> shown;
+        try (CapturedLogs logs = new CapturedLogs(Level.INFO)) {
+            exit = commandLine.execute("demo", "--quick", "--web-port", "0", "--report-dir", report.toString());
+            shown = logs.shown();
+        }
+        // A normal stop logs no stack trace (issue 15: the cancelled job's checkpoint used to end the demo with one).
+        assertThat(shown).as("log lines the demo shows").noneMatch(line -> line.contains("\n\tat "));
 
         assertThat(exit).as(out.toString()).isZero();
         Matcher versions = Pattern.compile("versions consumed: \\[([0-9, ]+)\\]").matcher(out.toString());

@@ -99,6 +99,10 @@ class K8sManifestsTest {
         JsonNode spec = flinkDeployment().path("spec");
         List<String> args = new ArrayList<>();
         spec.path("job").path("args").forEach(arg -> args.add(arg.asText()));
+        // --kafka-config names a file mounted from a Secret of k8s/: read it from that Secret here.
+        int kafkaConfig = args.indexOf("--kafka-config");
+        assertThat(kafkaConfig).as("the job takes its Kafka client settings from a file (a Secret)").isNotNegative();
+        args.set(kafkaConfig + 1, secretFile(spec, args.get(kafkaConfig + 1)).toString());
         JobConfig config = JobConfig.fromArgs(args.toArray(String[]::new));
         JsonNode flink = spec.path("flinkConfiguration");
 
@@ -206,6 +210,38 @@ class K8sManifestsTest {
             });
         }
         assertThat(problems).isEmpty();
+    }
+
+    /**
+     * The file a pod sees at {@code path}: it must lie in a volume mount of the pod template whose volume
+     * is a Secret defined in k8s/ with that key; its content is written to a temporary file.
+     */
+    private static java.nio.file.Path secretFile(JsonNode spec, String path) throws IOException {
+        JsonNode pod = spec.path("podTemplate").path("spec");
+        for (JsonNode container : pod.path("containers")) {
+            for (JsonNode mount : container.path("volumeMounts")) {
+                String at = mount.path("mountPath").asText() + "/";
+                if (!path.startsWith(at)) {
+                    continue;
+                }
+                String key = path.substring(at.length());
+                for (JsonNode volume : pod.path("volumes")) {
+                    if (volume.path("name").asText().equals(mount.path("name").asText())) {
+                        String secretName = volume.path("secret").path("secretName").asText();
+                        assertThat(secretName).as(path + " comes from a Secret volume").isNotEmpty();
+                        JsonNode secret = ofKind("Secret").stream()
+                                .filter(doc -> secretName.equals(doc.path("metadata").path("name").asText()))
+                                .findFirst().orElseThrow(() -> new AssertionError("no Secret " + secretName + " in k8s/"));
+                        String content = secret.path("stringData").path(key).asText(null);
+                        assertThat(content).as("Secret " + secretName + " has key " + key).isNotNull();
+                        java.nio.file.Path file = java.nio.file.Files.createTempFile("k8s-" + key, ".properties");
+                        file.toFile().deleteOnExit();
+                        return java.nio.file.Files.writeString(file, content);
+                    }
+                }
+            }
+        }
+        throw new AssertionError(path + " is not in any volume mount of the pod template");
     }
 
     private static JsonNode flinkDeployment() {
