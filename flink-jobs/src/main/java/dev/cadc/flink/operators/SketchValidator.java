@@ -95,6 +95,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
     private transient Counter shortCheckpoints;
     /** The progress of the checkpoints the current {@code advance} closed, for its log line; reused. */
     private transient Map<Integer, CheckpointProgress> closedProgress;
+    private transient Counter runsStarted;
     private transient Counter runsEnded;
     private transient Counter runsExpired;
 
@@ -131,8 +132,11 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         }
         shortCheckpoints = group.counter("checkpointsClosedShort");
         closedProgress = new HashMap<>();
+        runsStarted = group.counter("runsStarted");
         runsEnded = group.counter("runsEnded");
         runsExpired = group.counter("runsExpired");
+        // Runs this subtask holds state for: started and not yet released, counted since it (re)started.
+        group.gauge("runsHeld", () -> Math.max(0, runsStarted.getCount() - runsEnded.getCount() - runsExpired.getCount()));
     }
 
     @Override
@@ -192,6 +196,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         }
         RunEvent event = RunEvent.runStart(runId, start);
         runStart.update(event);
+        runsStarted.inc();
         out.collect(event);
         // Fires when a bounded input ends (the final watermark): every pending checkpoint closes then.
         ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);

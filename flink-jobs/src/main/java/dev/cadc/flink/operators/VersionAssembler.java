@@ -58,6 +58,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
     private transient ValueState<Integer> releaseAfter;
     private transient ValueState<Long> tombstoneUntilWatermark;
     private transient Map<String, long[]> versionAndSamplesByRun;
+    private transient org.apache.flink.metrics.Counter versionsSent;
 
     public VersionAssembler(JobConfig jobConfig) {
         this.jobConfig = jobConfig;
@@ -72,6 +73,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
         releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
         tombstoneUntilWatermark = context.getState(new ValueStateDescriptor<>("tombstone-until-watermark", Types.LONG));
         versionAndSamplesByRun = new java.util.concurrent.ConcurrentHashMap<>();
+        versionsSent = context.getMetricGroup().counter("curriculumVersionsSent");
     }
 
     @Override
@@ -182,7 +184,9 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
                 CapabilitiesCodec.encode(CurriculumJson.toCapabilities(result)), names, values));
         out.collect(new OutputRecord(CadcTopics.CURRICULUM, key,
                 CurriculumCodec.encode(CurriculumJson.toCurriculum(result)), names, values));
-        publishMetrics(runId, plan.checkpoint, summary.sampleCount());
+        versionsSent.inc();
+        publishMetrics(runId, plan.checkpoint, summary.sampleCount(),
+                plan.watermark == Long.MIN_VALUE ? -1 : Math.max(0, System.currentTimeMillis() - plan.watermark));
         LOG.info("run {}: curriculum version {}{}: {} of budget {} from {} samples, {} capabilities", runId, plan.checkpoint,
                 plan.shortCheckpoint ? " (from a short checkpoint: rows were missing)" : "",
                 result.selected().size(), budget, summary.sampleCount(), result.capabilities().size());
@@ -203,18 +207,25 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
         LOG.info("run {}: released", runId);
     }
 
-    /** Per run: the newest curriculum version and the run's pool size. */
-    private void publishMetrics(String runId, long version, long samples) {
+    /**
+     * Per run: the newest curriculum version, the run's pool size, and the version's freshness: the
+     * wall-clock time when it was sent minus the event time at which its checkpoint closed (the
+     * producer's record timestamps), so in a live run how long after the trainer's checkpoint the version
+     * went to the sink (it is committed at the next Flink checkpoint); -1 when unknown.
+     */
+    private void publishMetrics(String runId, long version, long samples, long freshnessMs) {
         long[] values = versionAndSamplesByRun.get(runId);
         if (values == null) {
-            long[] fresh = new long[2];
+            long[] fresh = new long[3];
             versionAndSamplesByRun.put(runId, fresh);
             var group = getRuntimeContext().getMetricGroup().addGroup("run", runId);
             group.gauge("curriculumVersion", () -> fresh[0]);
             group.gauge("poolSamples", () -> fresh[1]);
+            group.gauge("freshnessMs", () -> fresh[2]);
             values = fresh;
         }
         values[0] = version;
         values[1] = samples;
+        values[2] = freshnessMs;
     }
 }

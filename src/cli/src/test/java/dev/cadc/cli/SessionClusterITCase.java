@@ -141,6 +141,11 @@ class SessionClusterITCase {
                     .map(Map.Entry::getValue).toList())
                     .as("the run's curriculumVersion gauge, its label the run id unchanged:%n%s", cadcLines(metrics))
                     .containsExactly(3.0);
+            assertThat(sum(metrics, "curriculumVersionsSent")).as("versions sent:%n%s", cadcLines(metrics)).isEqualTo(4.0);
+            assertThat(metrics.keySet()).as("the newest version's freshness and the runs held:%n%s", cadcLines(metrics))
+                    .anyMatch(name -> name.startsWith(OPERATOR_METRIC + "run_freshnessMs{") && name.contains("run=\"" + run + "\""))
+                    .anyMatch(name -> name.startsWith(OPERATOR_METRIC + "runsHeld"));
+            assertThat(sum(metrics, "runsStarted")).as("runs started").isEqualTo(1.0);
         } finally {
             rest.cancel(jobId);
         }
