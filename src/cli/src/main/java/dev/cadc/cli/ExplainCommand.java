@@ -58,13 +58,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrap;
 
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
-            description = "Put in front of every topic name (a team's prefix, e.g. team-a.; the job must use the same); default none.")
-    String topicPrefix;
-
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Java Kafka client properties (security settings and the like), passed to the clients unchanged.")
-    java.nio.file.Path kafkaConfig;
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafka;
 
 
     @Option(names = "--run", required = true, paramLabel = "ID", description = "The run id.")
@@ -81,17 +76,17 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> client = KafkaConfigFile.clientConfig(bootstrap, kafkaConfig);
+        Map<String, Object> client = kafka.clientConfig(bootstrap);
         Duration timeout = Duration.ofSeconds(timeoutSeconds);
         Curriculum published;
-        try (CurriculumClient curricula = new CurriculumClient(client, topicPrefix)) {
+        try (CurriculumClient curricula = new CurriculumClient(client, kafka.topicPrefix)) {
             published = curricula.latest(runId, timeout).orElseThrow(() -> new IllegalStateException(
-                    "run " + runId + " has no committed curriculum on " + CadcTopics.withPrefix(topicPrefix).curriculum() + " yet; see ./cadc inspect"));
+                    "run " + runId + " has no committed curriculum on " + CadcTopics.withPrefix(kafka.topicPrefix).curriculum() + " yet; see ./cadc inspect"));
         }
         InfluenceSource[] source = {InfluenceSource.POOL};
         List<SketchBatch> batches = sketches(client, published.checkpoint(), timeout, source);
         if (batches.isEmpty()) {
-            throw new IllegalStateException("no sketches of run " + runId + " on " + CadcTopics.withPrefix(topicPrefix).sketches());
+            throw new IllegalStateException("no sketches of run " + runId + " on " + CadcTopics.withPrefix(kafka.topicPrefix).sketches());
         }
         CuratorConfig config = replayConfig(published);
         Curator.Detailed detailed = new Curator(config).curateInDetail(SketchSource.of(batches), runId,
@@ -134,7 +129,7 @@ final class ExplainCommand implements Callable<Integer> {
     private List<SketchBatch> sketches(Map<String, Object> client, int checkpoint, Duration timeout, InfluenceSource[] source) {
         byte[] key = runId.getBytes(StandardCharsets.UTF_8);
         List<SketchBatch> batches = new ArrayList<>();
-        try (TopicReader reader = new TopicReader(client, CadcTopics.withPrefix(topicPrefix).sketches())) {
+        try (TopicReader reader = new TopicReader(client, CadcTopics.withPrefix(kafka.topicPrefix).sketches())) {
             reader.readToEnd(timeout, record -> {
                 if (!Arrays.equals(record.key(), key) || record.value() == null) {
                     return;

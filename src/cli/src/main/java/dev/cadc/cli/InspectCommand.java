@@ -37,13 +37,8 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrap;
 
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
-            description = "Put in front of every topic name (a team's prefix, e.g. team-a.; the job must use the same); default none.")
-    String topicPrefix;
-
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Java Kafka client properties (security settings and the like), passed to the clients unchanged.")
-    java.nio.file.Path kafkaConfig;
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafka;
 
 
     @Option(names = "--run", required = true, paramLabel = "ID", description = "The run id (the record key).")
@@ -62,7 +57,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunInspector.RunReport report = RunInspector.inspect(
-                KafkaConfigFile.clientConfig(bootstrap, kafkaConfig), topicPrefix, runId, Duration.ofSeconds(timeoutSeconds));
+                kafka.clientConfig(bootstrap), kafka.topicPrefix, runId, Duration.ofSeconds(timeoutSeconds));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.print(CurriculumJson.write(toJson(report)));

@@ -181,13 +181,8 @@ final class SketchesCommand implements Runnable {
         @Option(names = "--no-spread", description = "Keep each run in its key's partition instead of spreading rows by sample id.")
         boolean noSpread;
 
-        @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
-                description = "Put in front of every topic name (a team's prefix, e.g. team-a.; the job must use the same); default none.")
-        String topicPrefix;
-
-        @Option(names = "--kafka-config", paramLabel = "FILE",
-                description = "Java Kafka client properties (e.g. security settings), passed to the producer unchanged.")
-        Path kafkaConfig;
+        @picocli.CommandLine.Mixin
+        KafkaClientOptions kafka;
 
         @Override
         public Integer call() throws Exception {
@@ -198,17 +193,17 @@ final class SketchesCommand implements Runnable {
             }
             dev.cadc.core.format.InfluenceSource source =
                     dev.cadc.core.format.InfluenceSource.fromWireName(influenceSource.toLowerCase(java.util.Locale.ROOT));
-            java.util.Map<String, Object> client = KafkaConfigFile.clientConfig(bootstrap, kafkaConfig);
+            java.util.Map<String, Object> client = kafka.clientConfig(bootstrap);
             java.io.PrintWriter out = spec.commandLine().getOut();
             long started = System.nanoTime();
             try (dev.cadc.client.SketchPublisher publisher = new dev.cadc.client.SketchPublisher(client,
-                    dev.cadc.client.SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic, !noSpread, topicPrefix)) {
+                    dev.cadc.client.SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic, !noSpread, kafka.topicPrefix)) {
                 for (String run : runId == null ? runs : java.util.Set.of(runId)) {
                     Replayed replayed = replay(publisher, sketches, run, source);
                     java.util.TreeSet<Integer> checkpoints = replayed.checkpoints();
                     out.printf(java.util.Locale.ROOT, "published run %s: %d rows, checkpoints %s, over %d partition(s) of %s%n",
                             run, replayed.rows(), checkpoints.isEmpty() ? "none" : "0.." + checkpoints.last(),
-                            noSpread ? 1 : publisher.partitionCount(), topicPrefix + topic);
+                            noSpread ? 1 : publisher.partitionCount(), kafka.topicPrefix + topic);
                     out.flush();
                 }
             }

@@ -39,13 +39,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrap;
 
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
-            description = "Put in front of every topic name (a team's prefix, e.g. team-a.; the job must use the same); default none.")
-    String topicPrefix;
-
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Java Kafka client properties (security settings and the like), passed to the clients unchanged.")
-    java.nio.file.Path kafkaConfig;
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafka;
 
 
     @Option(names = "--run", required = true, paramLabel = "ID", description = "The run id.")
@@ -77,14 +72,14 @@ final class TrainCommand implements Callable<Integer> {
                 benchmark.probes().items().size(), benchmark.test().items().size());
         out.flush();
         ImageEncoder encoder = ImageEncoder.pretrain(benchmark.encoderImages(), warmupOptions.encoderEpochs, seed);
-        Map<String, Object> client = KafkaConfigFile.clientConfig(bootstrap, kafkaConfig);
+        Map<String, Object> client = kafka.clientConfig(bootstrap);
         LiveTrainer.Settings settings = new LiveTrainer.Settings(runId, warmupOptions.sketchDim, warmupOptions.warmupSteps,
                 warmupOptions.checkpoints, steps, warmupOptions.learningRate,
                 Duration.ofSeconds(deadlineSeconds), seed);
         LiveTrainer.Outcome outcome;
         try (SketchPublisher publisher = new SketchPublisher(client,
-                SketchPublisher.DEFAULT_MAX_RECORD_BYTES, dev.cadc.core.topic.CadcTopics.SKETCHES, true, topicPrefix);
-                CurriculumClient curricula = new CurriculumClient(client, topicPrefix)) {
+                SketchPublisher.DEFAULT_MAX_RECORD_BYTES, dev.cadc.core.topic.CadcTopics.SKETCHES, true, kafka.topicPrefix);
+                CurriculumClient curricula = new CurriculumClient(client, kafka.topicPrefix)) {
             outcome = new LiveTrainer(settings, publisher, curricula, line -> {
                 out.println(line);
                 out.flush();
