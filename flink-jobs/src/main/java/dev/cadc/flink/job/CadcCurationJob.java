@@ -3,12 +3,14 @@ package dev.cadc.flink.job;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.operators.CapabilityClustererFunction;
 import dev.cadc.flink.operators.CapabilitySelector;
+import dev.cadc.flink.operators.RecordDecoder;
 import dev.cadc.flink.operators.SampleInfluence;
 import dev.cadc.flink.operators.SketchValidator;
 import dev.cadc.flink.operators.VersionAssembler;
 import dev.cadc.flink.records.BucketInput;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.CapabilityChoice;
+import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.VersionPart;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
@@ -33,7 +35,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * and {@code cadc.dead-letter} out, exactly once.
  *
  * <pre>
- * source -> SketchValidator (keyed by run) --dead letters-------------------------------------+
+ * source -> RecordDecoder (chained, every subtask: Arrow decoding, per-value checks)
+ *        -> SketchValidator (keyed by run) --dead letters-------------------------------------+
  *             | probe rows, checkpoint closings             | POOL/TRAIN rows                |
  *             v                                             v                                |
  *           CapabilityClusterer (by run) --probe models--> SampleInfluence                   |
@@ -101,8 +104,15 @@ public final class CadcCurationJob {
                 env.fromSource(source, SourceProgressWatermarks.strategy(config.sourceIdleMs), "cadc.sketches")
                         .uid("sketch-source"));
 
-        SingleOutputStreamOperator<RunEvent> validated = records
-                .keyBy(KafkaRecord::runId, Types.STRING)
+        // Decoded where they were read (chained to the source, no shuffle), so a run's Arrow decoding and
+        // per-value checks are spread over every subtask; only the judgement against the run's state is
+        // keyed by run.
+        DataStream<DecodedRecord> decoded = tap.after("record-decoder", records
+                .map(new RecordDecoder(), Types.POJO(DecodedRecord.class))
+                .uid("record-decoder")
+                .name("RecordDecoder"));
+        SingleOutputStreamOperator<RunEvent> validated = decoded
+                .keyBy(record -> record.source.runId(), Types.STRING)
                 .process(new SketchValidator(config.graceMs, config.runTtlMs), Types.POJO(RunEvent.class))
                 .uid("sketch-validator")
                 .name("SketchValidator");

@@ -2,7 +2,6 @@ package dev.cadc.flink.operators;
 
 import dev.cadc.core.format.CheckpointComplete;
 import dev.cadc.core.format.ControlRecordCodec;
-import dev.cadc.core.format.DeadLetter;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.InvalidRecordException;
 import dev.cadc.core.format.ReasonCode;
@@ -11,19 +10,16 @@ import dev.cadc.core.format.Role;
 import dev.cadc.core.format.RunEnd;
 import dev.cadc.core.format.RunIds;
 import dev.cadc.core.format.RunStart;
-import dev.cadc.core.format.SketchBatch;
-import dev.cadc.core.format.SketchCodec;
-import dev.cadc.core.format.WireFormat;
-import dev.cadc.core.run.CheckpointLedger;
 import dev.cadc.core.run.CheckpointProgress;
+import dev.cadc.core.run.RunAdmission;
 import dev.cadc.core.run.CheckpointTracker;
-import dev.cadc.core.topic.CadcTopics;
+import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RunEvent;
+import dev.cadc.flink.records.SketchColumns;
 import dev.cadc.flink.records.SourceRow;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +31,6 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.MeterView;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -48,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * decides when its checkpoints are complete, with the core {@link CheckpointTracker}.
  *
  * <ul>
- *   <li>Decodes with the core codecs; anything invalid (bad bytes, unknown headers, a projection or
+ *   <li>Its input is decoded already, in parallel, by {@link RecordDecoder} (which decides nothing);
+ *       anything invalid (bad bytes, unknown headers, a projection or
  *       run id that disagrees with the run's, a record key outside the run-id rule of {@link RunIds}
  *       (INVALID_RUN_ID), a repeated run-start naming other layers than the run's
  *       (LAYER_MISMATCH; a run-start without layers matches any), rows of a closed checkpoint) goes to
@@ -73,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *       forgotten one TTL later.
  * </ul>
  */
-public final class SketchValidator extends KeyedProcessFunction<String, KafkaRecord, RunEvent> {
+public final class SketchValidator extends KeyedProcessFunction<String, DecodedRecord, RunEvent> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SketchValidator.class);
 
@@ -87,17 +82,12 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
     private transient MapState<Integer, CheckpointProgress> progress;
     private transient ValueState<Integer> nextToClose;
     private transient ValueState<Integer> lastCheckpoint;
-    private transient ListState<KafkaRecord> awaitingRunStart;
+    private transient ListState<DecodedRecord> awaitingRunStart;
     private transient ValueState<Long> idleDeadline;
     private transient ValueState<Long> tombstoneUntil;
-    private transient Map<ReasonCode, Counter> deadLettersByReason;
-    private transient Map<Role, Counter> rowsByRole;
-    private transient Counter shortCheckpoints;
+    private transient ValidatorMetrics metrics;
     /** The progress of the checkpoints the current {@code advance} closed, for its log line; reused. */
     private transient Map<Integer, CheckpointProgress> closedProgress;
-    private transient Counter runsStarted;
-    private transient Counter runsEnded;
-    private transient Counter runsExpired;
 
     /**
      * @param graceMs how long (event time) missing rows of an announced checkpoint, and records
@@ -116,52 +106,33 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         progress = context.getMapState(new MapStateDescriptor<>("checkpoint-progress", Types.INT, Types.POJO(CheckpointProgress.class)));
         nextToClose = context.getState(new ValueStateDescriptor<>("next-to-close", Types.INT));
         lastCheckpoint = context.getState(new ValueStateDescriptor<>("last-checkpoint", Types.INT));
-        awaitingRunStart = context.getListState(new ListStateDescriptor<>("awaiting-run-start", Types.POJO(KafkaRecord.class)));
+        awaitingRunStart = context.getListState(new ListStateDescriptor<>("awaiting-run-start", Types.POJO(DecodedRecord.class)));
         idleDeadline = context.getState(new ValueStateDescriptor<>("idle-deadline", Types.LONG));
         tombstoneUntil = context.getState(new ValueStateDescriptor<>("tombstone-until", Types.LONG));
-        var group = context.getMetricGroup();
-        deadLettersByReason = new EnumMap<>(ReasonCode.class);
-        for (ReasonCode reason : ReasonCode.values()) {
-            deadLettersByReason.put(reason, group.addGroup("deadLetters").counter(reason.name()));
-        }
-        rowsByRole = new EnumMap<>(Role.class);
-        for (Role role : Role.values()) {
-            Counter counter = group.counter("sketches" + role.name());
-            group.meter("sketchesPerSecond" + role.name(), new MeterView(counter));
-            rowsByRole.put(role, counter);
-        }
-        shortCheckpoints = group.counter("checkpointsClosedShort");
+        metrics = new ValidatorMetrics(context.getMetricGroup());
         closedProgress = new HashMap<>();
-        runsStarted = group.counter("runsStarted");
-        runsEnded = group.counter("runsEnded");
-        runsExpired = group.counter("runsExpired");
-        // Runs this subtask holds state for: started and not yet released, counted since it (re)started.
-        group.gauge("runsHeld", () -> Math.max(0, runsStarted.getCount() - runsEnded.getCount() - runsExpired.getCount()));
     }
 
     @Override
-    public void processElement(KafkaRecord record, Context ctx, Collector<RunEvent> out) throws Exception {
-        long eventTime = eventTime(record, ctx);
+    public void processElement(DecodedRecord record, Context ctx, Collector<RunEvent> out) throws Exception {
+        long eventTime = eventTime(record.source, ctx);
         try {
-            RecordKind kind = RecordKind.classify(record.header(WireFormat.HEADER_SCHEMA_VERSION),
-                    record.header(WireFormat.HEADER_CONTENT_TYPE), record.header(WireFormat.HEADER_RECORD_TYPE));
-            String runId = RunIds.fromKey(record.key);
-            if (record.value == null) {
-                throw new InvalidRecordException(ReasonCode.NULL_VALUE, "record has no value");
-            }
+            record.requireValidHeaders();
+            RecordKind kind = record.kind;
+            String runId = record.runId;
             if (tombstoneUntil.value() != null) {
                 throw new InvalidRecordException(ReasonCode.RUN_ENDED, "run " + runId
                         + " was released (after its run-end record, or idle longer than the run TTL); use a new run id");
             }
             if (kind == RecordKind.RUN_START) {
-                startRun(ControlRecordCodec.decodeRunStart(record.value), runId, ctx, out);
+                startRun(ControlRecordCodec.decodeRunStart(record.source.value), runId, ctx, out);
             } else if (runStart.value() == null) {
                 // Its run-start may be in another partition: wait for it (in event time) up to the grace period.
                 awaitingRunStart.add(record);
                 ctx.timerService().registerEventTimeTimer(saturatedAdd(eventTime, graceMs));
                 return;
             } else {
-                accept(kind, record, runId, eventTime, ctx, out);
+                accept(record, runId, eventTime, ctx, out);
             }
             extendIdleDeadline(eventTime, ctx);
         } catch (InvalidRecordException e) {
@@ -171,74 +142,50 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         advance(ctx.getCurrentKey(), ctx.timerService().currentWatermark(), ctx, out);
     }
 
-    private void accept(RecordKind kind, KafkaRecord record, String runId, long eventTime, Context ctx, Collector<RunEvent> out)
+    private void accept(DecodedRecord record, String runId, long eventTime, Context ctx, Collector<RunEvent> out)
             throws Exception {
-        switch (kind) {
-            case CHECKPOINT_COMPLETE -> completeCheckpoint(ControlRecordCodec.decodeCheckpointComplete(record.value), runId, eventTime, ctx);
-            case RUN_END -> endRun(ControlRecordCodec.decodeRunEnd(record.value), runId, eventTime, ctx);
-            case SKETCH_BATCH -> acceptSketches(SketchCodec.decode(record.value), runId, ctx, out);
+        switch (record.kind) {
+            case CHECKPOINT_COMPLETE -> completeCheckpoint(ControlRecordCodec.decodeCheckpointComplete(record.source.value), runId, eventTime, ctx);
+            case RUN_END -> endRun(ControlRecordCodec.decodeRunEnd(record.source.value), runId, eventTime, ctx);
+            case SKETCH_BATCH -> {
+                record.requireValidBody();
+                acceptSketches(record.batch, runId, ctx, out);
+            }
             case RUN_START -> throw new IllegalStateException("run-start is handled before");
         }
     }
 
     private void startRun(RunStart start, String runId, Context ctx, Collector<RunEvent> out) throws Exception {
-        requireSameRun(start.runId(), runId);
+        RunAdmission.admitRunId(start.runId(), runId);
         RunEvent current = runStart.value();
         if (current != null) {
-            if (current.sketchDim != start.sketchDim() || current.projectionSeed != start.projectionSeed()
-                    || current.projectionKind != start.projectionKind()
-                    || current.influenceSource != start.influenceSource()) {
-                throw new InvalidRecordException(ReasonCode.PROJECTION_MISMATCH, "run " + runId
-                        + " was already started with another projection or influence source; use a new run id");
+            List<RunStart.Layer> layers = RunAdmission.admitRepeatedStart(current.toRunStart(), start);
+            if (!current.hasLayers() && layers != null) {
+                current.setLayers(layers);
+                runStart.update(current);
             }
-            compareLayers(current, start, runId);
             return;
         }
         RunEvent event = RunEvent.runStart(runId, start);
         runStart.update(event);
-        runsStarted.inc();
+        metrics.runsStarted.inc();
         out.collect(event);
         // Fires when a bounded input ends (the final watermark): every pending checkpoint closes then.
         ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
-        List<KafkaRecord> waiting = new ArrayList<>();
+        List<DecodedRecord> waiting = new ArrayList<>();
         awaitingRunStart.get().forEach(waiting::add);
         awaitingRunStart.clear();
-        for (KafkaRecord record : waiting) {
+        for (DecodedRecord record : waiting) {
             try {
-                RecordKind kind = RecordKind.classify(record.header(WireFormat.HEADER_SCHEMA_VERSION),
-                        record.header(WireFormat.HEADER_CONTENT_TYPE), record.header(WireFormat.HEADER_RECORD_TYPE));
-                accept(kind, record, runId, record.timestamp, ctx, out);
+                accept(record, runId, record.source.timestamp, ctx, out);
             } catch (InvalidRecordException e) {
                 deadLetter(record, e, ctx);
             }
         }
     }
 
-    /**
-     * A repeated run-start (another producer of the run, a restarted trainer) must name the same
-     * layers as the run's list, when both give one: the run's list is the first list any run-start of
-     * the run gave; a run-start without layers matches any list, and when the run has none yet, the
-     * first list given becomes the run's.
-     */
-    private void compareLayers(RunEvent current, RunStart start, String runId) throws Exception {
-        if (!start.hasLayers()) {
-            return;
-        }
-        List<RunStart.Layer> known = current.layers();
-        if (known == null) {
-            current.setLayers(start.layers());
-            runStart.update(current);
-            return;
-        }
-        if (!known.equals(start.layers())) {
-            throw new InvalidRecordException(ReasonCode.LAYER_MISMATCH, "run " + runId + " was started with layers "
-                    + known + " but this run-start names " + start.layers()
-                    + "; every producer of a run must sketch the same layers of the same model (or use a new run id)");
-        }
-    }
-
     private void completeCheckpoint(CheckpointComplete complete, String runId, long eventTime, Context ctx) throws Exception {
-        requireSameRun(complete.runId(), runId);
+        RunAdmission.admitRunId(complete.runId(), runId);
         long deadline = tracker().announce(complete.checkpoint(), complete.rows(), eventTime);
         if (deadline != Long.MAX_VALUE) {
             ctx.timerService().registerEventTimeTimer(deadline);
@@ -246,16 +193,8 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
     }
 
     private void endRun(RunEnd end, String runId, long eventTime, Context ctx) throws Exception {
-        requireSameRun(end.runId(), runId);
-        Integer known = lastCheckpoint.value();
-        if (known != null && known != end.lastCheckpoint()) {
-            throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "run-end names last checkpoint " + end.lastCheckpoint()
-                    + " but an earlier run-end named " + known);
-        }
-        if (end.lastCheckpoint() < tracker().nextToClose() - 1) {
-            throw new InvalidRecordException(ReasonCode.INVALID_VALUE, "run-end names last checkpoint " + end.lastCheckpoint()
-                    + " but checkpoint " + (tracker().nextToClose() - 1) + " was already closed");
-        }
+        RunAdmission.admitRunId(end.runId(), runId);
+        RunAdmission.admitRunEnd(lastCheckpoint.value(), end.lastCheckpoint(), tracker().nextToClose());
         tracker().requireWithinReach(end.lastCheckpoint());
         lastCheckpoint.update(end.lastCheckpoint());
         long deadline = tracker().end(end.lastCheckpoint(), eventTime);
@@ -264,46 +203,20 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         }
     }
 
-    private void acceptSketches(SketchBatch batch, String runId, Context ctx, Collector<RunEvent> out) throws Exception {
-        requireSameRun(batch.runId(), runId);
+    private void acceptSketches(SketchColumns batch, String runId, Context ctx, Collector<RunEvent> out) throws Exception {
         RunEvent run = runStart.value();
-        if (batch.projection().sketchDim() != run.sketchDim) {
-            throw new InvalidRecordException(ReasonCode.WRONG_DIMENSION, "sketches of dimension " + batch.projection().sketchDim()
-                    + " but run " + runId + " was started with " + run.sketchDim);
-        }
-        if (batch.projection().seed() != run.projectionSeed
-                || batch.projection().kind() != run.projectionKind) {
-            throw new InvalidRecordException(ReasonCode.PROJECTION_MISMATCH, "projection " + batch.projection()
-                    + " differs from run " + runId + "'s (seed " + run.projectionSeed + ", " + run.projectionKind + ")");
-        }
+        RunAdmission.admitBatch(run.toRunStart(), batch.projection());
         Role sourceRole = sourceRole(run);
-        CheckpointTracker tracker = tracker();
-        // Counted per checkpoint first, so that a batch with a row of a closed checkpoint is rejected whole.
-        Map<Integer, long[]> counts = new HashMap<>();
+        tracker().countBatch(batch.roles, batch.checkpoints);
         for (int row = 0; row < batch.rowCount(); row++) {
             Role role = batch.role(row);
-            int checkpoint = batch.checkpoint(row);
-            boolean scan = role != Role.TRAIN;
-            boolean source = role == sourceRole && checkpoint >= 0;
-            if (scan || source) {
-                long[] count = counts.computeIfAbsent(checkpoint, c -> new long[2]);
-                count[0] += scan ? 1 : 0;
-                count[1] += source ? 1 : 0;
-            }
-        }
-        for (int checkpoint : counts.keySet()) {
-            tracker.requireCountable(checkpoint);
-        }
-        counts.forEach((checkpoint, count) -> tracker.count(checkpoint, count[0], count[1]));
-        for (int row = 0; row < batch.rowCount(); row++) {
-            Role role = batch.role(row);
-            int checkpoint = batch.checkpoint(row);
-            rowsByRole.get(role).inc();
+            int checkpoint = batch.checkpoints[row];
+            metrics.rows(role).inc();
             if (role == Role.PROBE) {
-                out.collect(RunEvent.probeRow(runId, checkpoint, batch.sampleId(row), batch.loss(row), batch.sketch(row)));
+                out.collect(RunEvent.probeRow(runId, checkpoint, batch.sampleIds[row], batch.losses[row], batch.sketch(row)));
             } else if (role == sourceRole && checkpoint >= 0) {
-                ctx.output(SOURCE_ROWS, new SourceRow(runId, batch.sampleId(row), checkpoint, batch.step(row),
-                        batch.learningRate(row), batch.sketch(row)));
+                ctx.output(SOURCE_ROWS, new SourceRow(runId, batch.sampleIds[row], checkpoint, batch.steps[row],
+                        batch.learningRates[row], batch.sketch(row)));
             }
         }
     }
@@ -345,7 +258,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         boolean endOfInput = watermark == Long.MAX_VALUE;
         for (CheckpointTracker.Closing closing : tracker.closeReady(watermark, endOfInput)) {
             if (closing.isShort()) {
-                shortCheckpoints.inc();
+                metrics.shortCheckpoints.inc();
                 CheckpointProgress rows = closedProgress.get(closing.checkpoint());
                 LOG.warn("run {}: checkpoint {} closed short ({}): {} POOL/PROBE rows arrived, {}; its version lacks"
                                 + " the missing rows (metric checkpointsClosedShort; 'cadc inspect' shows it)",
@@ -366,11 +279,11 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         Integer last = lastCheckpoint.value();
         int lastClosed = (nextToClose.value() == null ? 0 : nextToClose.value()) - 1;
         if (expired) {
-            runsExpired.inc();
+            metrics.runsExpired.inc();
             LOG.warn("run {}: idle for more than the run TTL ({} ms of event time); released with checkpoints {} and later"
                     + " still open", runId, runTtlMs, lastClosed + 1);
         } else {
-            runsEnded.inc();
+            metrics.runsEnded.inc();
             LOG.info("run {}: ended after checkpoint {}; its state is released", runId, last);
         }
         out.collect(RunEvent.released(runId, expired ? lastClosed : last, expired, watermark));
@@ -391,12 +304,12 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
 
     /** Dead-letters the records whose wait for their run-start ended at {@code watermark}. */
     private void expireWaiting(long watermark, Context ctx) throws Exception {
-        List<KafkaRecord> still = new ArrayList<>();
+        List<DecodedRecord> still = new ArrayList<>();
         boolean expired = false;
-        for (KafkaRecord record : awaitingRunStart.get()) {
-            if (saturatedAdd(record.timestamp, graceMs) <= watermark) {
+        for (DecodedRecord record : awaitingRunStart.get()) {
+            if (saturatedAdd(record.source.timestamp, graceMs) <= watermark) {
                 expired = true;
-                deadLetter(record, new InvalidRecordException(ReasonCode.NO_RUN_START, "run " + record.runId()
+                deadLetter(record, new InvalidRecordException(ReasonCode.NO_RUN_START, "run " + record.runId
                         + " has no run-start record within the grace period (" + graceMs
                         + " ms of event time) after this record; publish run-start first (SketchPublisher.startRun)"), ctx);
             } else {
@@ -431,60 +344,8 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
     private CheckpointTracker tracker(Map<Integer, CheckpointProgress> closedProgress) throws Exception {
         RunEvent run = runStart.value();
         Integer last = lastCheckpoint.value();
-        return new CheckpointTracker(ledger(closedProgress), run != null && sourceRole(run) == Role.TRAIN, graceMs,
+        return new CheckpointTracker(new KeyedCheckpointLedger(progress, nextToClose, closedProgress), run != null && sourceRole(run) == Role.TRAIN, graceMs,
                 last == null ? CheckpointTracker.NOT_ENDED : last);
-    }
-
-    private CheckpointLedger ledger(Map<Integer, CheckpointProgress> closedProgress) {
-        return new CheckpointLedger() {
-            @Override
-            public CheckpointProgress get(int checkpoint) {
-                return unchecked(() -> progress.get(checkpoint));
-            }
-
-            @Override
-            public void put(int checkpoint, CheckpointProgress value) {
-                unchecked(() -> {
-                    progress.put(checkpoint, value);
-                    return null;
-                });
-            }
-
-            @Override
-            public void remove(int checkpoint) {
-                unchecked(() -> {
-                    if (closedProgress != null) {
-                        closedProgress.put(checkpoint, progress.get(checkpoint));
-                    }
-                    progress.remove(checkpoint);
-                    return null;
-                });
-            }
-
-            @Override
-            public int highestOpen() {
-                return unchecked(() -> {
-                    int highest = -1;
-                    for (Integer checkpoint : progress.keys()) {
-                        highest = Math.max(highest, checkpoint);
-                    }
-                    return highest;
-                });
-            }
-
-            @Override
-            public int nextToClose() {
-                return unchecked(() -> nextToClose.value() == null ? 0 : nextToClose.value());
-            }
-
-            @Override
-            public void setNextToClose(int checkpoint) {
-                unchecked(() -> {
-                    nextToClose.update(checkpoint);
-                    return null;
-                });
-            }
-        };
     }
 
     private static Role sourceRole(RunEvent run) {
@@ -504,40 +365,8 @@ public final class SketchValidator extends KeyedProcessFunction<String, KafkaRec
         return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
     }
 
-    private static void requireSameRun(String inRecord, String key) {
-        if (!inRecord.equals(key)) {
-            throw new InvalidRecordException(ReasonCode.RUN_MISMATCH, "record names run " + inRecord + " but its key is " + key);
-        }
-    }
-
-    private void deadLetter(KafkaRecord record, InvalidRecordException e, Context ctx) {
-        deadLettersByReason.get(e.reason()).inc();
-        Map<String, byte[]> headers = DeadLetter.of(e, record.topic, record.partition, record.offset).toHeaders();
-        List<String> names = new ArrayList<>(headers.keySet());
-        List<byte[]> values = new ArrayList<>(headers.values());
-        if (record.headerNames != null) {
-            for (int i = 0; i < record.headerNames.length; i++) {
-                if (!record.headerNames[i].startsWith(DeadLetter.HEADER_PREFIX)) {
-                    names.add(record.headerNames[i]);
-                    values.add(record.headerValues[i]);
-                }
-            }
-        }
-        ctx.output(DEAD_LETTERS, new OutputRecord(CadcTopics.DEAD_LETTER, record.key, record.value,
-                names.toArray(String[]::new), values.toArray(byte[][]::new)));
-    }
-
-    private interface StateCall<T> {
-        T call() throws Exception;
-    }
-
-    private static <T> T unchecked(StateCall<T> call) {
-        try {
-            return call.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("keyed state access failed: " + e.getMessage(), e);
-        }
+    private void deadLetter(DecodedRecord record, InvalidRecordException e, Context ctx) {
+        metrics.deadLetters(e.reason()).inc();
+        ctx.output(DEAD_LETTERS, OutputRecord.deadLetter(record.source, e));
     }
 }

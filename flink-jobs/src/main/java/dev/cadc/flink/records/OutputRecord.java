@@ -1,5 +1,12 @@
 package dev.cadc.flink.records;
 
+import dev.cadc.core.format.DeadLetter;
+import dev.cadc.core.format.InvalidRecordException;
+import dev.cadc.core.topic.CadcTopics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 /** A record for one of CADC's output topics (curriculum, capabilities, dead letters). */
 public class OutputRecord {
     public String topic;
@@ -16,5 +23,26 @@ public class OutputRecord {
         this.value = value;
         this.headerNames = headerNames;
         this.headerValues = headerValues;
+    }
+
+    /**
+     * The dead letter of {@code record}: its key and original bytes, the reason and source offset as
+     * {@code cadc.dead-letter.*} headers, then the record's own headers (any of its own
+     * {@code cadc.dead-letter.*} headers dropped, so a dead letter replayed is judged afresh).
+     */
+    public static OutputRecord deadLetter(KafkaRecord record, InvalidRecordException reason) {
+        Map<String, byte[]> headers = DeadLetter.of(reason, record.topic, record.partition, record.offset).toHeaders();
+        List<String> names = new ArrayList<>(headers.keySet());
+        List<byte[]> values = new ArrayList<>(headers.values());
+        if (record.headerNames != null) {
+            for (int i = 0; i < record.headerNames.length; i++) {
+                if (!record.headerNames[i].startsWith(DeadLetter.HEADER_PREFIX)) {
+                    names.add(record.headerNames[i]);
+                    values.add(record.headerValues[i]);
+                }
+            }
+        }
+        return new OutputRecord(CadcTopics.DEAD_LETTER, record.key, record.value, names.toArray(String[]::new),
+                values.toArray(byte[][]::new));
     }
 }

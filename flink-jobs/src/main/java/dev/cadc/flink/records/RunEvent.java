@@ -67,6 +67,11 @@ public class RunEvent {
         return event;
     }
 
+    /** RUN_START: the run-start this event holds (with the layers given so far). */
+    public RunStart toRunStart() {
+        return new RunStart(runId, sketchDim, projectionSeed, projectionKind, influenceSource, layers());
+    }
+
     /** Whether a run-start has given the run's layers. */
     public boolean hasLayers() {
         return layerNames != null;

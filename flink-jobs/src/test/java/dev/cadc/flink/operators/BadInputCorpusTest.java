@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cadc.core.format.DeadLetter;
 import dev.cadc.core.format.ReasonCode;
+import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RunEvent;
@@ -75,13 +76,13 @@ class BadInputCorpusTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badEntries")
     void eachFileGetsTheReasonItNames(BadInputCorpus.Entry entry) throws Exception {
-        try (KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> harness = validator()) {
+        try (KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> harness = validator()) {
             long offset = 0;
             if (entry.afterRunStart()) {
-                harness.processElement(runStart().toKafkaRecord(offset++), 0L);
+                harness.processElement(RecordDecoder.decode(runStart().toKafkaRecord(offset++)), 0L);
             }
             KafkaRecord bad = entry.toKafkaRecord(offset);
-            harness.processElement(bad, 0L);
+            harness.processElement(RecordDecoder.decode(bad), 0L);
             if (!entry.afterRunStart()) {
                 assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).as("waiting for its run-start").isEmpty();
                 harness.processWatermark(GRACE_MS);
@@ -104,17 +105,17 @@ class BadInputCorpusTest {
     void theWholeCorpusInOneRunLosesNothing() throws Exception {
         OperatorTestData.Records records = OperatorTestData.records();
         List<BadInputCorpus.Entry> bad = badEntries().toList();
-        try (KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> harness = validator()) {
+        try (KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> harness = validator()) {
             long offset = 1_000;
-            harness.processElement(runStart().toKafkaRecord(offset++), 0L);
+            harness.processElement(RecordDecoder.decode(runStart().toKafkaRecord(offset++)), 0L);
             List<KafkaRecord> sent = new ArrayList<>();
             for (BadInputCorpus.Entry entry : bad) {
-                harness.processElement(records.sketches(OperatorTestData.batch(0, 1, 1, 0)), 0L);
+                harness.processElement(RecordDecoder.decode(records.sketches(OperatorTestData.batch(0, 1, 1, 0))), 0L);
                 KafkaRecord record = entry.toKafkaRecord(offset++);
                 sent.add(record);
-                harness.processElement(record, 0L);
+                harness.processElement(RecordDecoder.decode(record), 0L);
             }
-            harness.processElement(records.checkpointComplete(0, 2L * bad.size()), 0L);
+            harness.processElement(RecordDecoder.decode(records.checkpointComplete(0, 2L * bad.size())), 0L);
             harness.processWatermark(GRACE_MS);
 
             List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
@@ -134,8 +135,8 @@ class BadInputCorpusTest {
         return BadInputCorpus.load().stream().filter(entry -> entry.name().equals(BadInputCorpus.RUN_START)).findFirst().orElseThrow();
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> validator() throws Exception {
-        return OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, null);
+    private static KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> validator() throws Exception {
+        return OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, null);
     }
 
     private static void assertOriginal(OutputRecord letter, KafkaRecord source, ReasonCode reason) {

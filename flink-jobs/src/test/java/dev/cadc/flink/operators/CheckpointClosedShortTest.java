@@ -7,6 +7,7 @@ import static dev.cadc.flink.operators.OperatorTestData.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.RunEvent;
 import java.util.List;
@@ -51,13 +52,13 @@ class CheckpointClosedShortTest {
         }).build();
         List<String> warnings = new CopyOnWriteArrayList<>();
         try (AutoCloseable capture = captureWarnings(warnings);
-                KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new SketchValidator(GRACE_MS, RUN_TTL_MS)), KafkaRecord::runId, Types.STRING, environment)) {
+                KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new SketchValidator(GRACE_MS, RUN_TTL_MS)), OperatorTestData.BY_RUN, Types.STRING, environment)) {
             harness.open();
             OperatorTestData.Records records = OperatorTestData.records();
-            harness.processElement(records.runStart(), 0L);
-            harness.processElement(records.sketches(batch(0, 2, 1, 0)), 0L);
-            harness.processElement(records.checkpointComplete(0, 5), 0L);
+            harness.processElement(RecordDecoder.decode(records.runStart()), 0L);
+            harness.processElement(RecordDecoder.decode(records.sketches(batch(0, 2, 1, 0))), 0L);
+            harness.processElement(RecordDecoder.decode(records.checkpointComplete(0, 5)), 0L);
             harness.processWatermark(GRACE_MS - 1);
             Counter closedShort = (Counter) metrics.get("checkpointsClosedShort");
             assertThat(closedShort.getCount()).as("before the grace period passes").isZero();

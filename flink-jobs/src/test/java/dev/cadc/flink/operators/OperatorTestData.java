@@ -21,6 +21,7 @@ import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.core.synth.PlantedSketches;
 import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.VersionPlan;
+import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
@@ -327,6 +328,9 @@ final class OperatorTestData {
     }
 
     /** Every (key, state) entry of the harness's heap keyed state backend. */
+    /** The validator's key: the run id of the record's key, as the job keys it. */
+    static final KeySelector<DecodedRecord, String> BY_RUN = record -> record.source.runId();
+
     static int keyedStateEntries(AbstractStreamOperatorTestHarness<?> harness) {
         return ((HeapKeyedStateBackend<?>) harness.getOperator().getKeyedStateBackend()).numKeyValueStateEntries();
     }

@@ -23,6 +23,7 @@ import dev.cadc.core.format.WireFormat;
 import dev.cadc.core.run.CheckpointProgress;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
+import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RunEvent;
@@ -51,11 +52,11 @@ class SketchValidatorTest {
     private static final MapStateDescriptor<Integer, CheckpointProgress> PROGRESS =
             new MapStateDescriptor<>("checkpoint-progress", Types.INT, Types.POJO(CheckpointProgress.class));
 
-    private KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> harness;
 
     @BeforeEach
     void openHarness() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, Types.STRING);
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, Types.STRING);
         harness.setProcessingTime(1_000L);
     }
 
@@ -156,13 +157,13 @@ class SketchValidatorTest {
     @Test
     void rowsFromALaggingPartitionAfterTheCheckpointCompleteStillCount() throws Exception {
         OperatorTestData.Records records = OperatorTestData.records();
-        harness.processElement(records.runStart(), 100L);
-        harness.processElement(records.sketches(batch(0, 2, 2, 0)), 200L);
-        harness.processElement(records.checkpointComplete(0, 6), 300L);
+        harness.processElement(RecordDecoder.decode(records.runStart()), 100L);
+        harness.processElement(RecordDecoder.decode(records.sketches(batch(0, 2, 2, 0))), 200L);
+        harness.processElement(RecordDecoder.decode(records.checkpointComplete(0, 6)), 300L);
         harness.setProcessingTime(1_000L + 100 * GRACE_MS);
         harness.processWatermark(150L);
         assertThat(closedEvents()).isEmpty();
-        harness.processElement(records.sketches(batch(0, 0, 2, 0)), 160L);
+        harness.processElement(RecordDecoder.decode(records.sketches(batch(0, 0, 2, 0))), 160L);
 
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 4L, false));
@@ -261,13 +262,13 @@ class SketchValidatorTest {
      */
     @Test
     void aRunStartWithoutLayersMatchesAnyAndTheFirstListGivenBecomesTheRuns() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> before =
-                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, null);
+        KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> before =
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, null);
         OperatorTestData.Records records = OperatorTestData.records();
-        before.processElement(records.runStart(), 0L);
-        before.processElement(records.runStart(MLP), 0L);
-        before.processElement(records.runStart(), 0L);
-        before.processElement(records.runStart(MLP), 0L);
+        before.processElement(RecordDecoder.decode(records.runStart()), 0L);
+        before.processElement(RecordDecoder.decode(records.runStart(MLP)), 0L);
+        before.processElement(RecordDecoder.decode(records.runStart()), 0L);
+        before.processElement(RecordDecoder.decode(records.runStart(MLP)), 0L);
         assertThat(sideOutput(before, SketchValidator.DEAD_LETTERS)).isEmpty();
         assertThat(before.extractOutputValues()).singleElement().satisfies(start -> {
             assertThat(start.kind).isEqualTo(RunEvent.Kind.RUN_START);
@@ -276,12 +277,12 @@ class SketchValidatorTest {
         OperatorSubtaskState snapshot = before.snapshot(1L, 1_000L);
         before.close();
 
-        try (KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> after =
-                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, snapshot)) {
+        try (KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> after =
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, snapshot)) {
             KafkaRecord mismatch = records.runStart(List.of(new RunStart.Layer("0", 32, 64)));
-            after.processElement(mismatch, 0L);
-            after.processElement(records.runStart(), 0L);
-            after.processElement(records.runStart(MLP), 0L);
+            after.processElement(RecordDecoder.decode(mismatch), 0L);
+            after.processElement(RecordDecoder.decode(records.runStart()), 0L);
+            after.processElement(RecordDecoder.decode(records.runStart(MLP)), 0L);
 
             assertThat(sideOutput(after, SketchValidator.DEAD_LETTERS)).singleElement()
                     .satisfies(letter -> assertDeadLetter(letter, mismatch, ReasonCode.LAYER_MISMATCH));
@@ -441,21 +442,21 @@ class SketchValidatorTest {
 
     @Test
     void aPendingCheckpointAndItsGraceTimerSurviveARestore() throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> before =
-                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, null);
+        KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> before =
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, null);
         before.setProcessingTime(1_000L);
         OperatorTestData.Records records = OperatorTestData.records();
-        before.processElement(records.runStart(), 0L);
-        before.processElement(records.sketches(batch(0, 2, 1, 0)), 0L);
-        before.processElement(records.checkpointComplete(0, 5), 0L);
-        before.processElement(records.sketches(batch(1, 1, 1, 0)), 0L);
+        before.processElement(RecordDecoder.decode(records.runStart()), 0L);
+        before.processElement(RecordDecoder.decode(records.sketches(batch(0, 2, 1, 0))), 0L);
+        before.processElement(RecordDecoder.decode(records.checkpointComplete(0, 5)), 0L);
+        before.processElement(RecordDecoder.decode(records.sketches(batch(1, 1, 1, 0))), 0L);
         OperatorSubtaskState snapshot = before.snapshot(1L, 1_000L);
         before.close();
 
-        try (KeyedOneInputStreamOperatorTestHarness<String, KafkaRecord, RunEvent> after =
-                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), KafkaRecord::runId, snapshot)) {
-            after.processElement(records.sketches(batch(0, 0, 1, 0)), 0L);
-            after.processElement(records.checkpointComplete(1, 2), 0L);
+        try (KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> after =
+                OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, snapshot)) {
+            after.processElement(RecordDecoder.decode(records.sketches(batch(0, 0, 1, 0))), 0L);
+            after.processElement(RecordDecoder.decode(records.checkpointComplete(1, 2)), 0L);
             assertThat(after.extractOutputValues()).isEmpty();
             after.processWatermark(GRACE_MS);
             assertThat(after.extractOutputValues()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
@@ -465,7 +466,7 @@ class SketchValidatorTest {
     }
 
     private void process(KafkaRecord record) throws Exception {
-        harness.processElement(record, 0L);
+        harness.processElement(RecordDecoder.decode(record), 0L);
     }
 
     private List<RunEvent> closedEvents() {

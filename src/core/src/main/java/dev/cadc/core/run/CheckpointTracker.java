@@ -2,8 +2,11 @@ package dev.cadc.core.run;
 
 import dev.cadc.core.format.InvalidRecordException;
 import dev.cadc.core.format.ReasonCode;
+import dev.cadc.core.format.Role;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Decides when the checkpoints of one run are complete, in checkpoint order: the one implementation
@@ -135,6 +138,34 @@ public final class CheckpointTracker {
         progress.receivedScanRows += scanRows;
         progress.sourceRows += sourceRows;
         ledger.put(checkpoint, progress);
+    }
+
+    /**
+     * Counts the rows of one batch, given each row's role code ({@link Role#code()}) and checkpoint: POOL
+     * and PROBE rows are what a checkpoint-complete announces; rows of the influence source
+     * ({@code trainSource}: TRAIN, else POOL) at a checkpoint {@code >= 0} are what the checkpoint's
+     * version folds. Every checkpoint is checked before any is counted, so a batch is counted whole or
+     * rejected whole.
+     *
+     * @throws InvalidRecordException INVALID_VALUE as {@link #requireCountable} says
+     */
+    public void countBatch(byte[] roles, int[] checkpoints) {
+        byte train = Role.TRAIN.code();
+        byte source = trainSource ? train : Role.POOL.code();
+        Map<Integer, long[]> counts = new TreeMap<>();
+        for (int row = 0; row < roles.length; row++) {
+            boolean scan = roles[row] != train;
+            boolean sourceRow = roles[row] == source && checkpoints[row] >= 0;
+            if (scan || sourceRow) {
+                long[] count = counts.computeIfAbsent(checkpoints[row], c -> new long[2]);
+                count[0] += scan ? 1 : 0;
+                count[1] += sourceRow ? 1 : 0;
+            }
+        }
+        for (int checkpoint : counts.keySet()) {
+            requireCountable(checkpoint);
+        }
+        counts.forEach((checkpoint, count) -> count(checkpoint, count[0], count[1]));
     }
 
     /** Closes checkpoints in order for as long as the next one is ready at {@code progressTime}. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cadc.core.format.InvalidRecordException;
+import dev.cadc.core.format.Role;
 import org.junit.jupiter.api.Test;
 
 class CheckpointTrackerTest {
@@ -32,6 +33,28 @@ class CheckpointTrackerTest {
         assertThat(tracker.hasOpenCheckpoints()).isFalse();
         assertThatThrownBy(() -> tracker.count(1, 1, 1)).isInstanceOf(InvalidRecordException.class);
         assertThatThrownBy(() -> tracker.announce(0, 2, 20)).isInstanceOf(InvalidRecordException.class);
+    }
+
+    @Test
+    void aBatchCountsItsScanAndSourceRowsPerCheckpointOrNothing() {
+        CheckpointTracker tracker = pool();
+        byte pool = Role.POOL.code();
+        byte probe = Role.PROBE.code();
+        byte train = Role.TRAIN.code();
+        tracker.countBatch(new byte[] {pool, probe, train, pool, train}, new int[] {0, 0, 0, 1, -1});
+        assertThat(ledger.get(0).receivedScanRows).as("POOL and PROBE rows are announced").isEqualTo(2);
+        assertThat(ledger.get(0).sourceRows).as("POOL is the source").isEqualTo(1);
+        assertThat(ledger.get(1).sourceRows).isEqualTo(1);
+        tracker.announce(0, 2, 0);
+        assertThat(tracker.closeReady(0, false)).extracting(CheckpointTracker.Closing::checkpoint).containsExactly(0);
+
+        assertThatThrownBy(() -> tracker.countBatch(new byte[] {pool, pool}, new int[] {1, 0}))
+                .as("a row of closed checkpoint 0").isInstanceOf(InvalidRecordException.class);
+        assertThat(ledger.get(1).sourceRows).as("the batch was rejected whole").isEqualTo(1);
+
+        CheckpointTracker trainSource = new CheckpointTracker(CheckpointLedger.inMemory(), true, GRACE, CheckpointTracker.NOT_ENDED);
+        trainSource.countBatch(new byte[] {train, train, pool}, new int[] {-1, 0, 0});
+        assertThat(trainSource.closeReady(Long.MAX_VALUE, true)).containsExactly(new CheckpointTracker.Closing(0, 1, true));
     }
 
     @Test
