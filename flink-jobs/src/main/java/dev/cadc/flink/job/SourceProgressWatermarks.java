@@ -14,8 +14,15 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
  * <p>Idleness, so that time still passes when nothing comes:
  * <ul>
  *   <li>when the whole source reader (all of its partitions) has had nothing to read for
- *       {@code idleMs}, the trainer has paused: its partitions' watermarks follow the wall clock minus
- *       {@code idleMs};
+ *       {@code idleMs}, the trainer may have paused: event time goes on from the newest record the
+ *       reader has seen, as fast as the clock, {@code idleMs} behind: its partitions' watermarks are
+ *       that record's timestamp plus the time since it came, minus {@code idleMs}. For a live trainer
+ *       that pauses this is the wall clock minus {@code idleMs} (its records were stamped as they were
+ *       sent). For a reader that stalls during a replay or catch-up (a slow broker, a starved fetcher:
+ *       not back-pressure, which stops the activity clock), event time moves on only by the length of
+ *       the stall, not to the present: a checkpoint whose rows are still to be read closes short only
+ *       if the stall outlasts its grace period. (Following the wall clock from the first idle moment
+ *       did close checkpoints short in a replay on a loaded machine.)
  *   <li>a partition that has never had a record (nobody writes to it) does not hold the others back:
  *       it follows the newest record the reader has seen.
  * </ul>
@@ -65,7 +72,7 @@ public final class SourceProgressWatermarks implements WatermarkGenerator<KafkaR
 
     /**
      * @param activityClock milliseconds that advance only while the source may read (not back-pressured)
-     * @param clock the wall clock, for the watermark of an idle reader
+     * @param clock the wall clock, for the watermark of an idle reader that has seen no record yet
      * @param reader shared by the generators of one source reader
      */
     SourceProgressWatermarks(long idleMs, java.util.function.LongSupplier activityClock, java.util.function.LongSupplier clock,
@@ -99,12 +106,19 @@ public final class SourceProgressWatermarks implements WatermarkGenerator<KafkaR
         if (maxTimestamp == Long.MIN_VALUE && readerMax != Long.MIN_VALUE) {
             candidate = readerMax - 1;
         }
-        if (activityClock.getAsLong() - reader.lastActivity() >= idleMs) {
-            candidate = Math.max(candidate, clock.getAsLong() - idleMs);
+        long idleFor = activityClock.getAsLong() - reader.lastActivity();
+        if (idleFor >= idleMs) {
+            long since = readerMax == Long.MIN_VALUE ? clock.getAsLong() : saturatedAdd(readerMax, idleFor);
+            candidate = Math.max(candidate, since - idleMs);
         }
         if (candidate > emitted) {
             emitted = candidate;
             output.emitWatermark(new Watermark(candidate));
         }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
     }
 }

@@ -70,8 +70,34 @@ class SourceProgressWatermarksTest {
     }
 
     @Test
-    void aSourceThatFoundNothingToReadFollowsTheWallClockMinusTheIdleTime() {
-        generator.onEvent(null, 500, output);
+    void aLiveSourceThatFoundNothingToReadFollowsTheClockMinusTheIdleTime() {
+        // A live trainer stamps its records as it sends them: the newest is about now.
+        generator.onEvent(null, wall[0], output);
+        activity[0] += 5_000;
+        wall[0] += 5_000;
+        generator.onPeriodicEmit(output);
+        assertThat(emitted).containsExactly(wall[0] - 5_000);
+        activity[0] += 20_000;
+        wall[0] += 20_000;
+        generator.onPeriodicEmit(output);
+        assertThat(emitted).containsExactly(wall[0] - 25_000, wall[0] - 5_000);
+    }
+
+    @Test
+    void aReplayThatStallsMovesEventTimeOnByTheStallNotToThePresent() {
+        // Records published an hour ago, read now; the fetcher stalls for 8 s (not back-pressure).
+        long published = wall[0] - 3_600_000;
+        generator.onEvent(null, published, output);
+        activity[0] += 8_000;
+        wall[0] += 8_000;
+        generator.onPeriodicEmit(output);
+        assertThat(emitted).as("8 s of stall, 5 s of it idle: 3 s past the newest record")
+                .containsExactly(published + 3_000);
+        assertThat(emitted.get(0)).isLessThan(published + 30_000);
+    }
+
+    @Test
+    void aReaderThatNeverHadARecordFollowsTheWallClockOnceIdle() {
         activity[0] += 5_000;
         wall[0] += 5_000;
         generator.onPeriodicEmit(output);
