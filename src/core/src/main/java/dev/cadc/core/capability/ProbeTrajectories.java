@@ -1,5 +1,6 @@
 package dev.cadc.core.capability;
 
+import dev.cadc.core.math.RowBlock;
 import dev.cadc.core.math.Vectors;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -122,12 +123,15 @@ public final class ProbeTrajectories {
         int probes = probeCount();
         double[] similarity = new double[probes * probes];
         int[] checkpoints = checkpoints();
+        double[] cosines = new double[probes * probes];
         for (int checkpoint : checkpoints) {
             float[] matrix = unitSketchMatrix(checkpoint);
+            // Every pair through the vectorised kernel: its dots are Vectors.dot's doubles bit for bit
+            // (and Vectors.dot is symmetric: the same products, summed in the same order).
+            RowBlock.of(matrix, probes, sketchDim).dots(matrix, 0, probes, cosines, 0);
             for (int p = 0; p < probes; p++) {
                 for (int q = p; q < probes; q++) {
-                    double cosine = Vectors.dot(matrix, p * sketchDim, matrix, q * sketchDim, sketchDim);
-                    similarity[p * probes + q] += cosine;
+                    similarity[p * probes + q] += cosines[p * probes + q];
                 }
             }
         }
