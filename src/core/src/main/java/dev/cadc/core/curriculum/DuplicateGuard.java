@@ -19,14 +19,8 @@ import java.util.List;
  * tail; then {@code <t_i, t_l> <= <head_i, head_l> + |tail_i| |tail_l|} (Cauchy-Schwarz). The heads of
  * the chosen samples sit in a {@link RowBlock}, so one vectorised pass of {@code J x HEAD} floats per
  * chosen sample bounds every pair; only a pair whose bound (plus a rounding margin) exceeds
- * {@code threshold * J} is decided exactly. A skipped pair's exact dot is below its bound, so the
- * decisions are those of the exact loop over every pair.
- *
- * <p>The exact decisions go through the vectorised kernel too: the chosen trajectories sit in a second
- * {@link RowBlock}, and only its blocks (of {@link RowBlock#lanes()} rows) that hold a pair the bound
- * could not rule out are computed ({@link RowBlock#anyAbove(float[], int, double, boolean[])}); the
- * kernel's dots are {@link Vectors#dot}'s doubles bit for bit, and the other rows of those blocks are
- * below the threshold by their bound, so they cannot change the answer.
+ * {@code threshold * J} is decided by the exact {@link Vectors#dot}. A skipped pair's exact dot is below
+ * its bound, so the decisions are those of the exact loop over every pair.
  */
 public final class DuplicateGuard {
 
@@ -68,11 +62,10 @@ public final class DuplicateGuard {
     private final boolean enabled;
     private final int checkpointCount;
     private final double minimumDot;
+    private final List<float[]> chosen = new ArrayList<>();
     private double[] chosenTailNorms = new double[16];
     private RowBlock chosenHeads;
-    private RowBlock chosenTrajectories;
     private double[] headDots = new double[16];
-    private boolean[] blocksToCheck = new boolean[16];
 
     /**
      * @param checkpointCount J, the number of checkpoints the trajectories span
@@ -93,7 +86,7 @@ public final class DuplicateGuard {
 
     /** Whether {@code sample} is no near-duplicate of any chosen sample. */
     public boolean admits(int sample) {
-        if (!enabled || chosenTrajectories == null || chosenTrajectories.rowCount() == 0) {
+        if (!enabled || chosen.isEmpty()) {
             return true;
         }
         float[] trajectory = lookup.trajectory(sample);
@@ -101,26 +94,19 @@ public final class DuplicateGuard {
         int head = Math.min(HEAD, k);
         float[] heads = head(trajectory, k, head);
         double tail = tailNorm(trajectory, k, head);
-        int rows = chosenTrajectories.rowCount();
+        int rows = chosen.size();
         if (headDots.length < rows) {
             headDots = new double[Math.max(rows, 2 * headDots.length)];
         }
         chosenHeads.dots(heads, 0, headDots);
         double limit = minimumDot - BOUND_MARGIN * (1 + Math.abs(minimumDot));
-        int lanes = chosenTrajectories.lanes();
-        int blocks = (rows + lanes - 1) / lanes;
-        if (blocksToCheck.length < blocks) {
-            blocksToCheck = new boolean[Math.max(blocks, 2 * blocksToCheck.length)];
-        }
-        Arrays.fill(blocksToCheck, 0, blocks, false);
-        boolean any = false;
         for (int r = 0; r < rows; r++) {
-            if (headDots[r] + tail * chosenTailNorms[r] > limit) {
-                blocksToCheck[r / lanes] = true;
-                any = true;
+            if (headDots[r] + tail * chosenTailNorms[r] > limit
+                    && Vectors.dot(trajectory, 0, chosen.get(r), 0, trajectory.length) > minimumDot) {
+                return false;
             }
         }
-        return !any || !chosenTrajectories.anyAbove(trajectory, 0, minimumDot, blocksToCheck);
+        return true;
     }
 
     /**
@@ -152,15 +138,13 @@ public final class DuplicateGuard {
         int head = Math.min(HEAD, k);
         if (chosenHeads == null) {
             chosenHeads = RowBlock.growable(checkpointCount * head);
-            chosenTrajectories = RowBlock.growable(trajectory.length);
         }
-        int row = chosenTrajectories.rowCount();
         chosenHeads.append(head(trajectory, k, head), 0);
-        if (chosenTailNorms.length == row) {
+        if (chosenTailNorms.length == chosen.size()) {
             chosenTailNorms = Arrays.copyOf(chosenTailNorms, 2 * chosenTailNorms.length);
         }
-        chosenTailNorms[row] = tailNorm(trajectory, k, head);
-        chosenTrajectories.append(trajectory, 0);
+        chosenTailNorms[chosen.size()] = tailNorm(trajectory, k, head);
+        chosen.add(trajectory);
     }
 
     /** The first {@code head} coordinates of each of the trajectory's {@code J} sketches of length {@code k}. */

@@ -48,13 +48,6 @@ public abstract class DotKernel {
      */
     abstract boolean anyAbove(float[] data, int rowCount, int dim, float[] query, int queryOffset, double threshold);
 
-    /**
-     * As {@link #anyAbove}, over the rows of the blocks {@code b} with {@code blocks[b]} set only (block
-     * {@code b} holds rows {@code [b * lanes(), (b + 1) * lanes())}). Arguments are checked by the caller.
-     */
-    abstract boolean anyAboveInBlocks(float[] data, int rowCount, int dim, float[] query, int queryOffset, double threshold,
-            boolean[] blocks);
-
     @Override
     public String toString() {
         return name();

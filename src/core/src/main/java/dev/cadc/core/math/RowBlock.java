@@ -180,37 +180,6 @@ public final class RowBlock {
         return kernel.anyAbove(data, rowCount, dim, query, offset, threshold);
     }
 
-    /** Rows per block of this block's layout: row {@code r} is in block {@code r / lanes()}. */
-    public int lanes() {
-        return lanes;
-    }
-
-    /**
-     * {@link #anyAbove(float[], int, double)} over the rows of the marked blocks only ({@code blocks[b]}
-     * set: rows {@code [b * lanes(), (b + 1) * lanes())}); a caller that has ruled the other rows out
-     * (with a certified bound) gets the same decision as the full scan for a fraction of its work.
-     *
-     * @param blocks at least {@code ceil(rowCount() / lanes())} long
-     */
-    public boolean anyAbove(float[] query, int offset, double threshold, boolean[] blocks) {
-        Objects.checkFromIndexSize(offset, dim, query.length);
-        if (blocks.length < blocks(rowCount)) {
-            throw new IllegalArgumentException(blocks.length + " block marks for " + blocks(rowCount) + " blocks");
-        }
-        if (rowCount == 0) {
-            return false;
-        }
-        if (dim == 0) {
-            for (int b = 0; b < blocks(rowCount); b++) {
-                if (blocks[b]) {
-                    return 0.0 > threshold;
-                }
-            }
-            return false;
-        }
-        return kernel.anyAboveInBlocks(data, rowCount, dim, query, offset, threshold, blocks);
-    }
-
     @Override
     public String toString() {
         return "RowBlock[" + rowCount + " x " + dim + ", " + kernel.name() + "]";

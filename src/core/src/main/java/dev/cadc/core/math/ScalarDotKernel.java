@@ -51,17 +51,6 @@ final class ScalarDotKernel extends DotKernel {
     }
 
     @Override
-    boolean anyAboveInBlocks(float[] data, int rowCount, int dim, float[] query, int queryOffset, double threshold,
-            boolean[] blocks) {
-        for (int r = 0; r < rowCount; r++) {
-            if (blocks[r] && Vectors.dot(query, queryOffset, data, r * dim, dim) > threshold) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    @Override
     boolean anyAbove(float[] data, int rowCount, int dim, float[] query, int queryOffset, double threshold) {
         double[] four = new double[4];
         int r = 0;

@@ -90,26 +90,6 @@ final class VectorDotKernel extends DotKernel {
         return false;
     }
 
-    @Override
-    boolean anyAboveInBlocks(float[] data, int rowCount, int dim, float[] query, int queryOffset, double threshold,
-            boolean[] blocks) {
-        int blocked = dim & ~3;
-        float[] sums = new float[4 * LANES];
-        for (int first = 0, base = 0, block = 0; first < rowCount; first += LANES, base += dim * LANES, block++) {
-            if (!blocks[block]) {
-                continue;
-            }
-            int used = Math.min(LANES, rowCount - first);
-            sums1(data, base, blocked, query, queryOffset, sums);
-            for (int lane = 0; lane < used; lane++) {
-                if (finish(sums, 0, LANES, lane, data, base, blocked, dim, query, queryOffset) > threshold) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     /** One query: {@code sums[j * LANES + lane]} = partial sum {@code s_j} of the block's row {@code lane}. */
     private static void sums1(float[] data, int base, int blocked, float[] q, int q0, float[] sums) {
         FloatVector s0 = FloatVector.zero(SPECIES);

@@ -211,39 +211,6 @@ class RowBlockTest {
         }
     }
 
-    /** With block marks, anyAbove decides as the scalar loop over the rows of the marked blocks only. */
-    @ParameterizedTest
-    @MethodSource("kernels")
-    void anyAboveInMarkedBlocksDecidesAsTheScalarLoopOverTheirRows(DotKernel kernel) {
-        Random random = new Random(23L);
-        for (int dim : new int[] {3, 8, 33, 256}) {
-            for (int rowCount : new int[] {1, 16, 17, 50}) {
-                float[] rows = KernelTestData.floats(random, rowCount * dim, 0);
-                float[] query = KernelTestData.floats(random, dim, 0);
-                RowBlock block = RowBlock.of(rows, rowCount, dim, kernel);
-                int lanes = block.lanes();
-                boolean[] marks = new boolean[(rowCount + lanes - 1) / lanes];
-                for (int t = 0; t < 40; t++) {
-                    for (int b = 0; b < marks.length; b++) {
-                        marks[b] = random.nextBoolean();
-                    }
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int r = 0; r < rowCount; r++) {
-                        max = Math.max(max, Math.abs(Vectors.dot(query, 0, rows, r * dim, dim)));
-                    }
-                    double threshold = max * (random.nextDouble() * 2 - 1);
-                    boolean expected = false;
-                    for (int r = 0; r < rowCount && !expected; r++) {
-                        expected = marks[r / lanes] && Vectors.dot(query, 0, rows, r * dim, dim) > threshold;
-                    }
-                    assertThat(block.anyAbove(query, 0, threshold, marks)).isEqualTo(expected);
-                }
-                Arrays.fill(marks, false);
-                assertThat(block.anyAbove(query, 0, Double.NEGATIVE_INFINITY, marks)).as("nothing marked").isFalse();
-            }
-        }
-    }
-
     /** anyAbove decides as {@code for (row : rows) if (Vectors.dot(...) > threshold) return true} would. */
     @ParameterizedTest
     @MethodSource("kernels")
