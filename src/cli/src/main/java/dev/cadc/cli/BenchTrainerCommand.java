@@ -245,6 +245,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
         root.put("target_overhead_percent", TARGET_OVERHEAD_PERCENT);
         ObjectNode modes = root.putObject("modes");
         double baseline = mean(timed(measured.timings().get(Mode.TRAIN).stepNanos()));
+        double baselineP50 = percentile(timed(measured.timings().get(Mode.TRAIN).stepNanos()), 50);
+        StringBuilder byMedian = new StringBuilder();
         for (Mode mode : Mode.values()) {
             Timings t = measured.timings().get(mode);
             long[] stepNanos = timed(t.stepNanos());
@@ -259,6 +261,12 @@ final class BenchTrainerCommand implements Callable<Integer> {
             figure.put("publish_mean_ms", mean(timed(t.publishNanos())) / 1e6);
             figure.put("train_mean_ms", mean(timed(t.trainNanos())) / 1e6);
             figure.put("overhead_percent", overhead);
+            double overheadP50 = 100 * (percentile(stepNanos, 50) - baselineP50) / baselineP50;
+            figure.put("overhead_p50_percent", overheadP50);
+            if (mode != Mode.TRAIN) {
+                byMedian.append(String.format(Locale.ROOT, "%s %s %+.1f%%", byMedian.length() == 0 ? "" : ",", mode.label.substring(0, 3),
+                        overheadP50));
+            }
             String parts = mode == Mode.TRAIN ? ""
                     : String.format(Locale.ROOT, "sketch %.3f%s, train %.3f", figure.get("sketch_mean_ms").asDouble(),
                             mode == Mode.PUBLISH ? String.format(Locale.ROOT, ", publish %.3f", figure.get("publish_mean_ms").asDouble()) : "",
@@ -267,6 +275,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
                     figure.get("p50_ms").asDouble(), figure.get("p99_ms").asDouble(),
                     mode == Mode.TRAIN ? "-" : String.format(Locale.ROOT, "%+.1f%%", overhead), parts);
         }
+        out.println("overhead by the p50 instead of the mean (less moved by load from elsewhere):" + byMedian);
         out.printf(Locale.ROOT, "producer flushes after the blocks of (c), not in its step times: %.3f s in all%n", measured.flushSeconds());
         root.put("publish_flush_s", measured.flushSeconds());
         boolean sameSteps = Arrays.equals(measured.timings().get(Mode.TRAIN).losses(), measured.timings().get(Mode.SKETCH).losses())
