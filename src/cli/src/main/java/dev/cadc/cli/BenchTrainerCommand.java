@@ -47,16 +47,17 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         header = "Measure the reference trainer's step time without sketching, with sketching, and with sketching and publishing.",
         description = {
-            "Builds VQA-Fashion and pretrains the image tower as cadc train does, then times the trainer's warm-up step",
-            "(a batch of 64 from the random 5%%) in three modes: (a) the optimiser step only, (b) the TRAIN sketches of",
-            "the batch (Kronecker projection, built but not sent) and the step, (c) the same sketches published to a",
-            "Kafka broker and the step. Each mode has its own model and batch stream from the same --seed, so all three",
-            "take the same steps; the modes run in turns of --block steps each. The first --warmup steps of each mode",
-            "(JIT, engine start-up) are excluded. The broker is a local one started on 127.0.0.1 unless --bootstrap",
-            "is given; publishing is asynchronous, as in the trainer, and the producer is flushed after each block of",
-            "(c), outside the timed steps (the flush time is reported apart). Prints each mode's step time (mean, p50,",
-            "p99), where the time goes, and the overhead of (b) and (c) over (a) in percent of (a)'s mean step time,",
-            "against the target of 5%%."
+            "Builds VQA-Fashion and pretrains the image tower as cadc train does, then times the trainer's warm-up step"
+                + " (a batch of 64 from the random 5%%) in three modes: (a) the optimiser step only, (b) the TRAIN sketches"
+                + " of the batch (Kronecker projection, built but not sent) and the step, (c) the same sketches published to"
+                + " a Kafka broker and the step.",
+            "Each mode has its own model and batch stream from the same --seed, so all three take the same steps; the"
+                + " modes run in turns of --block steps each. The first --warmup steps of each mode (JIT, engine start-up)"
+                + " are not timed. The broker is a local one started on 127.0.0.1 unless --bootstrap is given; publishing"
+                + " is asynchronous, as in the trainer, and the producer is flushed after each block of (c), outside the"
+                + " timed steps (the flush time is reported apart).",
+            "Prints each mode's step time (mean, p50, p99), where the time goes, and the overhead of (b) and (c) over (a)"
+                + " in percent of (a)'s mean step time, against the target of 5%%."
         },
         sortOptions = false)
 final class BenchTrainerCommand implements Callable<Integer> {
