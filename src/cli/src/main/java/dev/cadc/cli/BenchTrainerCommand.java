@@ -65,6 +65,10 @@ final class BenchTrainerCommand implements Callable<Integer> {
     /** The target the issue sets: sketching and publishing cost under 5% of the step time. */
     static final double TARGET_OVERHEAD_PERCENT = 5.0;
 
+    /** The process's CPU time, which load from other processes does not inflate as it does wall time. */
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
     @Spec
     CommandSpec spec;
 
@@ -164,10 +168,15 @@ final class BenchTrainerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What one mode measured: per-step times and their parts, in nanoseconds, and the losses of every step. */
-    record Timings(long[] stepNanos, long[] sketchNanos, long[] publishNanos, long[] trainNanos, float[] losses) {
+    /**
+     * What one mode measured: per-step wall times and their parts, the CPU time the whole process used
+     * during each step (all threads: sketching's parallel stream, the producer and the in-process broker,
+     * the GC), in nanoseconds, and the losses of every step.
+     */
+    record Timings(long[] stepNanos, long[] sketchNanos, long[] publishNanos, long[] trainNanos, long[] processCpuNanos,
+            float[] losses) {
         static Timings of(int steps) {
-            return new Timings(new long[steps], new long[steps], new long[steps], new long[steps], new float[steps]);
+            return new Timings(new long[steps], new long[steps], new long[steps], new long[steps], new long[steps], new float[steps]);
         }
     }
 
@@ -197,6 +206,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
                     SplittableRandom random = batches.get(mode);
                     Timings t = timings.get(mode);
                     for (int step = start; step < end; step++) {
+                        long cpuBefore = PROCESS.getProcessCpuTime();
                         long began = System.nanoTime();
                         List<VqaItem> batch = WarmupStep.drawBatch(warmupItems, random);
                         long sketched = began;
@@ -212,6 +222,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
                         }
                         t.losses()[step] = WarmupStep.train(model, pool, batch);
                         long finished = System.nanoTime();
+                        t.processCpuNanos()[step] = PROCESS.getProcessCpuTime() - cpuBefore;
                         t.stepNanos()[step] = finished - began;
                         t.sketchNanos()[step] = sketched - began;
                         t.publishNanos()[step] = published - sketched;
@@ -248,6 +259,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
         double baseline = mean(timed(measured.timings().get(Mode.TRAIN).stepNanos()));
         double baselineP50 = percentile(timed(measured.timings().get(Mode.TRAIN).stepNanos()), 50);
         StringBuilder byMedian = new StringBuilder();
+        double baselineCpu = mean(timed(measured.timings().get(Mode.TRAIN).processCpuNanos()));
+        StringBuilder byCpu = new StringBuilder();
         for (Mode mode : Mode.values()) {
             Timings t = measured.timings().get(mode);
             long[] stepNanos = timed(t.stepNanos());
@@ -261,10 +274,15 @@ final class BenchTrainerCommand implements Callable<Integer> {
             figure.put("sketch_mean_ms", mean(timed(t.sketchNanos())) / 1e6);
             figure.put("publish_mean_ms", mean(timed(t.publishNanos())) / 1e6);
             figure.put("train_mean_ms", mean(timed(t.trainNanos())) / 1e6);
+            double cpu = mean(timed(t.processCpuNanos()));
+            figure.put("process_cpu_mean_ms", cpu / 1e6);
+            figure.put("overhead_process_cpu_percent", 100 * (cpu - baselineCpu) / baselineCpu);
             figure.put("overhead_percent", overhead);
             double overheadP50 = 100 * (percentile(stepNanos, 50) - baselineP50) / baselineP50;
             figure.put("overhead_p50_percent", overheadP50);
+            byCpu.append(String.format(Locale.ROOT, "%s %s %.3f ms", byCpu.length() == 0 ? "" : ",", mode.label.substring(0, 3), cpu / 1e6));
             if (mode != Mode.TRAIN) {
+                byCpu.append(String.format(Locale.ROOT, " (%+.1f%%)", figure.get("overhead_process_cpu_percent").asDouble()));
                 byMedian.append(String.format(Locale.ROOT, "%s %s %+.1f%%", byMedian.length() == 0 ? "" : ",", mode.label.substring(0, 3),
                         overheadP50));
             }
@@ -277,6 +295,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
                     mode == Mode.TRAIN ? "-" : String.format(Locale.ROOT, "%+.1f%%", overhead), parts);
         }
         out.println("overhead by the p50 instead of the mean (less moved by load from elsewhere):" + byMedian);
+        out.println("CPU time of the whole process per step, mean (all its threads, the local broker's too; not inflated by"
+                + " other processes):" + byCpu);
         out.printf(Locale.ROOT, "producer flushes after the blocks of (c), not in its step times: %.3f s in all%n", measured.flushSeconds());
         root.put("publish_flush_s", measured.flushSeconds());
         boolean sameSteps = Arrays.equals(measured.timings().get(Mode.TRAIN).losses(), measured.timings().get(Mode.SKETCH).losses())

@@ -36,7 +36,8 @@ class BenchTrainerCommandITCase {
 
         assertThat(exit).as(out.toString()).isZero();
         assertThat(out.toString()).contains("(a) train step only", "(b) + TRAIN sketches", "(c) + sketches published to Kafka",
-                "publishing to a local broker at 127.0.0.1:", "target: trainer overhead (c over a) under 5% of the step time: ");
+                "publishing to a local broker at 127.0.0.1:", "CPU time of the whole process per step",
+                "target: trainer overhead (c over a) under 5% of the step time: ");
         JsonNode figures = new ObjectMapper().readTree(json.toFile());
         assertThat(figures.get("steps").asInt()).isEqualTo(30);
         assertThat(figures.get("warmup_steps").asInt()).isEqualTo(10);
@@ -49,6 +50,7 @@ class BenchTrainerCommandITCase {
             assertThat(figure.get("p50_ms").asDouble()).as(mode + " p50").isPositive()
                     .isLessThanOrEqualTo(figure.get("p99_ms").asDouble());
             assertThat(figure.has("overhead_percent")).as(mode + " overhead").isTrue();
+            assertThat(figure.get("process_cpu_mean_ms").asDouble()).as(mode + " CPU time").isPositive();
         }
         assertThat(figures.get("modes").get("train").get("overhead_percent").asDouble()).isZero();
         assertThat(figures.get("modes").get("train+sketch").get("sketch_mean_ms").asDouble()).isPositive();
