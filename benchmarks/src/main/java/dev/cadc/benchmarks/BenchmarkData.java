@@ -24,7 +24,7 @@ final class BenchmarkData {
         return rows;
     }
 
-    private static double gaussian(SplittableRandom random) {
+    static double gaussian(SplittableRandom random) {
         // Box-Muller; SplittableRandom has no nextGaussian in Java 17.
         double u = 1 - random.nextDouble();
         double v = random.nextDouble();

@@ -55,7 +55,7 @@ import picocli.CommandLine.Spec;
         name = "bench",
         mixinStandardHelpOptions = true,
         header = "Benchmarks: 'pipeline' times Kafka, the job, curate and NumPy.",
-        subcommands = BenchCommand.Pipeline.class)
+        subcommands = {BenchCommand.Pipeline.class, BenchTrainerCommand.class})
 final class BenchCommand implements Runnable {
 
     @Spec

@@ -85,9 +85,7 @@ public final class LiveTrainer {
         }
         publisher.publishProbeCatalogue(settings.runId(), catalogue);
         SplittableRandom random = new SplittableRandom(settings.seed());
-        List<VqaItem> shuffled = new ArrayList<>(pool.items());
-        java.util.Collections.shuffle(shuffled, new java.util.Random(random.nextLong()));
-        List<VqaItem> warmupItems = shuffled.subList(0, Math.max(1, pool.items().size() / 20));
+        List<VqaItem> warmupItems = WarmupStep.warmupItems(pool.items(), random);
 
         try (VqaModel model = new VqaModel(ImageEncoder.FEATURE_DIM, Questions.COUNT, benchmark.questions().answerCount(),
                 settings.learningRate(), settings.seed())) {
@@ -137,15 +135,10 @@ public final class LiveTrainer {
     /** One warm-up step, publishing a TRAIN sketch of every sample in the batch at the weights it saw. */
     private void trainStepWithTrainSketches(VqaModel model, Encoded pool, List<VqaItem> warmupItems, SplittableRandom random,
             ProjectionSpec projection, int checkpoint, int step) {
-        List<VqaItem> batch = new ArrayList<>();
-        for (int b = 0; b < TrainingLoop.BATCH_SIZE; b++) {
-            batch.add(warmupItems.get(random.nextInt(warmupItems.size())));
-        }
-        Sketcher sketcher = new Sketcher(projection, model.weights(), new Encoded(batch, pool.features()));
-        publisher.publish(sketcher.batches(settings.runId(), pool, batch, Role.TRAIN, checkpoint, step, settings.learningRate())
-                .get(0));
-        float[][] features = batch.stream().map(pool::featuresOf).toArray(float[][]::new);
-        model.step(features, batch.stream().mapToInt(VqaItem::question).toArray(), batch.stream().mapToInt(VqaItem::answer).toArray());
+        List<VqaItem> batch = WarmupStep.drawBatch(warmupItems, random);
+        publisher.publish(WarmupStep.trainSketches(model.weights(), pool, batch, projection, settings.runId(), checkpoint, step,
+                settings.learningRate()));
+        WarmupStep.train(model, pool, batch);
     }
 
     private void publishCheckpoint(VqaModel model, Encoded pool, Encoded probes, ProjectionSpec projection, int checkpoint, int step) {

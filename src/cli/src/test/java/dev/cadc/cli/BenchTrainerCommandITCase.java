@@ -1,0 +1,63 @@
+package dev.cadc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cadc.trainer.vqa.DatasetDescriptor;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code cadc bench trainer --quick} against the local broker it starts: the three modes run and report
+ * their step times, overheads and the target's verdict, on the console and in the JSON (the figures
+ * themselves are for people, not asserted).
+ */
+class BenchTrainerCommandITCase {
+
+    private static final List<String> MODES = List.of("train", "train+sketch", "train+sketch+publish");
+
+    @Test
+    void everyModeRunsAndReportsItsStepTimes(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.exists(DatasetDescriptor.FASHION_MNIST.trainImages()),
+                "dataset-fashion-mnist is installed by .ci/run");
+        Path json = dir.resolve("trainer.json");
+        StringWriter out = new StringWriter();
+        picocli.CommandLine commandLine = CadcCommand.commandLine();
+        commandLine.setOut(new PrintWriter(out));
+
+        int exit = commandLine.execute("bench", "trainer", "--quick", "--json", json.toString());
+
+        assertThat(exit).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("(a) train step only", "(b) + TRAIN sketches", "(c) + sketches published to Kafka",
+                "publishing to a local broker at 127.0.0.1:", "CPU time of the whole process per step",
+                "target: trainer overhead (c over a) under 5% of the step time: ");
+        JsonNode figures = new ObjectMapper().readTree(json.toFile());
+        assertThat(figures.get("steps").asInt()).isEqualTo(30);
+        assertThat(figures.get("warmup_steps").asInt()).isEqualTo(10);
+        assertThat(figures.get("modes").size()).isEqualTo(MODES.size());
+        for (String mode : MODES) {
+            JsonNode figure = figures.get("modes").get(mode);
+            assertThat(figure).as(mode).isNotNull();
+            double mean = figure.get("mean_ms").asDouble();
+            assertThat(mean).as(mode + " mean").isPositive();
+            assertThat(figure.get("p50_ms").asDouble()).as(mode + " p50").isPositive()
+                    .isLessThanOrEqualTo(figure.get("p99_ms").asDouble());
+            assertThat(figure.has("overhead_percent")).as(mode + " overhead").isTrue();
+            assertThat(figure.get("process_cpu_mean_ms").asDouble()).as(mode + " CPU time").isPositive();
+        }
+        assertThat(figures.get("modes").get("train").get("overhead_percent").asDouble()).isZero();
+        assertThat(figures.get("modes").get("train+sketch").get("sketch_mean_ms").asDouble()).isPositive();
+        assertThat(figures.get("modes").get("train+sketch+publish").get("publish_mean_ms").asDouble()).isPositive();
+        assertThat(figures.get("overhead_percent").asDouble())
+                .isEqualTo(figures.get("modes").get("train+sketch+publish").get("overhead_percent").asDouble());
+        assertThat(figures.get("target_met").asBoolean()).isEqualTo(figures.get("overhead_percent").asDouble() < 5);
+        assertThat(figures.get("same_losses_in_every_mode").isBoolean()).isTrue();
+    }
+}
