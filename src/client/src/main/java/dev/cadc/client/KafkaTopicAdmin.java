@@ -107,30 +107,20 @@ public final class KafkaTopicAdmin {
      */
     private static void awaitLeaderLogs(Admin admin, List<String> topics, long deadline)
             throws InterruptedException, ExecutionException {
-        Map<Integer, Set<org.apache.kafka.common.TopicPartition>> byLeader = new java.util.HashMap<>();
-        for (var description : admin.describeTopics(topics).allTopicNames().get().values()) {
-            for (var partition : description.partitions()) {
-                byLeader.computeIfAbsent(partition.leader().id(), id -> new java.util.HashSet<>())
-                        .add(new org.apache.kafka.common.TopicPartition(description.name(), partition.partition()));
-            }
-        }
         while (true) {
-            Map<Integer, Map<String, org.apache.kafka.clients.admin.LogDirDescription>> dirs;
+            boolean ready;
             try {
-                dirs = admin.describeLogDirs(byLeader.keySet()).allDescriptions().get();
+                ready = leadersHaveLogs(admin, topics);
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof org.apache.kafka.common.errors.ClusterAuthorizationException
                         || e.getCause() instanceof org.apache.kafka.common.errors.UnsupportedVersionException) {
                     return;
                 }
-                throw e;
-            }
-            boolean ready = true;
-            for (var leader : byLeader.entrySet()) {
-                Set<org.apache.kafka.common.TopicPartition> present = new java.util.HashSet<>();
-                dirs.getOrDefault(leader.getKey(), Map.of()).values()
-                        .forEach(dir -> present.addAll(dir.replicaInfos().keySet()));
-                ready &= present.containsAll(leader.getValue());
+                // Metadata still travelling between brokers: not ready yet.
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                ready = false;
             }
             if (ready) {
                 return;
@@ -141,5 +131,30 @@ public final class KafkaTopicAdmin {
             }
             Thread.sleep(20);
         }
+    }
+
+    /** Whether every partition of {@code topics} has a leader that holds its log. */
+    private static boolean leadersHaveLogs(Admin admin, List<String> topics) throws InterruptedException, ExecutionException {
+        Map<Integer, Set<org.apache.kafka.common.TopicPartition>> byLeader = new java.util.HashMap<>();
+        for (var description : admin.describeTopics(topics).allTopicNames().get().values()) {
+            for (var partition : description.partitions()) {
+                if (partition.leader() == null) {
+                    return false;
+                }
+                byLeader.computeIfAbsent(partition.leader().id(), id -> new java.util.HashSet<>())
+                        .add(new org.apache.kafka.common.TopicPartition(description.name(), partition.partition()));
+            }
+        }
+        Map<Integer, Map<String, org.apache.kafka.clients.admin.LogDirDescription>> dirs =
+                admin.describeLogDirs(byLeader.keySet()).allDescriptions().get();
+        for (var leader : byLeader.entrySet()) {
+            Set<org.apache.kafka.common.TopicPartition> present = new java.util.HashSet<>();
+            dirs.getOrDefault(leader.getKey(), Map.of()).values()
+                    .forEach(dir -> present.addAll(dir.replicaInfos().keySet()));
+            if (!present.containsAll(leader.getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 }
