@@ -38,16 +38,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * k = 1024) and without it (threshold 1); one capability's picks on their own (the job's per-selector
  * unit of work); and {@link WaterFill}, the budget split between capabilities.
  *
- * <p>BalancedSelector orders the capabilities in a parallel stream, so it uses both cores here. Each
- * capability orders up to B picks (water-filling may ask one capability for all of them), which is
- * what makes the guard's cost grow with the square of the picks.
+ * <p>The fork adds the Vector API module, as {@code ./cadc} does, so the guard's {@code RowBlock} runs on
+ * the vector kernel. BalancedSelector orders the capabilities in a parallel stream, so it uses both cores
+ * here. Each capability orders up to B picks (water-filling may ask one capability for all of them),
+ * which is what makes the guard's cost grow with the square of the picks.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx3g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "--add-modules", "jdk.incubator.vector"})
 public class SelectionBenchmark {
 
     static final int SAMPLES = 100_000;
@@ -124,8 +125,8 @@ public class SelectionBenchmark {
         firstCapabilityProbes = clustering.probeIndicesOf(clustering.capabilityIds()[0]);
         long harmful = Arrays.stream(scores).filter(CapabilityScorer.Score::harmful).count();
         Selection selection = coverageWithGuard();
-        System.out.printf("# budget %d of %d, %d harmful, %d candidates in capability 0; coverage with the guard skipped %d"
-                + " near-duplicates, shortfall %d%n", budget, SAMPLES, harmful, firstCapabilityCandidates.length,
+        System.out.printf("# kernel %s; budget %d of %d, %d harmful, %d candidates in capability 0; coverage with the guard skipped %d"
+                + " near-duplicates, shortfall %d%n", dev.cadc.core.math.DotKernels.name(), budget, SAMPLES, harmful, firstCapabilityCandidates.length,
                 selection.duplicatesSkipped(), selection.shortfall());
     }
 

@@ -25,6 +25,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -61,6 +62,9 @@ import picocli.CommandLine.Spec;
         },
         sortOptions = false)
 final class BenchTrainerCommand implements Callable<Integer> {
+
+    /** Adam's learning rate, cadc train's default ({@code --learning-rate}). */
+    static final float LEARNING_RATE = 0.001f;
 
     /** The target the issue sets: sketching and publishing cost under 5% of the step time. */
     static final double TARGET_OVERHEAD_PERCENT = 5.0;
@@ -187,14 +191,16 @@ final class BenchTrainerCommand implements Callable<Integer> {
         String runId = "bench-trainer-" + Long.toHexString(System.nanoTime());
         ProjectionSpec projection = new ProjectionSpec(sketchDim, seed, ProjectionKind.KRONECKER);
         publisher.startRun(new RunStart(runId, sketchDim, seed, ProjectionKind.KRONECKER, InfluenceSource.POOL));
-        float learningRate = 0.001f;
         int total = warmup + steps;
-        Map<Mode, VqaModel> models = new java.util.EnumMap<>(Mode.class);
-        Map<Mode, SplittableRandom> batches = new java.util.EnumMap<>(Mode.class);
-        Map<Mode, Timings> timings = new java.util.EnumMap<>(Mode.class);
+        Map<Mode, VqaModel> models = new EnumMap<>(Mode.class);
+        Map<Mode, SplittableRandom> batches = new EnumMap<>(Mode.class);
+        Map<Mode, Timings> timings = new EnumMap<>(Mode.class);
         for (Mode mode : Mode.values()) {
-            models.put(mode, new VqaModel(ImageEncoder.FEATURE_DIM, Questions.COUNT, benchmark.questions().answerCount(), learningRate, seed));
-            batches.put(mode, new SplittableRandom(seed * 31 + 7));
+            models.put(mode, new VqaModel(ImageEncoder.FEATURE_DIM, Questions.COUNT, benchmark.questions().answerCount(), LEARNING_RATE, seed));
+            // The stream cadc train draws its warm-up batches from: what is left after choosing the 5%.
+            SplittableRandom random = new SplittableRandom(seed);
+            WarmupStep.warmupItems(pool.items(), random);
+            batches.put(mode, random);
             timings.put(mode, Timings.of(total));
         }
         long flushNanos = 0;
@@ -212,8 +218,9 @@ final class BenchTrainerCommand implements Callable<Integer> {
                         long sketched = began;
                         long published = began;
                         if (mode != Mode.TRAIN) {
+                            // Checkpoint -1: TRAIN rows before the first checkpoint, as in the trainer's first window.
                             SketchBatch sketches = WarmupStep.trainSketches(model.weights(), pool, batch, projection, runId, -1, step,
-                                    learningRate);
+                                    LEARNING_RATE);
                             sketched = System.nanoTime();
                             if (mode == Mode.PUBLISH) {
                                 publisher.publish(sketches);
