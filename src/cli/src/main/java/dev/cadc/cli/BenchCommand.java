@@ -492,6 +492,8 @@ final class BenchCommand implements Runnable {
             long timeoutNanos = TimeUnit.SECONDS.toNanos(freshnessTimeoutSeconds);
             Map<Integer, Long> sentAt = new java.util.TreeMap<>();
             Map<Integer, Long> seenAt = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<Integer, Long> metricAt = new HashMap<>();
+            Map<Integer, Long> rowsFrom = new HashMap<>();
             Stage stage = Stage.start();
             long peakState = -1;
             int[] published = {0};
@@ -538,6 +540,24 @@ final class BenchCommand implements Runnable {
                         }
                         if (!seenAt.containsKey(checkpoint)) {
                             late[0] = true;
+                            return;
+                        }
+                        // The VersionAssembler's own figure for this version (sent, before the sink's commit, minus the
+                        // watermark when the version was planned), once its gauges show this version.
+                        long metricDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                        while (System.nanoTime() < metricDeadline) {
+                            Map<String, String> version = job.metrics(".run." + run + ".curriculumVersion");
+                            if (version.values().stream().anyMatch(v -> v.equals(Integer.toString(checkpoint)))) {
+                                job.metrics(".run." + run + ".freshnessMs").values().stream().findFirst()
+                                        .ifPresent(v -> metricAt.put(checkpoint, Long.parseLong(v)));
+                                break;
+                            }
+                            try {
+                                Thread.sleep(250);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new IllegalStateException("interrupted", e);
+                            }
                         }
                     };
                     sketches.scan(batch -> {
@@ -556,6 +576,7 @@ final class BenchCommand implements Runnable {
                                 }
                             }
                             current[0] = checkpoint;
+                            rowsFrom.put(checkpoint, System.currentTimeMillis());
                         }
                         publisher.publish(batch);
                         published[0] += batch.rowCount();
@@ -578,10 +599,12 @@ final class BenchCommand implements Runnable {
             sentAt.forEach((checkpoint, sent) -> {
                 ObjectNode version = versions.addObject();
                 version.put("checkpoint", checkpoint);
+                version.put("rows_from_ms", rowsFrom.getOrDefault(checkpoint, -1L));
                 version.put("complete_sent_ms", sent);
                 Long seen = seenAt.get(checkpoint);
                 version.put("seen_ms", seen == null ? -1 : seen);
                 version.put("freshness_ms", seen == null ? -1 : seen - sent);
+                version.put("job_metric_freshness_ms", metricAt.getOrDefault(checkpoint, -1L));
                 if (seen != null) {
                     latencies.add(seen - sent);
                 }
@@ -605,6 +628,12 @@ final class BenchCommand implements Runnable {
                     + " p99 %d ms (nearest rank; with %d versions p99 is the slowest); target p99 < %d ms (interval %d ms + 1 s): %s%n",
                     sorted.size(), checkpoints, p50, p99, sorted.size(), target, checkpointIntervalMs,
                     all && p99 < target ? "met" : (all ? "NOT met" : "NOT met (versions missing within --freshness-timeout)"));
+            if (!metricAt.isEmpty()) {
+                out.printf(Locale.ROOT, "  the VersionAssembler's run.%s.freshnessMs (version sent, before the sink's commit, minus the watermark"
+                        + " when it was planned; -1: no watermark yet) per version: %s ms; measured here: %s ms%n", run,
+                        sentAt.keySet().stream().map(c -> Long.toString(metricAt.getOrDefault(c, -1L))).toList(),
+                        sentAt.keySet().stream().map(c -> seenAt.containsKey(c) ? Long.toString(seenAt.get(c) - sentAt.get(c)) : "-").toList());
+            }
             out.flush();
         }
 
