@@ -381,10 +381,24 @@ final class BenchCommand implements Runnable {
                     "checkpoint-interval-ms", Long.toString(checkpointIntervalMs)));
         }
 
+        /**
+         * The bench's Flink settings over the job's: a checkpoint may take {@link #CHECKPOINT_TIMEOUT} and
+         * expired ones are tolerated. A replay folds every bucket's versions at one watermark advance, which
+         * holds SampleInfluence's mailbox (aligned checkpoints wait for it); at 1,000,000 samples on RocksDB
+         * that took longer than Flink's 10-minute default, the checkpoint expired, and the job restarted from
+         * the previous one, again and again.
+         */
+        static void benchCheckpointing(org.apache.flink.configuration.Configuration configuration) {
+            configuration.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT, CHECKPOINT_TIMEOUT);
+            configuration.set(org.apache.flink.configuration.CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 1000);
+        }
+
+        static final Duration CHECKPOINT_TIMEOUT = Duration.ofHours(3);
+
         /** Runs the job bounded; returns its peak checkpointed state in bytes (-1 when none was seen). */
         private long runJob(String bootstrap, String topic, int parallelism) throws Exception {
             JobConfig config = jobConfig(bootstrap, topic, parallelism, true);
-            try (LocalFlinkJob job = LocalFlinkJob.start(config, 0)) {
+            try (LocalFlinkJob job = LocalFlinkJob.start(config, 0, Pipeline::benchCheckpointing)) {
                 long[] peak = {-1};
                 Thread poller = new Thread(() -> {
                     while (!Thread.currentThread().isInterrupted()) {
@@ -505,7 +519,7 @@ final class BenchCommand implements Runnable {
                         projection.kind(), InfluenceSource.POOL));
                 publisher.flush();
                 JobConfig config = jobConfig(bootstrap, topic, parallelism, false);
-                try (LocalFlinkJob job = LocalFlinkJob.start(config, 0);
+                try (LocalFlinkJob job = LocalFlinkJob.start(config, 0, Pipeline::benchCheckpointing);
                         KafkaConsumer<byte[], byte[]> consumer = curriculumConsumer(bootstrap)) {
                     long startDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
                     while (job.latestCheckpointStateBytes() < 0) {

@@ -59,11 +59,17 @@ final class LocalFlinkJob implements AutoCloseable {
 
     /** Creates the topics, starts the cluster and submits the job; returns once it is submitted. */
     static LocalFlinkJob start(JobConfig config, int webPort) throws Exception {
+        return start(config, webPort, configuration -> { });
+    }
+
+    /** As {@link #start(JobConfig, int)}, with {@code tweak} applied last to the cluster's and job's Flink configuration. */
+    static LocalFlinkJob start(JobConfig config, int webPort, java.util.function.Consumer<Configuration> tweak) throws Exception {
         KafkaConnectors.createTopics(config);
         Path checkpoints = Files.createTempDirectory("cadc-job-checkpoints-");
         MiniCluster cluster = null;
         try {
             Configuration configuration = configuration(config, webPort, checkpoints);
+            tweak.accept(configuration);
             StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration);
             CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
             JobGraph jobGraph = env.getStreamGraph().getJobGraph();
