@@ -76,9 +76,14 @@ final class BenchCommand implements Runnable {
                 "control records), then measures in this one process: (a) a plain Kafka consumer that reads and decodes",
                 "every record (the I/O limit), (b) the job from earliest to its last curriculum at each --parallelism,",
                 "(c) cadc curate on the file, (d) NumPy computing the same influence matrix (Debian's /usr/bin/python3,",
-                "checked against Java's to 1e-4; skipped with a message when numpy is missing). Prints rows/s, wall",
-                "time and the process's peak RSS during each stage, the ratios, and the job's peak checkpointed state",
-                "per pool sample. Default size: 100,000 pool samples x 4 checkpoints x k = 1024, 512 probes."
+                "checked against Java's to 1e-4; skipped with a message when numpy is missing), (e) curriculum",
+                "freshness: the job unbounded on an empty topic at the largest --parallelism while the set is published",
+                "checkpoint by checkpoint; for each checkpoint, the time from sending its checkpoint-complete to a",
+                "read_committed consumer of the curriculum topic seeing its version (p50, p99 against the checkpoint",
+                "interval + 1 s). Prints rows/s, wall time and the process's peak RSS during each stage, the ratios, and",
+                "the job's peak checkpointed state per pool sample. Default size: 100,000 pool samples x 4 checkpoints",
+                "x k = 1024, 512 probes. --skip leaves stages out (e.g. --skip consumer,curate,numpy,freshness for a",
+                "large --state-backend rocksdb run of the job alone)."
             },
             sortOptions = false)
     static final class Pipeline implements Callable<Integer> {
@@ -118,6 +123,29 @@ final class BenchCommand implements Runnable {
         @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with numpy (default ${DEFAULT-VALUE}).")
         String python;
 
+        @Option(names = "--state-backend", defaultValue = "hashmap", paramLabel = "BACKEND",
+                description = "The job's keyed state backend: hashmap (heap) or rocksdb (on local disk, incremental checkpoints) (default ${DEFAULT-VALUE}).")
+        String stateBackend;
+
+        @Option(names = "--checkpoint-interval-ms", defaultValue = "2000", paramLabel = "MS",
+                description = "The job's Flink checkpoint interval; the freshness target is this + 1 s (default ${DEFAULT-VALUE}).")
+        long checkpointIntervalMs;
+
+        @Option(names = "--skip", split = ",", paramLabel = "STAGE,...",
+                description = "Stages to leave out: consumer, job, freshness, curate, numpy (publish always runs; without curate the"
+                        + " jobs' final curricula are not compared).")
+        List<String> skip = new ArrayList<>();
+
+        @Option(names = "--no-freshness", description = "Same as --skip freshness.")
+        boolean noFreshness;
+
+        @Option(names = "--freshness-timeout", defaultValue = "600", paramLabel = "SECONDS",
+                description = "The freshness phase waits this long at most for each version, then reports the versions it missed and"
+                        + " stops the job (default ${DEFAULT-VALUE}).")
+        long freshnessTimeoutSeconds;
+
+        static final List<String> STAGES = List.of("consumer", "job", "freshness", "curate", "numpy");
+
         private final Map<String, ObjectNode> figures = new LinkedHashMap<>();
         private final Map<String, dev.cadc.core.format.Curriculum> finals = new LinkedHashMap<>();
         private final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -133,6 +161,20 @@ final class BenchCommand implements Runnable {
                     || parallelisms.stream().anyMatch(p -> p < 1)) {
                 throw new IllegalArgumentException("--probes must be a multiple of 32, --pool >= 100, --dim >= 2, --checkpoints,"
                         + " --rounds and every --parallelism >= 1");
+            }
+            if (!stateBackend.equals("hashmap") && !stateBackend.equals("rocksdb")) {
+                throw new IllegalArgumentException("--state-backend must be hashmap or rocksdb, got '" + stateBackend + "'");
+            }
+            if (checkpointIntervalMs < 100 || freshnessTimeoutSeconds < 1) {
+                throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 100 and --freshness-timeout >= 1");
+            }
+            for (String stage : skip) {
+                if (!STAGES.contains(stage)) {
+                    throw new IllegalArgumentException("--skip takes " + String.join(", ", STAGES) + "; got '" + stage + "'");
+                }
+            }
+            if (noFreshness && !skip.contains("freshness")) {
+                skip.add("freshness");
             }
             PrintWriter out = spec.commandLine().getOut();
             Path work = dir == null ? Files.createTempDirectory("cadc-bench-") : Files.createDirectories(dir);
@@ -154,8 +196,9 @@ final class BenchCommand implements Runnable {
             Path file = work.resolve("sketches.arrows");
             long rows = writeSet(config, file, work);
             SketchFile sketches = SketchFile.open(file);
-            out.printf(Locale.ROOT, "set: %d rows (k = %d, %d checkpoints, %d probes, about %d pool samples), kernel %s, %d cores%n",
-                    rows, dim, checkpoints, probes, pool, DotKernels.name(), Runtime.getRuntime().availableProcessors());
+            out.printf(Locale.ROOT, "set: %d rows (k = %d, %d checkpoints, %d probes, about %d pool samples), kernel %s, %d cores,"
+                    + " state backend %s%s%n", rows, dim, checkpoints, probes, pool, DotKernels.name(),
+                    Runtime.getRuntime().availableProcessors(), stateBackend, skip.isEmpty() ? "" : ", skipping " + String.join(", ", skip));
             out.flush();
 
             try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
@@ -164,26 +207,65 @@ final class BenchCommand implements Runnable {
                 int partitions = publish(broker.bootstrapServers(), topic, sketches);
                 record(out, "publish (SketchPublisher, " + partitions + " partitions)", publish.stop(), rows);
 
-                Stage consume = Stage.start();
-                long consumed = consumeAndDecode(broker.bootstrapServers(), topic);
-                record(out, "Kafka consumer: read + Arrow decode", consume.stop(), consumed);
+                if (!skip.contains("consumer")) {
+                    Stage consume = Stage.start();
+                    long consumed = consumeAndDecode(broker.bootstrapServers(), topic);
+                    record(out, "Kafka consumer: read + Arrow decode", consume.stop(), consumed);
+                }
 
-                for (int round = 1; round <= rounds; round++) {
+                for (int round = 1; round <= (skip.contains("job") ? 0 : rounds); round++) {
                     for (int parallelism : parallelisms) {
                         System.gc();
                         Stage job = Stage.start();
                         long peakState = runJob(broker.bootstrapServers(), topic, parallelism);
-                        String name = "job --bounded, parallelism " + parallelism + (rounds > 1 ? " (round " + round + ")" : "");
+                        String name = "job --bounded, parallelism " + parallelism + (stateBackend.equals("hashmap") ? "" : ", " + stateBackend)
+                                + (rounds > 1 ? " (round " + round + ")" : "");
                         figures.remove(name);
                         ObjectNode figure = record(out, name, job.stop(), rows);
                         figure.put("peak_checkpoint_state_bytes", peakState);
                         figure.put("state_bytes_per_pool_sample", peakState < 0 ? -1 : (double) peakState / pool);
                         figure.put("round", round);
+                        figure.put("state_backend", stateBackend);
                         finals.put(name, lastCurriculum(broker.bootstrapServers()));
                     }
                 }
+
+                if (!skip.contains("freshness")) {
+                    System.gc();
+                    freshness(broker.bootstrapServers(), sketches, out, rows);
+                }
             }
 
+            if (!skip.contains("curate")) {
+                curate(sketches, work, out, rows);
+            }
+            if (!skip.contains("numpy")) {
+                numpy(work, out, rows);
+            }
+            ratios(out);
+            if (json != null) {
+                ObjectNode root = mapper.createObjectNode();
+                root.put("rows", rows);
+                root.put("pool", pool);
+                root.put("probes", probes);
+                root.put("checkpoints", checkpoints);
+                root.put("dim", dim);
+                root.put("cores", Runtime.getRuntime().availableProcessors());
+                root.put("kernel", DotKernels.name());
+                root.put("state_backend", stateBackend);
+                root.put("checkpoint_interval_ms", checkpointIntervalMs);
+                ArrayNode skipped = root.putArray("skipped");
+                skip.forEach(skipped::add);
+                ArrayNode stages = root.putArray("stages");
+                figures.values().forEach(stages::add);
+                figures.values().stream().filter(f -> f.has("freshness_p99_ms")).findFirst().ifPresent(f -> root.set("freshness", f));
+                Files.writeString(json, mapper.writeValueAsString(root) + "\n");
+                out.println("wrote " + json);
+            }
+            out.flush();
+        }
+
+        private void curate(SketchFile sketches, Path work, PrintWriter out, long rows) throws IOException {
             System.gc();
             Stage curate = Stage.start();
             Curator.Detailed detailed = new Curator(CuratorConfig.defaults()).curateInDetail(sketches, "bench", dim, InfluenceSource.POOL);
@@ -197,39 +279,24 @@ final class BenchCommand implements Runnable {
                 figures.get(name).put("equals_curate", equal);
                 out.printf(Locale.ROOT, "%s: final curriculum %s cadc curate's%n", name, equal ? "equals" : "DIFFERS FROM");
             });
-
-            numpy(work, out, rows);
-            ratios(out);
-            if (json != null) {
-                ObjectNode root = mapper.createObjectNode();
-                root.put("rows", rows);
-                root.put("pool", pool);
-                root.put("probes", probes);
-                root.put("checkpoints", checkpoints);
-                root.put("dim", dim);
-                root.put("cores", Runtime.getRuntime().availableProcessors());
-                root.put("kernel", DotKernels.name());
-                ArrayNode stages = root.putArray("stages");
-                figures.values().forEach(stages::add);
-                Files.writeString(json, mapper.writeValueAsString(root) + "\n");
-                out.println("wrote " + json);
-            }
-            out.flush();
         }
 
         /** The set as a sketch stream file, and its POOL and PROBE rows as raw arrays for NumPy. */
         private long writeSet(PlantedConfig config, Path file, Path work) throws IOException {
             long[] rows = {0};
+            boolean raws = !skip.contains("numpy");
             try (SketchStreamWriter writer = SketchStreamWriter.create(file,
                     new dev.cadc.core.sketch.ProjectionSpec(dim, 42L, dev.cadc.core.sketch.ProjectionKind.KRONECKER));
-                    DataOutputStream meta = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(work.resolve("rows.meta")), 1 << 20));
-                    OutputStream raw = new BufferedOutputStream(Files.newOutputStream(work.resolve("rows.f32")), 1 << 20)) {
+                    DataOutputStream meta = new DataOutputStream(raws
+                            ? new BufferedOutputStream(Files.newOutputStream(work.resolve("rows.meta")), 1 << 20) : OutputStream.nullOutputStream());
+                    OutputStream raw = raws ? new BufferedOutputStream(Files.newOutputStream(work.resolve("rows.f32")), 1 << 20)
+                            : OutputStream.nullOutputStream()) {
                 ByteBuffer row = ByteBuffer.allocate(dim * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 ByteBuffer numbers = ByteBuffer.allocate(4 * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 PlantedSketches.emitTo(config, batch -> {
                     try {
                         writer.write(batch);
-                        for (int r = 0; r < batch.rowCount(); r++) {
+                        for (int r = 0; raws && r < batch.rowCount(); r++) {
                             if (batch.role(r) == Role.TRAIN) {
                                 continue;
                             }
@@ -305,13 +372,33 @@ final class BenchCommand implements Runnable {
             return last[0];
         }
 
-        /** Runs the job bounded; returns its peak checkpointed state in bytes (-1 when none was seen). */
-        private static long runJob(String bootstrap, String topic, int parallelism) throws Exception {
+        /** The job's configuration for this bench: its own group and transactional ids, the bench's backend and interval. */
+        private JobConfig jobConfig(String bootstrap, String topic, int parallelism, boolean bounded) {
             String suffix = parallelism + "-" + System.nanoTime();
-            JobConfig config = JobConfig.of(Map.of("bootstrap", bootstrap, "sketches-topic", topic, "bounded", "true",
+            return JobConfig.of(Map.of("bootstrap", bootstrap, "sketches-topic", topic, "bounded", Boolean.toString(bounded),
                     "parallelism", Integer.toString(parallelism), "group-id", "bench-" + suffix,
-                    "transactional-id-prefix", "bench-" + suffix));
-            try (LocalFlinkJob job = LocalFlinkJob.start(config, 0)) {
+                    "transactional-id-prefix", "bench-" + suffix, "state-backend", stateBackend,
+                    "checkpoint-interval-ms", Long.toString(checkpointIntervalMs)));
+        }
+
+        /**
+         * The bench's Flink settings over the job's: a checkpoint may take {@link #CHECKPOINT_TIMEOUT} and
+         * expired ones are tolerated. A replay folds every bucket's versions at one watermark advance, which
+         * holds SampleInfluence's mailbox (aligned checkpoints wait for it); at 1,000,000 samples on RocksDB
+         * that took longer than Flink's 10-minute default, the checkpoint expired, and the job restarted from
+         * the previous one, again and again.
+         */
+        static void benchCheckpointing(org.apache.flink.configuration.Configuration configuration) {
+            configuration.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT, CHECKPOINT_TIMEOUT);
+            configuration.set(org.apache.flink.configuration.CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 1000);
+        }
+
+        static final Duration CHECKPOINT_TIMEOUT = Duration.ofHours(3);
+
+        /** Runs the job bounded; returns its peak checkpointed state in bytes (-1 when none was seen). */
+        private long runJob(String bootstrap, String topic, int parallelism) throws Exception {
+            JobConfig config = jobConfig(bootstrap, topic, parallelism, true);
+            try (LocalFlinkJob job = LocalFlinkJob.start(config, 0, Pipeline::benchCheckpointing)) {
                 long[] peak = {-1};
                 Thread poller = new Thread(() -> {
                     while (!Thread.currentThread().isInterrupted()) {
@@ -354,6 +441,10 @@ final class BenchCommand implements Runnable {
         }
 
         private void numpy(Path work, PrintWriter out, long rows) throws Exception {
+            if (!Files.exists(work.resolve("java_influence.f64"))) {
+                out.println("numpy: skipped (it is checked against cadc curate's influence matrix, and curate was skipped)");
+                return;
+            }
             Path script = work.resolve("influence_numpy.py");
             try (InputStream in = BenchCommand.class.getResourceAsStream("/bench/influence_numpy.py")) {
                 Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -399,6 +490,212 @@ final class BenchCommand implements Runnable {
             return figure;
         }
 
+        /**
+         * Curriculum freshness, live: the job unbounded at the largest parallelism on a topic nothing has been
+         * published to; once its first Flink checkpoint has completed (it is running), the set is published
+         * checkpoint by checkpoint: the checkpoint's rows, a flush, then its checkpoint-complete (the send time
+         * noted), and the next checkpoint's rows only once that version has been seen (a trainer whose checkpoints
+         * are further apart than the job's work, so that a version's freshness does not include the backlog of
+         * the ones before). A read_committed consumer of the curriculum topic notes when it first sees each
+         * version of the run. Bounded: each version is awaited --freshness-timeout at most, then the job is cancelled.
+         */
+        private void freshness(String bootstrap, SketchFile sketches, PrintWriter out, long rows) throws Exception {
+            int parallelism = parallelisms.stream().mapToInt(Integer::intValue).max().orElse(1);
+            String topic = "bench.live";
+            String run = "bench";
+            long timeoutNanos = TimeUnit.SECONDS.toNanos(freshnessTimeoutSeconds);
+            Map<Integer, Long> sentAt = new java.util.TreeMap<>();
+            Map<Integer, Long> seenAt = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<Integer, Long> metricAt = new HashMap<>();
+            Map<Integer, Long> rowsFrom = new HashMap<>();
+            Stage stage = Stage.start();
+            long peakState = -1;
+            int[] published = {0};
+            try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", bootstrap),
+                    SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic)) {
+                dev.cadc.core.sketch.ProjectionSpec projection = sketches.projection();
+                // The run-start creates the topic (as a trainer's would); the job then reads it from its start.
+                publisher.startRun(new dev.cadc.core.format.RunStart(run, projection.sketchDim(), projection.seed(),
+                        projection.kind(), InfluenceSource.POOL));
+                publisher.flush();
+                JobConfig config = jobConfig(bootstrap, topic, parallelism, false);
+                try (LocalFlinkJob job = LocalFlinkJob.start(config, 0, Pipeline::benchCheckpointing);
+                        KafkaConsumer<byte[], byte[]> consumer = curriculumConsumer(bootstrap)) {
+                    long startDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                    while (job.latestCheckpointStateBytes() < 0) {
+                        if (System.nanoTime() > startDeadline) {
+                            throw new IllegalStateException("the live job completed no checkpoint within 5 minutes");
+                        }
+                        Thread.sleep(100);
+                    }
+                    Thread watcher = new Thread(() -> watchVersions(consumer, run, seenAt), "bench-freshness-consumer");
+                    watcher.setDaemon(true);
+                    watcher.start();
+                    long[] peak = {-1};
+                    int[] current = {-1};
+                    boolean[] late = {false};
+                    java.util.function.IntConsumer complete = checkpoint -> {
+                        publisher.flush();
+                        sentAt.put(checkpoint, System.currentTimeMillis());
+                        publisher.completeCheckpoint(run, checkpoint);
+                        long deadline = System.nanoTime() + timeoutNanos;
+                        long nextStatePoll = 0;
+                        while (!seenAt.containsKey(checkpoint) && System.nanoTime() < deadline) {
+                            if (System.nanoTime() > nextStatePoll) {
+                                peak[0] = Math.max(peak[0], job.latestCheckpointStateBytes());
+                                nextStatePoll = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+                            }
+                            try {
+                                Thread.sleep(20);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new IllegalStateException("interrupted", e);
+                            }
+                        }
+                        if (!seenAt.containsKey(checkpoint)) {
+                            late[0] = true;
+                            return;
+                        }
+                        // The VersionAssembler's own figure for this version (sent, before the sink's commit, minus the
+                        // watermark when the version was planned), once its gauges show this version.
+                        long metricDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                        while (System.nanoTime() < metricDeadline) {
+                            Map<String, String> version = job.metrics(".run." + run + ".curriculumVersion");
+                            if (version.values().stream().anyMatch(v -> v.equals(Integer.toString(checkpoint)))) {
+                                job.metrics(".run." + run + ".freshnessMs").values().stream().findFirst()
+                                        .ifPresent(v -> metricAt.put(checkpoint, Long.parseLong(v)));
+                                break;
+                            }
+                            try {
+                                Thread.sleep(250);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new IllegalStateException("interrupted", e);
+                            }
+                        }
+                    };
+                    sketches.scan(batch -> {
+                        if (late[0] || !batch.runId().equals(run)) {
+                            return;
+                        }
+                        int checkpoint = -1;
+                        for (int row = 0; row < batch.rowCount(); row++) {
+                            checkpoint = Math.max(checkpoint, batch.checkpoint(row));
+                        }
+                        if (checkpoint > current[0]) {
+                            if (current[0] >= 0) {
+                                complete.accept(current[0]);
+                                if (late[0]) {
+                                    return;
+                                }
+                            }
+                            current[0] = checkpoint;
+                            rowsFrom.put(checkpoint, System.currentTimeMillis());
+                        }
+                        publisher.publish(batch);
+                        published[0] += batch.rowCount();
+                    });
+                    if (!late[0] && current[0] >= 0) {
+                        complete.accept(current[0]);
+                    }
+                    publisher.endRun(run, current[0]);
+                    watcher.interrupt();
+                    watcher.join(10_000);
+                    peakState = Math.max(peak[0], job.latestCheckpointStateBytes());
+                }
+            }
+            Stage.Measured measured = stage.stop();
+            String name = "freshness (live job, parallelism " + parallelism + (stateBackend.equals("hashmap") ? "" : ", " + stateBackend) + ")";
+            ObjectNode figure = record(out, name, measured, published[0]);
+            long target = checkpointIntervalMs + 1000;
+            List<Long> latencies = new ArrayList<>();
+            ArrayNode versions = figure.putArray("versions");
+            sentAt.forEach((checkpoint, sent) -> {
+                ObjectNode version = versions.addObject();
+                version.put("checkpoint", checkpoint);
+                version.put("rows_from_ms", rowsFrom.getOrDefault(checkpoint, -1L));
+                version.put("complete_sent_ms", sent);
+                Long seen = seenAt.get(checkpoint);
+                version.put("seen_ms", seen == null ? -1 : seen);
+                version.put("freshness_ms", seen == null ? -1 : seen - sent);
+                version.put("job_metric_freshness_ms", metricAt.getOrDefault(checkpoint, -1L));
+                if (seen != null) {
+                    latencies.add(seen - sent);
+                }
+            });
+            List<Long> sorted = latencies.stream().sorted().toList();
+            long p50 = percentile(sorted, 50);
+            long p99 = percentile(sorted, 99);
+            boolean all = sorted.size() == sentAt.size() && !sentAt.isEmpty();
+            figure.put("state_backend", stateBackend);
+            figure.put("checkpoint_interval_ms", checkpointIntervalMs);
+            figure.put("versions_expected", checkpoints);
+            figure.put("versions_seen", sorted.size());
+            figure.put("freshness_p50_ms", p50);
+            figure.put("freshness_p99_ms", p99);
+            figure.put("freshness_max_ms", sorted.isEmpty() ? -1 : sorted.get(sorted.size() - 1));
+            figure.put("target_p99_ms", target);
+            figure.put("target_met", all && p99 < target);
+            figure.put("peak_checkpoint_state_bytes", peakState);
+            figure.put("state_bytes_per_pool_sample", peakState < 0 ? -1 : (double) peakState / pool);
+            out.printf(Locale.ROOT, "  freshness (checkpoint-complete sent -> version visible read_committed), %d of %d versions: p50 %d ms,"
+                    + " p99 %d ms (nearest rank; with %d versions p99 is the slowest); target p99 < %d ms (interval %d ms + 1 s): %s%n",
+                    sorted.size(), checkpoints, p50, p99, sorted.size(), target, checkpointIntervalMs,
+                    all && p99 < target ? "met" : (all ? "NOT met" : "NOT met (versions missing within --freshness-timeout)"));
+            if (!metricAt.isEmpty()) {
+                out.printf(Locale.ROOT, "  the VersionAssembler's run.%s.freshnessMs (version sent, before the sink's commit, minus the watermark"
+                        + " when it was planned; -1: no watermark yet) per version: %s ms; measured here: %s ms%n", run,
+                        sentAt.keySet().stream().map(c -> Long.toString(metricAt.getOrDefault(c, -1L))).toList(),
+                        sentAt.keySet().stream().map(c -> seenAt.containsKey(c) ? Long.toString(seenAt.get(c) - sentAt.get(c)) : "-").toList());
+            }
+            out.flush();
+        }
+
+        /** Nearest-rank percentile of sorted values; -1 for none. */
+        static long percentile(List<Long> sorted, int percent) {
+            if (sorted.isEmpty()) {
+                return -1;
+            }
+            int rank = (int) Math.ceil(percent / 100.0 * sorted.size());
+            return sorted.get(Math.max(0, Math.min(sorted.size(), rank) - 1));
+        }
+
+        /** A read_committed consumer of every curriculum partition, positioned at its end (older versions are not this run's). */
+        private static KafkaConsumer<byte[], byte[]> curriculumConsumer(String bootstrap) {
+            Map<String, Object> config = new HashMap<>();
+            config.put("bootstrap.servers", bootstrap);
+            config.put("isolation.level", "read_committed");
+            config.put("enable.auto.commit", false);
+            config.put("max.partition.fetch.bytes", 64 * 1024 * 1024);
+            config.put("fetch.max.bytes", 64 * 1024 * 1024);
+            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            String topic = dev.cadc.core.topic.CadcTopics.CURRICULUM;
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            return consumer;
+        }
+
+        /** Notes the wall-clock time each checkpoint's version of {@code run} is first polled, until interrupted. */
+        private static void watchVersions(KafkaConsumer<byte[], byte[]> consumer, String run, Map<Integer, Long> seenAt) {
+            byte[] key = run.getBytes(StandardCharsets.UTF_8);
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+                        long now = System.currentTimeMillis();
+                        if (record.key() != null && java.util.Arrays.equals(key, record.key())) {
+                            int checkpoint = dev.cadc.core.format.CurriculumCodec.decode(record.value(), run).checkpoint();
+                            seenAt.putIfAbsent(checkpoint, now);
+                        }
+                    }
+                } catch (org.apache.kafka.common.errors.InterruptException e) {
+                    return;
+                }
+            }
+        }
+
         private void ratios(PrintWriter out) {
             ObjectNode consumer = figures.values().stream().filter(f -> f.get("stage").asText().startsWith("Kafka consumer")).findFirst().orElse(null);
             ObjectNode numpy = figures.values().stream().filter(f -> f.get("stage").asText().startsWith("NumPy")).findFirst().orElse(null);
@@ -407,8 +704,8 @@ final class BenchCommand implements Runnable {
                     .filter(f -> f.get("stage").asText().startsWith("job") && f.get("round").asInt() == rounds).toList());
             out.println("ratios (rows/s):");
             for (ObjectNode job : jobs) {
-                out.printf(Locale.ROOT, "  %s / consumer: %.3f%s%n", job.get("stage").asText(),
-                        job.get("rows_per_s").asDouble() / consumer.get("rows_per_s").asDouble(),
+                out.printf(Locale.ROOT, "  %s%s%s%n", job.get("stage").asText(),
+                        consumer == null ? "" : String.format(Locale.ROOT, " / consumer: %.3f", job.get("rows_per_s").asDouble() / consumer.get("rows_per_s").asDouble()),
                         numpy == null ? "" : String.format(Locale.ROOT, "; / NumPy: %.3f", job.get("rows_per_s").asDouble() / numpy.get("rows_per_s").asDouble()));
                 if (job.get("state_bytes_per_pool_sample").asDouble() >= 0) {
                     out.printf(Locale.ROOT, "    peak checkpointed state %.0f bytes per pool sample%n", job.get("state_bytes_per_pool_sample").asDouble());

@@ -41,6 +41,8 @@ final class LocalFlinkJob implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFlinkJob.class);
     private static final Duration RESTART_DELAY = Duration.ofSeconds(2);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    /** How often the web endpoint refreshes the metrics it shows (Flink's default is 10 s). */
+    static final Duration METRIC_FETCH_INTERVAL = Duration.ofSeconds(1);
 
     private final MiniCluster cluster;
     private final JobID jobId;
@@ -57,11 +59,17 @@ final class LocalFlinkJob implements AutoCloseable {
 
     /** Creates the topics, starts the cluster and submits the job; returns once it is submitted. */
     static LocalFlinkJob start(JobConfig config, int webPort) throws Exception {
+        return start(config, webPort, configuration -> { });
+    }
+
+    /** As {@link #start(JobConfig, int)}, with {@code tweak} applied last to the cluster's and job's Flink configuration. */
+    static LocalFlinkJob start(JobConfig config, int webPort, java.util.function.Consumer<Configuration> tweak) throws Exception {
         KafkaConnectors.createTopics(config);
         Path checkpoints = Files.createTempDirectory("cadc-job-checkpoints-");
         MiniCluster cluster = null;
         try {
             Configuration configuration = configuration(config, webPort, checkpoints);
+            tweak.accept(configuration);
             StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration);
             CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
             JobGraph jobGraph = env.getStreamGraph().getJobGraph();
@@ -107,6 +115,38 @@ final class LocalFlinkJob implements AutoCloseable {
         }
     }
 
+    /**
+     * The job's operator metrics whose REST id ends with {@code suffix} (ids are
+     * {@code subtask.operator.group.name}), id to value, read through the web endpoint; empty when the
+     * endpoint does not answer. The endpoint refreshes them every {@link #METRIC_FETCH_INTERVAL}.
+     */
+    java.util.Map<String, String> metrics(String suffix) {
+        java.util.Map<String, String> values = new java.util.TreeMap<>();
+        try {
+            FlinkRestClient rest = new FlinkRestClient("127.0.0.1:" + webPort);
+            String job = "/jobs/" + jobId;
+            for (var vertex : rest.get(job).path("vertices")) {
+                String path = job + "/vertices/" + vertex.path("id").asText() + "/metrics";
+                java.util.List<String> ids = new java.util.ArrayList<>();
+                for (var metric : rest.get(path)) {
+                    if (metric.path("id").asText().endsWith(suffix)) {
+                        ids.add(metric.path("id").asText());
+                    }
+                }
+                if (!ids.isEmpty()) {
+                    for (var metric : rest.get(path + "?get=" + String.join(",", ids))) {
+                        values.put(metric.path("id").asText(), metric.path("value").asText());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("metrics of job {}: {}", jobId, e.getMessage());
+        }
+        return values;
+    }
+
     /** Waits for the job to end (a bounded job finishes; an unbounded one ends when cancelled). */
     JobResult awaitResult() throws Exception {
         return cluster.requestJobResult(jobId).get();
@@ -139,11 +179,14 @@ final class LocalFlinkJob implements AutoCloseable {
         configuration.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         // Flink's REST server tries each port of the list in turn: the asked one, then any free one.
         configuration.set(RestOptions.BIND_PORT, webPort == 0 ? "0" : webPort + ",0");
+        configuration.set(org.apache.flink.configuration.MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, METRIC_FETCH_INTERVAL);
         configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
         configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
         configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        // RocksDB (--state-backend rocksdb) uploads only new files per checkpoint; the heap backend ignores it.
+        configuration.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         return configuration;
     }
 

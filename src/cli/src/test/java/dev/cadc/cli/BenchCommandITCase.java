@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code cadc bench pipeline} on a tiny set: every stage runs and reports (the figures themselves are for
- * people, not asserted), and NumPy's influence matrix agrees with Java's, or the command fails.
+ * people, not asserted), NumPy's influence matrix agrees with Java's, or the command fails; the live freshness
+ * phase reports a figure per version; --state-backend rocksdb with --skip runs the job alone.
  */
 class BenchCommandITCase {
 
@@ -40,5 +41,76 @@ class BenchCommandITCase {
             }
         }
         assertThat(out.toString()).contains("speed-up", "curate / NumPy");
+
+        // The live phase: one freshness figure per checkpoint's version, and the target it was held to.
+        JsonNode freshness = figures.get("freshness");
+        assertThat(freshness).as("the freshness figure").isNotNull();
+        assertThat(freshness.get("stage").asText()).isEqualTo("freshness (live job, parallelism 2)");
+        assertThat(freshness.get("versions_expected").asInt()).isEqualTo(2);
+        assertThat(freshness.get("versions_seen").asInt()).isEqualTo(2);
+        assertThat(freshness.get("versions")).hasSize(2).allSatisfy(version -> {
+            assertThat(version.get("freshness_ms").asLong()).isNotNegative();
+            assertThat(version.get("seen_ms").asLong()).isGreaterThanOrEqualTo(version.get("complete_sent_ms").asLong());
+        });
+        assertThat(freshness.get("freshness_p50_ms").asLong()).isNotNegative()
+                .isLessThanOrEqualTo(freshness.get("freshness_p99_ms").asLong());
+        assertThat(freshness.get("target_p99_ms").asLong()).isEqualTo(3000);
+        assertThat(freshness.has("target_met")).isTrue();
+        assertThat(figures.get("checkpoint_interval_ms").asLong()).isEqualTo(2000);
+        assertThat(figures.get("state_backend").asText()).isEqualTo("hashmap");
+        assertThat(out.toString()).contains("freshness (checkpoint-complete sent -> version visible read_committed), 2 of 2 versions");
+    }
+
+    @Test
+    void theJobAloneOnRocksDbReportsItsStatePerPoolSample(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("bench.json");
+        StringWriter out = new StringWriter();
+        picocli.CommandLine commandLine = CadcCommand.commandLine();
+        commandLine.setOut(new PrintWriter(out));
+
+        int exit = commandLine.execute("bench", "pipeline", "--pool", "300", "--probes", "32", "--dim", "16",
+                "--checkpoints", "2", "--parallelism", "1", "--state-backend", "rocksdb", "--checkpoint-interval-ms", "500",
+                "--skip", "consumer,curate,numpy", "--no-freshness", "--json", json.toString());
+
+        assertThat(exit).as(out.toString()).isZero();
+        JsonNode figures = new ObjectMapper().readTree(json.toFile());
+        assertThat(figures.get("state_backend").asText()).isEqualTo("rocksdb");
+        assertThat(figures.get("checkpoint_interval_ms").asLong()).isEqualTo(500);
+        assertThat(figures.get("skipped")).extracting(JsonNode::asText)
+                .containsExactlyInAnyOrder("consumer", "curate", "numpy", "freshness");
+        assertThat(figures.has("freshness")).isFalse();
+        assertThat(figures.get("stages")).extracting(stage -> stage.get("stage").asText())
+                .containsExactly("publish (SketchPublisher, 4 partitions)", "job --bounded, parallelism 1, rocksdb");
+        JsonNode job = figures.get("stages").get(1);
+        assertThat(job.get("state_backend").asText()).isEqualTo("rocksdb");
+        assertThat(job.get("rows_per_s").asDouble()).isPositive();
+        // Present for RocksDB as for the heap backend (-1 only when no checkpoint completed while it ran).
+        assertThat(job.has("state_bytes_per_pool_sample")).isTrue();
+        assertThat(job.has("equals_curate")).as("curate skipped: nothing to compare").isFalse();
+        assertThat(out.toString()).doesNotContain("NumPy", "cadc curate", "Kafka consumer");
+    }
+
+    @Test
+    void badStageNamesAndBackendsAreRejected() {
+        StringWriter err = new StringWriter();
+        picocli.CommandLine commandLine = CadcCommand.commandLine();
+        commandLine.setErr(new PrintWriter(err));
+        commandLine.setOut(new PrintWriter(new StringWriter()));
+
+        assertThat(commandLine.execute("bench", "pipeline", "--quick", "--skip", "kafka")).isNotZero();
+        assertThat(err.toString()).contains("--skip takes consumer, job, freshness, curate, numpy");
+        assertThat(commandLine.execute("bench", "pipeline", "--quick", "--state-backend", "memory")).isNotZero();
+        assertThat(err.toString()).contains("--state-backend must be hashmap or rocksdb");
+    }
+
+    @Test
+    void helpNamesTheNewOptions() {
+        StringWriter out = new StringWriter();
+        picocli.CommandLine commandLine = CadcCommand.commandLine();
+        commandLine.setOut(new PrintWriter(out));
+
+        assertThat(commandLine.execute("bench", "pipeline", "--help")).isZero();
+        assertThat(out.toString()).contains("--state-backend", "--skip", "--no-freshness", "--freshness-timeout",
+                "--checkpoint-interval-ms", "freshness");
     }
 }
