@@ -1,5 +1,6 @@
 package dev.cadc.core.capability;
 
+import dev.cadc.core.math.DotKernels;
 import dev.cadc.core.math.RowBlock;
 import dev.cadc.core.math.Vectors;
 import java.util.Arrays;
@@ -123,15 +124,20 @@ public final class ProbeTrajectories {
         int probes = probeCount();
         double[] similarity = new double[probes * probes];
         int[] checkpoints = checkpoints();
-        double[] cosines = new double[probes * probes];
+        // With the Vector API, every pair through the vectorised kernel (2.3-3x faster at 512 probes, though
+        // it computes both halves): its dots are Vectors.dot's doubles bit for bit, and Vectors.dot is
+        // symmetric (the same products, summed in the same order). Without it, the scalar loop over half.
+        boolean vectorized = DotKernels.active().vectorized();
+        double[] cosines = vectorized ? new double[probes * probes] : null;
         for (int checkpoint : checkpoints) {
             float[] matrix = unitSketchMatrix(checkpoint);
-            // Every pair through the vectorised kernel: its dots are Vectors.dot's doubles bit for bit
-            // (and Vectors.dot is symmetric: the same products, summed in the same order).
-            RowBlock.of(matrix, probes, sketchDim).dots(matrix, 0, probes, cosines, 0);
+            if (vectorized) {
+                RowBlock.of(matrix, probes, sketchDim).dots(matrix, 0, probes, cosines, 0);
+            }
             for (int p = 0; p < probes; p++) {
                 for (int q = p; q < probes; q++) {
-                    similarity[p * probes + q] += cosines[p * probes + q];
+                    similarity[p * probes + q] += vectorized ? cosines[p * probes + q]
+                            : Vectors.dot(matrix, p * sketchDim, matrix, q * sketchDim, sketchDim);
                 }
             }
         }
