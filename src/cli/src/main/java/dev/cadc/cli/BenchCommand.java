@@ -83,7 +83,8 @@ final class BenchCommand implements Runnable {
                 "interval + 1 s). Prints rows/s, wall time and the process's peak RSS during each stage, the ratios, and",
                 "the job's peak checkpointed state per pool sample. Default size: 100,000 pool samples x 4 checkpoints",
                 "x k = 1024, 512 probes. --skip leaves stages out (e.g. --skip consumer,curate,numpy,freshness for a",
-                "large --state-backend rocksdb run of the job alone)."
+                "large --state-backend rocksdb run of the job alone). The bench's jobs allow a checkpoint 3 hours and tolerate",
+                "expired ones (the job's Kafka transactions still expire after 10 minutes)."
             },
             sortOptions = false)
     static final class Pipeline implements Callable<Integer> {
@@ -133,7 +134,7 @@ final class BenchCommand implements Runnable {
 
         @Option(names = "--skip", split = ",", paramLabel = "STAGE,...",
                 description = "Stages to leave out: consumer, job, freshness, curate, numpy (publish always runs; without curate the"
-                        + " jobs' final curricula are not compared).")
+                        + " jobs' final curricula are not compared, and NumPy, checked against curate's matrix, is skipped too).")
         List<String> skip = new ArrayList<>();
 
         @Option(names = "--no-freshness", description = "Same as --skip freshness.")
