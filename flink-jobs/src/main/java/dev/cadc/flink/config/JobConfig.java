@@ -49,7 +49,7 @@ public final class JobConfig implements Serializable {
                 (c, v) -> c.graceMs = longAtLeast("grace-ms", v, 0));
         param("run-ttl-ms", "86400000", "A run idle this long (event time) is released, its open checkpoints dropped; later records of it are RUN_ENDED dead letters.",
                 (c, v) -> c.runTtlMs = longAtLeast("run-ttl-ms", v, 1));
-        param("source-idle-ms", "5000", "A source reader with nothing to read for this long lets event time go on from its newest record at clock speed (this much behind).",
+        param("source-idle-ms", "5000", "A source reader with nothing to read for this long lets event time go on from its newest record at clock speed (this much behind); a bounded job never idles.",
                 (c, v) -> c.sourceIdleMs = longAtLeast("source-idle-ms", v, 1));
         param("replication-factor", "0", "Replicas of each topic the job creates when it is missing; 0: the cluster's default.replication.factor (1 on `cadc broker`, 3 on `cadc broker --cluster 3`).",
                 (c, v) -> c.replicationFactor = intAtLeast("replication-factor", v, 0));

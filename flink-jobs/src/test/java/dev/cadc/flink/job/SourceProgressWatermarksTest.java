@@ -103,4 +103,26 @@ class SourceProgressWatermarksTest {
         generator.onPeriodicEmit(output);
         assertThat(emitted).containsExactly(wall[0] - 5_000);
     }
+
+    @Test
+    void withoutIdlenessOnlyRecordsMoveEventTime() {
+        SourceProgressWatermarks never = new SourceProgressWatermarks(Long.MAX_VALUE, () -> activity[0], () -> wall[0], reader);
+        never.onPeriodicEmit(output);
+        activity[0] += 3_600_000;
+        wall[0] += 3_600_000;
+        never.onPeriodicEmit(output);
+        assertThat(emitted).as("no record, no idleness: nothing").isEmpty();
+        never.onEvent(null, 700, output);
+        activity[0] += 3_600_000;
+        never.onPeriodicEmit(output);
+        assertThat(emitted).containsExactly(699L);
+    }
+
+    @Test
+    void aBoundedJobHasNoIdleness() {
+        assertThat(CadcCurationJob.sourceIdleMs(dev.cadc.flink.config.JobConfig.of(java.util.Map.of("bounded", "true"))))
+                .isEqualTo(Long.MAX_VALUE);
+        assertThat(CadcCurationJob.sourceIdleMs(dev.cadc.flink.config.JobConfig.of(java.util.Map.of())))
+                .isEqualTo(5_000L);
+    }
 }
