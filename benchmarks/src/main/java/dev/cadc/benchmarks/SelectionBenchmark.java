@@ -155,27 +155,7 @@ public class SelectionBenchmark {
     public CapabilityPicks.Picks oneCapabilityCoverageWithGuard() {
         int[] candidates = firstCapabilityCandidates;
         int[] probes = firstCapabilityProbes;
-        CapabilityPicks.Candidates view = new CapabilityPicks.Candidates() {
-            @Override
-            public int count() {
-                return candidates.length;
-            }
-
-            @Override
-            public long sampleId(int candidate) {
-                return influence.sampleId(candidates[candidate]);
-            }
-
-            @Override
-            public double influence(int candidate, int probeSlot) {
-                return influence.influence(candidates[candidate], probes[probeSlot]);
-            }
-
-            @Override
-            public double attributedInfluence(int candidate) {
-                return scores[candidates[candidate]].attributedInfluence();
-            }
-        };
+        CapabilityPicks.Candidates view = BalancedSelector.view(candidates, probes, influence, scores);
         DuplicateGuard guard = new DuplicateGuard(local -> trajectory(candidates[local]), CHECKPOINTS,
                 DuplicateGuard.DEFAULT_THRESHOLD);
         return CapabilityPicks.pick(WithinCapability.COVERAGE, probes.length, view, guard, budget);

@@ -60,7 +60,11 @@ public final class BalancedSelector {
         return new Selection(selected, budget, budget - total, duplicates.build().toArray());
     }
 
-    private static CapabilityPicks.Candidates view(int[] candidates, int[] probes, InfluenceView influence,
+    /**
+     * One capability's candidates as {@link CapabilityPicks} reads them: sample indices
+     * {@code candidates} over the capability's probe columns {@code probes}.
+     */
+    public static CapabilityPicks.Candidates view(int[] candidates, int[] probes, InfluenceView influence,
             CapabilityScorer.Score[] scores) {
         return new CapabilityPicks.Candidates() {
             @Override
