@@ -5,18 +5,11 @@ import dev.cadc.core.curriculum.CapabilityPicks;
 import dev.cadc.core.curriculum.CurationResult;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.core.curriculum.CurriculumJson;
 import dev.cadc.core.curriculum.CurriculumVersion;
-import dev.cadc.core.curriculum.WaterFill;
-import dev.cadc.core.format.CapabilitiesCodec;
-import dev.cadc.core.format.CurriculumCodec;
-import dev.cadc.core.format.WireFormat;
-import dev.cadc.core.topic.CadcTopics;
 import dev.cadc.flink.records.CapabilityChoice;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.VersionPart;
 import dev.cadc.flink.records.VersionPlan;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,7 +50,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
     private transient ListState<VersionPart> parts;
     private transient ValueState<Integer> releaseAfter;
     private transient ValueState<Long> tombstoneUntilWatermark;
-    private transient Map<String, long[]> versionAndSamplesByRun;
+    private transient RunGauges gauges;
     private transient org.apache.flink.metrics.Counter versionsSent;
 
     public VersionAssembler(JobConfig jobConfig) {
@@ -72,7 +65,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
         parts = context.getListState(PARTS);
         releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
         tombstoneUntilWatermark = context.getState(new ValueStateDescriptor<>("tombstone-until-watermark", Types.LONG));
-        versionAndSamplesByRun = new java.util.concurrent.ConcurrentHashMap<>();
+        gauges = new RunGauges(context.getMetricGroup());
         versionsSent = context.getMetricGroup().counter("curriculumVersionsSent");
     }
 
@@ -152,44 +145,26 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
                     summary.sampleCount(), plan.probeIds.length);
             return;
         }
-        long budget = config.budget().resolve(summary.sampleCount());
+        long[][] ids = new long[capabilityIds.length][];
+        double[][] influence = new double[capabilityIds.length][];
         CapabilityPicks.Picks[] picks = new CapabilityPicks.Picks[capabilityIds.length];
         for (int c = 0; c < capabilityIds.length; c++) {
             CapabilityChoice choice = choices.get(capabilityIds[c]);
+            ids[c] = choice == null ? new long[0] : choice.picks;
+            influence[c] = choice == null ? new double[0] : choice.influence;
+            // The choice's picks and duplicates are already in order: local indices are positions.
             picks[c] = choice == null ? new CapabilityPicks.Picks(new int[0], new int[0], new int[0], true)
                     : new CapabilityPicks.Picks(IntStream.range(0, choice.picks.length).toArray(),
                             IntStream.range(0, choice.duplicates.length).toArray(), choice.duplicateDepths, choice.exhausted);
         }
-        long[] given = WaterFill.counts(budget, java.util.Arrays.stream(picks).mapToLong(CapabilityPicks.Picks::available).toArray());
-        long[][] ids = new long[capabilityIds.length][];
-        double[][] influence = new double[capabilityIds.length][];
-        long total = 0;
-        int duplicates = 0;
-        for (int c = 0; c < capabilityIds.length; c++) {
-            CapabilityChoice choice = choices.get(capabilityIds[c]);
-            int taken = (int) given[c];
-            ids[c] = choice == null ? new long[0] : java.util.Arrays.copyOf(choice.picks, taken);
-            influence[c] = choice == null ? new double[0] : java.util.Arrays.copyOf(choice.influence, taken);
-            duplicates += picks[c].duplicatesMet(taken).length;
-            total += taken;
-        }
-        CurationResult result = CurriculumVersion.assemble(runId, plan.checkpoint, clustering, plan.difficulty, summary,
-                ids, influence, budget, budget - total, duplicates, config);
-
-        byte[] key = runId.getBytes(StandardCharsets.UTF_8);
-        String[] names = {WireFormat.HEADER_SCHEMA_VERSION, WireFormat.HEADER_CONTENT_TYPE};
-        byte[][] values = {WireFormat.SCHEMA_VERSION_TEXT.getBytes(StandardCharsets.UTF_8),
-            WireFormat.CONTENT_TYPE_ARROW.getBytes(StandardCharsets.UTF_8)};
-        out.collect(new OutputRecord(CadcTopics.CAPABILITIES, key,
-                CapabilitiesCodec.encode(CurriculumJson.toCapabilities(result)), names, values));
-        out.collect(new OutputRecord(CadcTopics.CURRICULUM, key,
-                CurriculumCodec.encode(CurriculumJson.toCurriculum(result)), names, values));
+        CurationResult result = CurriculumVersion.fromPickOrders(runId, plan.checkpoint, clustering, plan.difficulty, summary,
+                ids, influence, picks, config);
+        OutputRecord.version(result).forEach(out::collect);
         versionsSent.inc();
-        publishMetrics(runId, plan.checkpoint, summary.sampleCount(),
-                plan.watermark == Long.MIN_VALUE ? -1 : Math.max(0, System.currentTimeMillis() - plan.watermark));
+        gauges.versionSent(runId, plan.checkpoint, summary.sampleCount(), plan.watermark);
         LOG.info("run {}: curriculum version {}{}: {} of budget {} from {} samples, {} capabilities", runId, plan.checkpoint,
                 plan.shortCheckpoint ? " (from a short checkpoint: rows were missing)" : "",
-                result.selected().size(), budget, summary.sampleCount(), result.capabilities().size());
+                result.selected().size(), result.budget(), summary.sampleCount(), result.capabilities().size());
     }
 
     /** After the run-end's last version is built, nothing of the run is kept. */
@@ -203,29 +178,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
         plans.clear();
         parts.clear();
         releaseAfter.clear();
-        versionAndSamplesByRun.remove(runId);
+        gauges.released(runId);
         LOG.info("run {}: released", runId);
-    }
-
-    /**
-     * Per run: the newest curriculum version, the run's pool size, and the version's freshness: the
-     * wall-clock time when it was sent minus the event time at which its checkpoint closed (the
-     * producer's record timestamps), so in a live run how long after the trainer's checkpoint the version
-     * went to the sink (it is committed at the next Flink checkpoint); -1 when unknown.
-     */
-    private void publishMetrics(String runId, long version, long samples, long freshnessMs) {
-        long[] values = versionAndSamplesByRun.get(runId);
-        if (values == null) {
-            long[] fresh = new long[3];
-            versionAndSamplesByRun.put(runId, fresh);
-            var group = getRuntimeContext().getMetricGroup().addGroup("run", runId);
-            group.gauge("curriculumVersion", () -> fresh[0]);
-            group.gauge("poolSamples", () -> fresh[1]);
-            group.gauge("freshnessMs", () -> fresh[2]);
-            values = fresh;
-        }
-        values[0] = version;
-        values[1] = samples;
-        values[2] = freshnessMs;
     }
 }

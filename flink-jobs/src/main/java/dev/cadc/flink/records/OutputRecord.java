@@ -1,8 +1,14 @@
 package dev.cadc.flink.records;
 
+import dev.cadc.core.curriculum.CurationResult;
+import dev.cadc.core.curriculum.CurriculumJson;
+import dev.cadc.core.format.CapabilitiesCodec;
+import dev.cadc.core.format.CurriculumCodec;
 import dev.cadc.core.format.DeadLetter;
 import dev.cadc.core.format.InvalidRecordException;
+import dev.cadc.core.format.WireFormat;
 import dev.cadc.core.topic.CadcTopics;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,5 +50,16 @@ public class OutputRecord {
         }
         return new OutputRecord(CadcTopics.DEAD_LETTER, record.key, record.value, names.toArray(String[]::new),
                 values.toArray(byte[][]::new));
+    }
+
+    /** A curriculum version as its two records: the capabilities version, then the curriculum version (key: run id). */
+    public static List<OutputRecord> version(CurationResult result) {
+        byte[] key = result.runId().getBytes(StandardCharsets.UTF_8);
+        String[] names = {WireFormat.HEADER_SCHEMA_VERSION, WireFormat.HEADER_CONTENT_TYPE};
+        byte[][] values = {WireFormat.SCHEMA_VERSION_TEXT.getBytes(StandardCharsets.UTF_8),
+            WireFormat.CONTENT_TYPE_ARROW.getBytes(StandardCharsets.UTF_8)};
+        return List.of(
+                new OutputRecord(CadcTopics.CAPABILITIES, key, CapabilitiesCodec.encode(CurriculumJson.toCapabilities(result)), names, values),
+                new OutputRecord(CadcTopics.CURRICULUM, key, CurriculumCodec.encode(CurriculumJson.toCurriculum(result)), names, values));
     }
 }

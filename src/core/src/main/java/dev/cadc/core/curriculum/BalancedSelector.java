@@ -47,17 +47,15 @@ public final class BalancedSelector {
             return CapabilityPicks.pick(mode, probes.length, view(candidates, probes, influence, scores), guard, budget);
         }).toArray(CapabilityPicks.Picks[]::new);
 
-        long[] given = WaterFill.counts(budget, Arrays.stream(picks).mapToLong(CapabilityPicks.Picks::available).toArray());
+        WaterFill.Split split = WaterFill.split(budget, picks);
         int[][] selected = new int[capabilities][];
         IntStream.Builder duplicates = IntStream.builder();
-        long total = 0;
         for (int c = 0; c < capabilities; c++) {
             int[] candidates = candidatesOf[c];
-            selected[c] = Arrays.stream(picks[c].picks(), 0, (int) given[c]).map(local -> candidates[local]).toArray();
-            Arrays.stream(picks[c].duplicatesMet(given[c])).map(local -> candidates[local]).forEach(duplicates::add);
-            total += given[c];
+            selected[c] = Arrays.stream(picks[c].picks(), 0, (int) split.given()[c]).map(local -> candidates[local]).toArray();
+            Arrays.stream(split.duplicatesMet()[c]).map(local -> candidates[local]).forEach(duplicates::add);
         }
-        return new Selection(selected, budget, budget - total, duplicates.build().toArray());
+        return new Selection(selected, budget, split.shortfall(), duplicates.build().toArray());
     }
 
     /**

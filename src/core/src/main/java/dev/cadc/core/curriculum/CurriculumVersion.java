@@ -69,6 +69,34 @@ public final class CurriculumVersion {
     }
 
     /**
+     * The curriculum from every capability's pick order (ascending capability id order): the budget
+     * {@code config.budget()} of {@code summary}'s samples split by {@link WaterFill#split}, each
+     * capability's first picks, the layout of {@link #assemble(String, int, Clustering, double[], Summary,
+     * long[][], double[][], long, long, int, CuratorConfig)}. The Flink job's assembler calls this with
+     * the pick orders its capability selectors sent; the batch {@link BalancedSelector} splits with the
+     * same {@link WaterFill#split}.
+     *
+     * @param pickIds per capability, the sample ids of its pick order (at most the budget)
+     * @param pickInfluence per capability, their {@code I(i, c)}
+     * @param picks per capability, its pick order over local indices {@code 0..pickIds[c].length - 1}
+     *     with the near-duplicates it skipped
+     */
+    public static CurationResult fromPickOrders(String runId, int checkpoint, Clustering clustering, double[] difficulty,
+            Summary summary, long[][] pickIds, double[][] pickInfluence, CapabilityPicks.Picks[] picks, CuratorConfig config) {
+        long budget = config.budget().resolve(summary.sampleCount());
+        WaterFill.Split split = WaterFill.split(budget, picks);
+        long[][] ids = new long[picks.length][];
+        double[][] influence = new double[picks.length][];
+        for (int c = 0; c < picks.length; c++) {
+            int taken = (int) split.given()[c];
+            ids[c] = Arrays.copyOf(pickIds[c], taken);
+            influence[c] = Arrays.copyOf(pickInfluence[c], taken);
+        }
+        return assemble(runId, checkpoint, clustering, difficulty, summary, ids, influence, budget, split.shortfall(),
+                split.duplicateCount(), config);
+    }
+
+    /**
      * What assembling a version needs of the samples besides the picks: how many there are, how many
      * are attributed to each capability (and not harmful), and which are harmful. It adds up over
      * disjoint groups of samples, so the Flink job's subtasks each send theirs.

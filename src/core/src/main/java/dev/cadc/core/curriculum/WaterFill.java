@@ -54,6 +54,45 @@ public final class WaterFill {
         }
     }
 
+    /**
+     * The budget split over the capabilities' pick orders: how many picks each gives
+     * ({@link #counts}), the near-duplicates each met before its last given pick
+     * ({@link CapabilityPicks.Picks#duplicatesMet}, local candidate indices) and the shortfall. The
+     * batch {@link BalancedSelector} and the Flink job's version assembler both call this, so both
+     * take the same prefixes of the same pick orders.
+     */
+    public static Split split(long budget, CapabilityPicks.Picks[] picks) {
+        long[] available = new long[picks.length];
+        for (int c = 0; c < picks.length; c++) {
+            available[c] = picks[c].available();
+        }
+        long[] given = counts(budget, available);
+        int[][] duplicates = new int[picks.length][];
+        long total = 0;
+        for (int c = 0; c < picks.length; c++) {
+            duplicates[c] = picks[c].duplicatesMet(given[c]);
+            total += given[c];
+        }
+        return new Split(given, duplicates, Math.max(budget, 0) - total);
+    }
+
+    /**
+     * @param given per capability, how many of its picks it gives (a prefix of its pick order)
+     * @param duplicatesMet per capability, the local indices of the near-duplicates skipped before that prefix ended
+     * @param shortfall the part of the budget no capability could give
+     */
+    public record Split(long[] given, int[][] duplicatesMet, long shortfall) {
+
+        /** How many near-duplicates were skipped in all. */
+        public int duplicateCount() {
+            int count = 0;
+            for (int[] met : duplicatesMet) {
+                count += met.length;
+            }
+            return count;
+        }
+    }
+
     /** {@code amount} over {@code among} (ascending indices): the floor each, the rest one each to the first. */
     private static void distribute(long amount, int[] among, long[] target) {
         long each = amount / among.length;

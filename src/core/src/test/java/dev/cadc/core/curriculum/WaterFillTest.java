@@ -31,4 +31,21 @@ class WaterFillTest {
         assertThat(WaterFill.counts(0, new long[] {ANY, ANY})).containsExactly(0, 0);
         assertThat(WaterFill.counts(5, new long[0])).isEmpty();
     }
+
+    @Test
+    void aSplitTakesPrefixesAndCountsOnlyTheDuplicatesMetBeforeEachPrefixEnds() {
+        // Capability 0: 4 picks available, not exhausted, duplicates met after 1 and after 3 picks.
+        // Capability 1: exhausted after 1 pick, one duplicate met after 2 (past its end: counted, it gives all).
+        CapabilityPicks.Picks[] picks = {
+            new CapabilityPicks.Picks(new int[] {0, 1, 2, 3}, new int[] {7, 8}, new int[] {1, 3}, false),
+            new CapabilityPicks.Picks(new int[] {0}, new int[] {5}, new int[] {2}, true),
+        };
+        WaterFill.Split split = WaterFill.split(4, picks);
+        assertThat(split.given()).containsExactly(3, 1);
+        assertThat(split.duplicatesMet()[0]).containsExactly(7);
+        assertThat(split.duplicatesMet()[1]).containsExactly(5);
+        assertThat(split.duplicateCount()).isEqualTo(2);
+        assertThat(split.shortfall()).isZero();
+        assertThat(WaterFill.split(9, new CapabilityPicks.Picks[] {picks[1]}).shortfall()).isEqualTo(8);
+    }
 }
