@@ -2,7 +2,6 @@ package dev.cadc.core.curriculum;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
@@ -114,31 +113,27 @@ public final class CapabilityPicks {
 
     /** Round-robin over the capability's probes; each takes its most helpful remaining candidate. */
     private static final class CoveragePicker implements Picker {
-        private final int[][] rankedByProbe;
-        private final int[] cursor;
+        private final Ranking[] byProbe;
         private int nextProbe;
 
         CoveragePicker(int probeSlots, Candidates candidates) {
-            rankedByProbe = new int[probeSlots][];
+            long[] ids = Ranking.ids(candidates);
+            byProbe = new Ranking[probeSlots];
             for (int probe = 0; probe < probeSlots; probe++) {
-                int slot = probe;
-                rankedByProbe[probe] = IntStream.range(0, candidates.count()).boxed()
-                        .sorted(Comparator.<Integer>comparingDouble(i -> -candidates.influence(i, slot))
-                                .thenComparingLong(candidates::sampleId))
-                        .mapToInt(Integer::intValue)
-                        .toArray();
+                double[] keys = new double[candidates.count()];
+                for (int i = 0; i < keys.length; i++) {
+                    keys[i] = -candidates.influence(i, probe);
+                }
+                byProbe[probe] = new Ranking(keys, ids);
             }
-            cursor = new int[probeSlots];
         }
 
         @Override
         public int next(IntPredicate usable) {
-            for (int tried = 0; tried < rankedByProbe.length; tried++) {
-                int probe = nextProbe;
-                nextProbe = (nextProbe + 1) % rankedByProbe.length;
-                int[] ranked = rankedByProbe[probe];
-                while (cursor[probe] < ranked.length) {
-                    int candidate = ranked[cursor[probe]++];
+            for (int tried = 0; tried < byProbe.length; tried++) {
+                Ranking ranking = byProbe[nextProbe];
+                nextProbe = (nextProbe + 1) % byProbe.length;
+                for (int candidate = ranking.poll(); candidate >= 0; candidate = ranking.poll()) {
                     if (usable.test(candidate)) {
                         return candidate;
                     }
@@ -151,26 +146,95 @@ public final class CapabilityPicks {
 
     /** The capability's candidates by descending {@code I(i, c)}. */
     private static final class TopInfluencePicker implements Picker {
-        private final int[] ranked;
-        private int cursor;
+        private final Ranking ranking;
 
         TopInfluencePicker(Candidates candidates) {
-            ranked = IntStream.range(0, candidates.count()).boxed()
-                    .sorted(Comparator.<Integer>comparingDouble(i -> -candidates.attributedInfluence(i))
-                            .thenComparingLong(candidates::sampleId))
-                    .mapToInt(Integer::intValue)
-                    .toArray();
+            double[] keys = new double[candidates.count()];
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = -candidates.attributedInfluence(i);
+            }
+            ranking = new Ranking(keys, Ranking.ids(candidates));
         }
 
         @Override
         public int next(IntPredicate usable) {
-            while (cursor < ranked.length) {
-                int candidate = ranked[cursor++];
+            for (int candidate = ranking.poll(); candidate >= 0; candidate = ranking.poll()) {
                 if (usable.test(candidate)) {
                     return candidate;
                 }
             }
             return -1;
+        }
+    }
+
+    /**
+     * Candidates in the order of a full sort by key ascending ({@link Double#compare}; the pickers
+     * give the negated influence, so the most helpful comes first), then sample id ascending (a total order: ids are distinct), taken one at a time from a binary heap. A pick
+     * order reads only the top of most rankings (a probe's share of the picks and the near-duplicates
+     * met on the way), so building the heap ({@code O(N)}) and taking what is read ({@code O(log N)}
+     * each) costs far less than sorting every ranking, with the same order.
+     */
+    private static final class Ranking {
+        private final double[] keys;
+        private final long[] ids;
+        private final int[] heap;
+        private int size;
+
+        Ranking(double[] keys, long[] ids) {
+            this.keys = keys;
+            this.ids = ids;
+            this.size = keys.length;
+            this.heap = new int[size];
+            for (int i = 0; i < size; i++) {
+                heap[i] = i;
+            }
+            for (int i = size / 2 - 1; i >= 0; i--) {
+                siftDown(i);
+            }
+        }
+
+        static long[] ids(Candidates candidates) {
+            long[] ids = new long[candidates.count()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = candidates.sampleId(i);
+            }
+            return ids;
+        }
+
+        /** The next candidate in rank order, or -1 when all were taken. */
+        int poll() {
+            if (size == 0) {
+                return -1;
+            }
+            int top = heap[0];
+            heap[0] = heap[--size];
+            siftDown(0);
+            return top;
+        }
+
+        /** Whether candidate {@code a} ranks before {@code b}. */
+        private boolean before(int a, int b) {
+            int byKey = Double.compare(keys[a], keys[b]);
+            return byKey != 0 ? byKey < 0 : ids[a] < ids[b];
+        }
+
+        private void siftDown(int at) {
+            int moving = heap[at];
+            while (true) {
+                int child = 2 * at + 1;
+                if (child >= size) {
+                    break;
+                }
+                if (child + 1 < size && before(heap[child + 1], heap[child])) {
+                    child++;
+                }
+                if (!before(heap[child], moving)) {
+                    break;
+                }
+                heap[at] = heap[child];
+                at = child;
+            }
+            heap[at] = moving;
         }
     }
 

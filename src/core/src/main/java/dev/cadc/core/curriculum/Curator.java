@@ -169,6 +169,10 @@ public final class Curator {
                     survey.probesByCheckpoint.computeIfAbsent(checkpoint, c -> new ArrayList<>())
                             .add(new ProbeTrajectories.Row(checkpoint, batch.sampleId(row), batch.sketch(row), batch.loss(row)));
                 } else if (role == sourceRole && checkpoint >= 0) {
+                    if (checkpoint < survey.lastInfluenceCheckpoint) {
+                        survey.influenceInCheckpointOrder = false;
+                    }
+                    survey.lastInfluenceCheckpoint = checkpoint;
                     sampleIds.add(batch.sampleId(row));
                     survey.influenceCheckpoints.add(checkpoint);
                     if (role == Role.POOL && !seenAt.computeIfAbsent(checkpoint, c -> new java.util.HashSet<>()).add(batch.sampleId(row))) {
@@ -182,57 +186,124 @@ public final class Curator {
     }
 
     /**
-     * {@code A(i, p) = sum_j eta_j <u_j(x_i), u_j(v_p)>}, one pass per checkpoint in ascending order.
+     * {@code A(i, p) = sum_j eta_j <u_j(x_i), u_j(v_p)>}, checkpoint by checkpoint in ascending order.
      * POOL: one row per (sample, checkpoint); a repeated row is ignored. TRAIN: every step of the
-     * checkpoint's window counts, summed in step order into the checkpoint's term.
+     * checkpoint's window counts, summed in step order into the checkpoint's term. When the file holds
+     * its influence rows in checkpoint order (as every publisher writes them), one read folds them all:
+     * each sample still gets its terms in ascending checkpoint order. Otherwise one read per checkpoint.
      */
     private InfluenceTable accumulateInfluence(SketchSource source, String runId, int sketchDim, Role sourceRole,
             Survey survey, ProbeTrajectories trajectories) {
         InfluenceTable table = new InfluenceTable(survey.sampleIds, trajectories.probeCount());
-        int probes = trajectories.probeCount();
-        for (int checkpoint : survey.influenceCheckpoints) {
-            if (!trajectories.hasCheckpoint(checkpoint)) {
-                LOG.warn("run {}: checkpoint {} has {} sketches but no probe sketches; its terms are zero",
-                        runId, checkpoint, sourceRole);
-                continue;
-            }
-            ProbeCheckpoint probeCheckpoint = new ProbeCheckpoint(checkpoint, sketchDim, trajectories.unitSketchMatrix(checkpoint));
-            BitSet seen = new BitSet(survey.sampleIds.length);
-            java.util.Set<Long> repeated = survey.repeatedPoolRows.getOrDefault(checkpoint, java.util.Set.of());
-            Map<Integer, List<SampleCheckpoint.RowContribution>> steps = new HashMap<>();
+        if (survey.influenceInCheckpointOrder) {
+            CheckpointPass[] current = {null};
             scan(source, batch -> {
                 if (!batch.runId().equals(runId)) {
                     return;
                 }
-                List<int[]> rows = new ArrayList<>();
-                for (int row = 0; row < batch.rowCount(); row++) {
-                    if (batch.role(row) != sourceRole || batch.checkpoint(row) != checkpoint) {
-                        continue;
+                // Rows are in checkpoint order: a batch's checkpoints come after the previous batch's.
+                rowsByCheckpoint(batch, sourceRole).forEach((checkpoint, rows) -> {
+                    if (current[0] == null || current[0].checkpoint != checkpoint) {
+                        if (current[0] != null) {
+                            current[0].finish();
+                        }
+                        current[0] = new CheckpointPass(runId, checkpoint, sketchDim, sourceRole, survey, trajectories, table);
                     }
-                    int sample = table.indexOf(batch.sampleId(row));
-                    if (sourceRole == Role.TRAIN || repeated.contains(batch.sampleId(row))) {
-                        steps.computeIfAbsent(sample, s -> new ArrayList<>()).add(new SampleCheckpoint.RowContribution(
-                                batch.step(row), batch.learningRate(row), batch.sketch(row), null));
-                    } else if (!seen.get(sample)) {
-                        seen.set(sample);
-                        rows.add(new int[] {row, sample});
-                    }
-                }
-                // Each sample gets exactly one term per checkpoint, so rows may be added in parallel.
-                List<CheckpointFold.SampleRows> singles = new ArrayList<>(rows.size());
-                for (int[] r : rows) {
-                    singles.add(new CheckpointFold.SampleRows(table.row(r[1]), List.of(new SampleCheckpoint.RowContribution(
-                            batch.step(r[0]), batch.learningRate(r[0]), batch.sketch(r[0]), null))));
-                }
-                CheckpointFold.fold(probeCheckpoint, false, singles, true);
+                    current[0].add(batch, rows);
+                });
             });
+            if (current[0] != null) {
+                current[0].finish();
+            }
+            return table;
+        }
+        for (int checkpoint : survey.influenceCheckpoints) {
+            CheckpointPass pass = new CheckpointPass(runId, checkpoint, sketchDim, sourceRole, survey, trajectories, table);
+            scan(source, batch -> {
+                if (batch.runId().equals(runId)) {
+                    int[] rows = rowsByCheckpoint(batch, sourceRole).get(checkpoint);
+                    if (rows != null) {
+                        pass.add(batch, rows);
+                    }
+                }
+            });
+            pass.finish();
+        }
+        return table;
+    }
+
+    /** The rows of {@code role} with a checkpoint, by checkpoint (ascending), each in row order. */
+    private static TreeMap<Integer, int[]> rowsByCheckpoint(SketchBatch batch, Role role) {
+        TreeMap<Integer, IntStream.Builder> rows = new TreeMap<>();
+        for (int row = 0; row < batch.rowCount(); row++) {
+            if (batch.role(row) == role && batch.checkpoint(row) >= 0) {
+                rows.computeIfAbsent(batch.checkpoint(row), c -> IntStream.builder()).add(row);
+            }
+        }
+        TreeMap<Integer, int[]> built = new TreeMap<>();
+        rows.forEach((checkpoint, builder) -> built.put(checkpoint, builder.build().toArray()));
+        return built;
+    }
+
+    /** The fold of one checkpoint's rows into the table, batch by batch, then the samples with several rows. */
+    private static final class CheckpointPass {
+        final int checkpoint;
+        private final String runId;
+        private final Role sourceRole;
+        private final InfluenceTable table;
+        private final ProbeCheckpoint probes;
+        private final BitSet seen;
+        private final java.util.Set<Long> repeated;
+        private final Map<Integer, List<SampleCheckpoint.RowContribution>> steps = new HashMap<>();
+
+        CheckpointPass(String runId, int checkpoint, int sketchDim, Role sourceRole, Survey survey,
+                ProbeTrajectories trajectories, InfluenceTable table) {
+            this.checkpoint = checkpoint;
+            this.runId = runId;
+            this.sourceRole = sourceRole;
+            this.table = table;
+            if (trajectories.hasCheckpoint(checkpoint)) {
+                this.probes = new ProbeCheckpoint(checkpoint, sketchDim, trajectories.unitSketchMatrix(checkpoint));
+            } else {
+                this.probes = null;
+                LOG.warn("run {}: checkpoint {} has {} sketches but no probe sketches; its terms are zero",
+                        runId, checkpoint, sourceRole);
+            }
+            this.seen = new BitSet(table.sampleCount());
+            this.repeated = survey.repeatedPoolRows.getOrDefault(checkpoint, java.util.Set.of());
+        }
+
+        /** Folds {@code rows} (this checkpoint's influence rows of {@code batch}, ascending). */
+        void add(SketchBatch batch, int[] rows) {
+            if (probes == null) {
+                return;
+            }
+            List<CheckpointFold.SampleRows> singles = new ArrayList<>(rows.length);
+            for (int row : rows) {
+                int sample = table.indexOf(batch.sampleId(row));
+                if (sourceRole == Role.TRAIN || repeated.contains(batch.sampleId(row))) {
+                    steps.computeIfAbsent(sample, s -> new ArrayList<>()).add(new SampleCheckpoint.RowContribution(
+                            batch.step(row), batch.learningRate(row), batch.sketch(row), null));
+                } else if (!seen.get(sample)) {
+                    seen.set(sample);
+                    singles.add(new CheckpointFold.SampleRows(table.row(sample), List.of(new SampleCheckpoint.RowContribution(
+                            batch.step(row), batch.learningRate(row), batch.sketch(row), null))));
+                }
+            }
+            // Each sample gets exactly one term per checkpoint, so rows may be added in parallel.
+            CheckpointFold.fold(probes, false, singles, true);
+        }
+
+        void finish() {
+            if (probes == null) {
+                return;
+            }
             List<CheckpointFold.SampleRows> several = new ArrayList<>();
             steps.forEach((sample, sampleRows) -> several.add(new CheckpointFold.SampleRows(table.row(sample), sampleRows)));
-            CheckpointFold.fold(probeCheckpoint, sourceRole == Role.TRAIN, several, true);
+            CheckpointFold.fold(probes, sourceRole == Role.TRAIN, several, true);
             LOG.info("run {}: influence of checkpoint {} folded in ({} samples)", runId, checkpoint,
                     sourceRole == Role.POOL ? seen.cardinality() + steps.size() : steps.size());
         }
-        return table;
     }
 
     private Selection select(SketchSource source, Analysis analysis, long budget) {
@@ -399,5 +470,8 @@ public final class Curator {
         /** Per checkpoint, the POOL samples with more than one row there (rare: re-sent rows). */
         final Map<Integer, java.util.Set<Long>> repeatedPoolRows = new HashMap<>();
         long[] sampleIds;
+        /** Whether the influence rows come in non-decreasing checkpoint order, so one read can fold them. */
+        boolean influenceInCheckpointOrder = true;
+        int lastInfluenceCheckpoint = Integer.MIN_VALUE;
     }
 }

@@ -15,9 +15,9 @@ import java.util.List;
  * chosen samples.
  *
  * <p>Most pairs are far from that threshold, so a certified bound skips them: split each trajectory
- * into its <em>head</em> (the first {@value #HEAD} coordinates of every checkpoint's sketch) and its
- * tail; then {@code <t_i, t_l> <= <head_i, head_l> + |tail_i| |tail_l|} (Cauchy-Schwarz). The heads of
- * the chosen samples sit in a {@link RowBlock}, so one vectorised pass of {@code J x HEAD} floats per
+ * into its <em>head</em> (the first quarter of every checkpoint's sketch, at least {@value #MIN_HEAD}
+ * coordinates) and its tail; then {@code <t_i, t_l> <= <head_i, head_l> + |tail_i| |tail_l|} (Cauchy-Schwarz). The heads of
+ * the chosen samples sit in a {@link RowBlock}, so one vectorised pass of {@code J x head} floats per
  * chosen sample bounds every pair; only a pair whose bound (plus a rounding margin) exceeds
  * {@code threshold * J} is decided by the exact {@link Vectors#dot}. A skipped pair's exact dot is below
  * its bound, so the decisions are those of the exact loop over every pair.
@@ -52,8 +52,16 @@ public final class DuplicateGuard {
         }
     }
 
-    /** Coordinates of each checkpoint's sketch in the head the bound reads. */
-    static final int HEAD = 64;
+    /**
+     * The fewest coordinates of each checkpoint's sketch in the head the bound reads; the head is a
+     * quarter of the sketch when that is more. The bound {@code <head_i, head_l> + |tail_i| |tail_l|}
+     * rules a pair out only when it is below {@code threshold * J}; with a head of a fraction {@code h}
+     * of the energy of two samples of cosine {@code c}, it is about {@code (h c + 1 - h) J}, so at the
+     * default 0.98 a head of 64 of 1,024 coordinates ({@code h = 1/16}) rules out almost nothing a
+     * capability's samples share (c around 0.8 gives 0.99 J), and a quarter rules out every pair below
+     * a cosine of about 0.92. The head's dots run on the vector kernel; the exact check does not.
+     */
+    static final int MIN_HEAD = 64;
 
     /** Covers the rounding of the bound's double sums (relative 1e-12 here) many times over. */
     private static final double BOUND_MARGIN = 1e-6;
@@ -91,7 +99,7 @@ public final class DuplicateGuard {
         }
         float[] trajectory = lookup.trajectory(sample);
         int k = trajectory.length / checkpointCount;
-        int head = Math.min(HEAD, k);
+        int head = headLength(k);
         float[] heads = head(trajectory, k, head);
         double tail = tailNorm(trajectory, k, head);
         int rows = chosen.size();
@@ -135,7 +143,7 @@ public final class DuplicateGuard {
         }
         float[] trajectory = lookup.trajectory(sample);
         int k = trajectory.length / checkpointCount;
-        int head = Math.min(HEAD, k);
+        int head = headLength(k);
         if (chosenHeads == null) {
             chosenHeads = RowBlock.growable(checkpointCount * head);
         }
@@ -145,6 +153,11 @@ public final class DuplicateGuard {
         }
         chosenTailNorms[chosen.size()] = tailNorm(trajectory, k, head);
         chosen.add(trajectory);
+    }
+
+    /** Coordinates of each checkpoint's sketch of length {@code k} in the head. */
+    static int headLength(int k) {
+        return Math.min(k, Math.max(MIN_HEAD, k / 4));
     }
 
     /** The first {@code head} coordinates of each of the trajectory's {@code J} sketches of length {@code k}. */

@@ -57,4 +57,66 @@ class CapabilityPicksTest {
     private static DuplicateGuard reversedGuard() {
         return new DuplicateGuard(local -> TRAJECTORIES.get(4 - local), 1, DuplicateGuard.DEFAULT_THRESHOLD);
     }
+
+    /**
+     * The rankings are taken lazily from heaps; the order must be that of a full sort by influence
+     * descending, then id ascending, ties and signed zeros included. Checked against that sort over
+     * random candidates with many equal values.
+     */
+    @Test
+    void pickOrdersEqualThoseOfAFullSortIncludingTies() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        double[] values = {-0.0, 0.0, 0.25, -0.25, 1.0, 0.5};
+        for (int round = 0; round < 20; round++) {
+            int n = 1 + random.nextInt(300);
+            int probes = 1 + random.nextInt(5);
+            long[] ids = random.longs(n, 0, 1_000_000).distinct().toArray();
+            n = ids.length;
+            double[][] a = new double[n][probes];
+            double[] attributed = new double[n];
+            for (int c = 0; c < n; c++) {
+                for (int p = 0; p < probes; p++) {
+                    a[c][p] = values[random.nextInt(values.length)];
+                }
+                attributed[c] = values[random.nextInt(values.length)];
+            }
+            long limit = 1 + random.nextInt(n + 5);
+            CapabilityPicks.Candidates candidates = CapabilityPicks.of(ids, a, attributed);
+            assertThat(CapabilityPicks.pick(WithinCapability.COVERAGE, probes, candidates, DuplicateGuard.disabled(), limit).picks())
+                    .containsExactly(sortedCoverage(ids, a, probes, limit));
+            assertThat(CapabilityPicks.pick(WithinCapability.TOP_INFLUENCE, probes, candidates, DuplicateGuard.disabled(), limit).picks())
+                    .containsExactly(sorted(ids, c -> attributed[c]).stream().limit(limit).mapToInt(Integer::intValue).toArray());
+        }
+    }
+
+    private static java.util.List<Integer> sorted(long[] ids, java.util.function.IntToDoubleFunction key) {
+        return java.util.stream.IntStream.range(0, ids.length).boxed()
+                .sorted(java.util.Comparator.<Integer>comparingDouble(c -> -key.applyAsDouble(c)).thenComparingLong(c -> ids[c]))
+                .toList();
+    }
+
+    private static int[] sortedCoverage(long[] ids, double[][] a, int probes, long limit) {
+        java.util.List<java.util.List<Integer>> rankings = new java.util.ArrayList<>();
+        for (int p = 0; p < probes; p++) {
+            int probe = p;
+            rankings.add(sorted(ids, c -> a[c][probe]));
+        }
+        boolean[] used = new boolean[ids.length];
+        int[] cursor = new int[probes];
+        java.util.List<Integer> picks = new java.util.ArrayList<>();
+        int probe = 0;
+        while (picks.size() < limit && picks.size() < ids.length) {
+            java.util.List<Integer> ranking = rankings.get(probe);
+            while (cursor[probe] < ranking.size() && used[ranking.get(cursor[probe])]) {
+                cursor[probe]++;
+            }
+            if (cursor[probe] < ranking.size()) {
+                int pick = ranking.get(cursor[probe]++);
+                used[pick] = true;
+                picks.add(pick);
+            }
+            probe = (probe + 1) % probes;
+        }
+        return picks.stream().mapToInt(Integer::intValue).toArray();
+    }
 }

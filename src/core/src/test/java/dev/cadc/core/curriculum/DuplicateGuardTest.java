@@ -15,7 +15,7 @@ class DuplicateGuardTest {
 
     @Test
     void decidesAsTheExactLoopOverEveryPairIncludingPairsAtTheThreshold() {
-        for (int k : new int[] {16, 64, 200}) {
+        for (int k : new int[] {16, 64, 200, 1024}) {
             SplittableRandom random = new SplittableRandom(11 + k);
             List<float[]> trajectories = new ArrayList<>();
             for (int i = 0; i < 400; i++) {
