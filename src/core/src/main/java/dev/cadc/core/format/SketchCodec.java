@@ -3,6 +3,7 @@ package dev.cadc.core.format;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -198,11 +199,12 @@ public final class SketchCodec {
                 sampleIdColumn[i] = sampleIds.get(row);
                 learningRateColumn[i] = learningRates.get(row);
                 lossColumn[i] = losses.get(row);
-                int from = sketches.getElementStartIndex(row);
-                for (int j = 0; j < k; j++) {
-                    sketchColumn[i * k + j] = sketchValues.get(from + j);
-                }
             }
+            // The sketches of rows start..end-1 are contiguous in the list's data buffer (checked for nulls
+            // above): one bulk copy instead of a checked get per value.
+            int from = sketches.getElementStartIndex(start);
+            sketchValues.getDataBuffer().nioBuffer((long) from * Float.BYTES, Math.multiplyExact(sketchColumn.length, Float.BYTES))
+                    .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(sketchColumn);
             runs.add(SketchBatch.ofColumns(utf8(runId), projection, stepColumn, checkpointColumn, roleColumn,
                     sampleIdColumn, learningRateColumn, lossColumn, sketchColumn));
             start = end;
