@@ -4,7 +4,6 @@ import dev.cadc.core.format.CheckpointComplete;
 import dev.cadc.core.format.ControlRecordCodec;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.InvalidRecordException;
-import dev.cadc.core.format.ReasonCode;
 import dev.cadc.core.format.RecordKind;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.RunEnd;
@@ -12,6 +11,7 @@ import dev.cadc.core.format.RunIds;
 import dev.cadc.core.format.RunStart;
 import dev.cadc.core.run.CheckpointProgress;
 import dev.cadc.core.run.RunAdmission;
+import dev.cadc.core.run.RunLifecycle;
 import dev.cadc.core.run.CheckpointTracker;
 import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
@@ -19,13 +19,10 @@ import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RunEvent;
 import dev.cadc.flink.records.SketchColumns;
 import dev.cadc.flink.records.SourceRow;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -77,12 +74,13 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
 
     private final long graceMs;
     private final long runTtlMs;
+    private transient RunLifecycle lifecycle;
 
     private transient ValueState<RunEvent> runStart;
     private transient MapState<Integer, CheckpointProgress> progress;
     private transient ValueState<Integer> nextToClose;
     private transient ValueState<Integer> lastCheckpoint;
-    private transient ListState<DecodedRecord> awaitingRunStart;
+    private transient AwaitingRunStart awaitingRunStart;
     private transient ValueState<Long> idleDeadline;
     private transient ValueState<Long> tombstoneUntil;
     private transient ValidatorMetrics metrics;
@@ -106,7 +104,8 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
         progress = context.getMapState(new MapStateDescriptor<>("checkpoint-progress", Types.INT, Types.POJO(CheckpointProgress.class)));
         nextToClose = context.getState(new ValueStateDescriptor<>("next-to-close", Types.INT));
         lastCheckpoint = context.getState(new ValueStateDescriptor<>("last-checkpoint", Types.INT));
-        awaitingRunStart = context.getListState(new ListStateDescriptor<>("awaiting-run-start", Types.POJO(DecodedRecord.class)));
+        lifecycle = new RunLifecycle(graceMs, runTtlMs);
+        awaitingRunStart = new AwaitingRunStart(context.getListState(AwaitingRunStart.RECORDS), lifecycle);
         idleDeadline = context.getState(new ValueStateDescriptor<>("idle-deadline", Types.LONG));
         tombstoneUntil = context.getState(new ValueStateDescriptor<>("tombstone-until", Types.LONG));
         metrics = new ValidatorMetrics(context.getMetricGroup());
@@ -121,15 +120,13 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
             RecordKind kind = record.kind;
             String runId = record.runId;
             if (tombstoneUntil.value() != null) {
-                throw new InvalidRecordException(ReasonCode.RUN_ENDED, "run " + runId
-                        + " was released (after its run-end record, or idle longer than the run TTL); use a new run id");
+                throw RunLifecycle.runEnded(runId);
             }
             if (kind == RecordKind.RUN_START) {
                 startRun(ControlRecordCodec.decodeRunStart(record.source.value), runId, ctx, out);
             } else if (runStart.value() == null) {
                 // Its run-start may be in another partition: wait for it (in event time) up to the grace period.
-                awaitingRunStart.add(record);
-                ctx.timerService().registerEventTimeTimer(saturatedAdd(eventTime, graceMs));
+                awaitingRunStart.add(record, eventTime, ctx.timerService());
                 return;
             } else {
                 accept(record, runId, eventTime, ctx, out);
@@ -172,10 +169,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
         out.collect(event);
         // Fires when a bounded input ends (the final watermark): every pending checkpoint closes then.
         ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
-        List<DecodedRecord> waiting = new ArrayList<>();
-        awaitingRunStart.get().forEach(waiting::add);
-        awaitingRunStart.clear();
-        for (DecodedRecord record : waiting) {
+        for (DecodedRecord record : awaitingRunStart.takeAll()) {
             try {
                 accept(record, runId, record.source.timestamp, ctx, out);
             } catch (InvalidRecordException e) {
@@ -240,7 +234,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
             return;
         }
         Long idle = idleDeadline.value();
-        if (watermark != Long.MAX_VALUE && idle != null && watermark >= idle) {
+        if (lifecycle.idleExpired(idle, watermark)) {
             release(run.runId, true, watermark, ctx, out);
             return;
         }
@@ -297,37 +291,23 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
         lastCheckpoint.clear();
         idleDeadline.clear();
         awaitingRunStart.clear();
-        long until = watermark == Long.MAX_VALUE ? Long.MAX_VALUE : saturatedAdd(Math.max(watermark, 0), runTtlMs);
+        long until = lifecycle.tombstoneUntil(watermark);
         tombstoneUntil.update(until);
         ctx.timerService().registerEventTimeTimer(until);
     }
 
     /** Dead-letters the records whose wait for their run-start ended at {@code watermark}. */
     private void expireWaiting(long watermark, Context ctx) throws Exception {
-        List<DecodedRecord> still = new ArrayList<>();
-        boolean expired = false;
-        for (DecodedRecord record : awaitingRunStart.get()) {
-            if (saturatedAdd(record.source.timestamp, graceMs) <= watermark) {
-                expired = true;
-                deadLetter(record, new InvalidRecordException(ReasonCode.NO_RUN_START, "run " + record.runId
-                        + " has no run-start record within the grace period (" + graceMs
-                        + " ms of event time) after this record; publish run-start first (SketchPublisher.startRun)"), ctx);
-            } else {
-                still.add(record);
-            }
-        }
-        if (expired) {
-            awaitingRunStart.update(still);
-        }
+        awaitingRunStart.expire(watermark, record -> deadLetter(record, lifecycle.noRunStart(record.runId), ctx));
     }
 
     private void extendIdleDeadline(long eventTime, Context ctx) throws Exception {
-        if (runStart.value() == null || runTtlMs >= Long.MAX_VALUE / 2) {
+        if (runStart.value() == null || !lifecycle.expiresIdleRuns()) {
             return;
         }
-        long deadline = saturatedAdd(Math.max(eventTime, ctx.timerService().currentWatermark()), runTtlMs);
         Long current = idleDeadline.value();
-        if (current == null || deadline > current) {
+        long deadline = lifecycle.idleDeadline(current, eventTime, ctx.timerService().currentWatermark());
+        if (current == null || deadline != current) {
             if (current != null) {
                 ctx.timerService().deleteEventTimeTimer(current);
             }
@@ -358,11 +338,6 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
             record.timestamp = timestamp;
         }
         return record.timestamp;
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
     }
 
     private void deadLetter(DecodedRecord record, InvalidRecordException e, Context ctx) {
