@@ -2,7 +2,6 @@ package dev.cadc.flink.operators;
 
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.core.influence.CheckpointFold;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.flink.records.BucketInput;
@@ -13,7 +12,6 @@ import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SourceRow;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,82 +166,30 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     }
 
     /**
-     * Adds checkpoint j's terms to the bucket's samples (core {@link CheckpointFold}, as the batch
-     * reference does) and appends their trajectory parts. The probe model of j is here: it left the
-     * clusterer before the plan, and is dropped only once the watermark is past j's closing, after
-     * this fold.
+     * Adds checkpoint j's terms to the bucket's samples and appends their trajectory parts
+     * ({@link BucketFold}). The probe model of j is here: it left the clusterer before the plan, and is
+     * dropped only once the watermark is past j's closing, after this fold.
      */
     private void fold(VersionPlan plan, ProbeModel model) throws Exception {
-        int j = plan.checkpoint;
-        TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = new TreeMap<>();
         List<Contribution> later = new ArrayList<>();
-        for (Contribution row : rows.get()) {
-            if (row.checkpoint != j) {
-                later.add(row);
-            } else {
-                bySample.computeIfAbsent(row.sampleId, id -> new ArrayList<>())
-                        .add(new SampleCheckpoint.RowContribution(row.step, row.learningRate, row.sketch, null));
-            }
-        }
+        TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = BucketFold.rowsOf(plan.checkpoint, rows.get(), later);
         if (bySample.isEmpty() && samples.isEmpty()) {
             return; // a bucket without samples keeps nothing
         }
-        alignProbes(plan.probeIds);
+        BucketFold.alignProbes(samples, probeIds.value(), plan.probeIds);
+        probeIds.update(plan.probeIds);
         if (bySample.isEmpty()) {
             return;
         }
         if (model == null) {
-            throw new IllegalStateException("run " + plan.runId + ": the probe model of checkpoint " + j
+            throw new IllegalStateException("run " + plan.runId + ": the probe model of checkpoint " + plan.checkpoint
                     + " is missing when its rows are folded");
         }
         rows.update(later);
         buffered -= bySample.values().stream().mapToInt(List::size).sum();
-        int k = plan.sketchDim;
-        List<CheckpointFold.SampleRows> folds = new ArrayList<>();
-        List<SampleState> states = new ArrayList<>();
-        for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
-            SampleState state = samples.get(entry.getKey());
-            if (state == null) {
-                state = new SampleState();
-                state.influence = new double[plan.probeIds.length];
-                state.partCheckpoints = new int[0];
-                state.parts = new float[0];
-            }
-            states.add(state);
-            folds.add(new CheckpointFold.SampleRows(state.influence, entry.getValue()));
-        }
         ProbeCheckpoint probes = probeCheckpoints.computeIfAbsent(model.modelKey(),
                 key -> new ProbeCheckpoint(model.checkpoint, model.sketchDim, model.unitSketches));
-        CheckpointFold.fold(probes, plan.trainSource, folds, false);
-        int s = 0;
-        for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
-            SampleState state = states.get(s++);
-            List<SampleCheckpoint.RowContribution> counted = SampleCheckpoint.counted(entry.getValue(), plan.trainSource);
-            state.partCheckpoints = Arrays.copyOf(state.partCheckpoints, state.partCheckpoints.length + 1);
-            state.partCheckpoints[state.partCheckpoints.length - 1] = j;
-            state.parts = Arrays.copyOf(state.parts, state.parts.length + k);
-            System.arraycopy(SampleCheckpoint.trajectoryPart(counted, k), 0, state.parts, state.parts.length - k, k);
-            samples.put(entry.getKey(), state);
-        }
-    }
-
-    /** Puts every sample's row in the probe order of {@code newProbeIds}; probes new at this checkpoint start at zero. */
-    private void alignProbes(long[] newProbeIds) throws Exception {
-        long[] current = probeIds.value();
-        if (current != null && !Arrays.equals(current, newProbeIds)) {
-            for (Map.Entry<Long, SampleState> entry : samples.entries()) {
-                double[] remapped = new double[newProbeIds.length];
-                for (int p = 0; p < current.length; p++) {
-                    int index = Arrays.binarySearch(newProbeIds, current[p]);
-                    if (index >= 0) {
-                        remapped[index] = entry.getValue().influence[p];
-                    }
-                }
-                entry.getValue().influence = remapped;
-                entry.setValue(entry.getValue());
-            }
-        }
-        probeIds.update(newProbeIds);
+        BucketFold.fold(samples, bySample, probes, plan);
     }
 
     /** Scores the bucket's samples under clustering j; candidates to their selectors, the summary to the assembler. */
