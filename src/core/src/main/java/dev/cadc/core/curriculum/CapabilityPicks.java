@@ -72,37 +72,58 @@ public final class CapabilityPicks {
      * @param guard compares local candidate indices; {@link DuplicateGuard#disabled()} admits all
      */
     public static Picks pick(WithinCapability mode, int probeSlots, Candidates candidates, DuplicateGuard guard, long limit) {
-        Picker picker = mode == WithinCapability.COVERAGE
-                ? new CoveragePicker(probeSlots, candidates)
-                : new TopInfluencePicker(candidates);
-        boolean[] used = new boolean[candidates.count()];
-        List<Integer> picks = new ArrayList<>();
-        List<int[]> duplicates = new ArrayList<>();
-        boolean exhausted = false;
-        while (picks.size() < limit) {
-            int depth = picks.size();
-            int sample = picker.next(candidate -> {
-                if (used[candidate]) {
-                    return false;
-                }
-                if (!guard.admits(candidate)) {
-                    used[candidate] = true;
-                    duplicates.add(new int[] {candidate, depth});
-                    return false;
-                }
-                return true;
-            });
-            if (sample < 0) {
-                exhausted = true;
-                break;
-            }
-            guard.accept(sample);
-            used[sample] = true;
-            picks.add(sample);
+        return new PickOrder(mode, probeSlots, candidates, guard).extendTo(limit);
+    }
+
+    /**
+     * A capability's pick order computed as far as asked and no further, and resumable: each pick
+     * depends only on the picks before it, so the order up to a larger limit continues the order up to
+     * a smaller one (same picks, same near-duplicates with the same depths), and
+     * {@code extendTo(a)} then {@code extendTo(b)} gives what {@code pick(..., b)} gives.
+     */
+    public static final class PickOrder {
+        private final Picker picker;
+        private final DuplicateGuard guard;
+        private final boolean[] used;
+        private final List<Integer> picks = new ArrayList<>();
+        private final List<int[]> duplicates = new ArrayList<>();
+        private boolean exhausted;
+
+        public PickOrder(WithinCapability mode, int probeSlots, Candidates candidates, DuplicateGuard guard) {
+            this.picker = mode == WithinCapability.COVERAGE
+                    ? new CoveragePicker(probeSlots, candidates)
+                    : new TopInfluencePicker(candidates);
+            this.guard = guard;
+            this.used = new boolean[candidates.count()];
         }
-        return new Picks(picks.stream().mapToInt(Integer::intValue).toArray(),
-                duplicates.stream().mapToInt(d -> d[0]).toArray(),
-                duplicates.stream().mapToInt(d -> d[1]).toArray(), exhausted);
+
+        /** The pick order up to {@code limit} picks (or the end of the candidates). */
+        public Picks extendTo(long limit) {
+            while (!exhausted && picks.size() < limit) {
+                int depth = picks.size();
+                int sample = picker.next(candidate -> {
+                    if (used[candidate]) {
+                        return false;
+                    }
+                    if (!guard.admits(candidate)) {
+                        used[candidate] = true;
+                        duplicates.add(new int[] {candidate, depth});
+                        return false;
+                    }
+                    return true;
+                });
+                if (sample < 0) {
+                    exhausted = true;
+                    break;
+                }
+                guard.accept(sample);
+                used[sample] = true;
+                picks.add(sample);
+            }
+            return new Picks(picks.stream().mapToInt(Integer::intValue).toArray(),
+                    duplicates.stream().mapToInt(d -> d[0]).toArray(),
+                    duplicates.stream().mapToInt(d -> d[1]).toArray(), exhausted);
+        }
     }
 
     /** One capability's source of picks. */
