@@ -403,7 +403,23 @@ public final class Experiment {
         LOG.info("curation at budget {}: {} capabilities, {} selected ({}), {} harmful excluded, shortfall {}", budget,
                 curation.capabilities().size(), curation.selected().size(), families(subsets.get("cadc-no-stages").stages().get(0)),
                 curation.harmful().length, curation.shortfall());
+        logHarm(curation, items);
         return new Curated(subsets, curation);
+    }
+
+    /**
+     * What the harm rule removed: the mislabelled share among the samples it excluded and among the rest
+     * of the pool, and the excluded count per family (a diagnostic: the curator never sees the truth).
+     */
+    private static void logHarm(CurationResult curation, List<VqaItem> items) {
+        java.util.Set<Long> harmful = Arrays.stream(curation.harmful()).boxed().collect(Collectors.toSet());
+        long harmfulWrong = items.stream().filter(item -> harmful.contains(item.id()) && item.mislabelled()).count();
+        long keptWrong = items.stream().filter(item -> !harmful.contains(item.id()) && item.mislabelled()).count();
+        long kept = items.size() - harmful.size();
+        LOG.info("harm rule: {} excluded, {} mislabelled ({}); {} kept, {} mislabelled ({}); excluded by family {}", harmful.size(),
+                harmfulWrong, String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * harmfulWrong / Math.max(1, harmful.size())),
+                kept, keptWrong, String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * keptWrong / Math.max(1, kept)),
+                families(items.stream().filter(item -> harmful.contains(item.id())).toList()));
     }
 
     /** A curation's stages as items, trained with its step shares. */
