@@ -35,6 +35,17 @@ class CurationParametersTest {
     }
 
     @Test
+    void proportionalStageSharesRoundTripAndLeaveTheStageCountAlone() {
+        CuratorConfig config = CurationParameters.parse(Map.of("stage-shares", "proportional", "stages", "4"));
+
+        assertThat(config.stages().sizeProportional()).isTrue();
+        assertThat(config.stages().stages()).isEqualTo(4);
+        assertThat(CurationParameters.of(config)).containsEntry("stage-shares", "proportional");
+        assertThat(CurationParameters.parse(CurationParameters.of(config))).isEqualTo(config);
+        assertThat(config).isNotEqualTo(CurationParameters.parse(Map.of("stages", "4")));
+    }
+
+    @Test
     void badValuesNameTheParameter() {
         assertThatThrownBy(() -> CurationParameters.parse(Map.of("k-min", "5", "k-max", "3")))
                 .hasMessageContaining("k-max (3) must be >= k-min (5)");
