@@ -71,7 +71,7 @@ public final class CurationParameters {
         declare("stage-order", "easy-first", "easy-first|hard-first", "Order of capabilities across stages.",
                 (d, v) -> d.order = named("stage-order", () -> StagePlan.Order.parse(v)),
                 c -> c.stages().order() == StagePlan.Order.EASY_FIRST ? "easy-first" : "hard-first");
-        declare("stage-shares", "equal", "equal|proportional|S1,S2,...",
+        declare("stage-shares", PROPORTIONAL, "proportional|equal|S1,S2,...",
                 "Each stage's share of training steps: equal, proportional to the samples the stage trains on, or given (summing to 1).",
                 (d, v) -> {
                     d.proportional = v.equalsIgnoreCase(PROPORTIONAL);

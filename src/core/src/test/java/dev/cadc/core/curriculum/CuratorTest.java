@@ -199,11 +199,14 @@ class CuratorTest extends CurationTestBase {
     @Test
     void sizeProportionalSharesFollowTheStagesTrainingSetsAndChangeNothingElse() {
         PlantedSketches.PlantedSet set = planted(4, 128, 14);
-        CuratorConfig equal = CuratorConfig.defaults().withBudget(Budget.parse("0.3"));
+        CuratorConfig equal = CuratorConfig.defaults().withBudget(Budget.parse("0.3"))
+                .withStages(StagePlan.equalShares(StagePlan.DEFAULT_STAGES));
         CurationResult equalShares = curate(set, equal);
         CurationResult proportional = curate(set, equal.withStages(StagePlan.sizeProportional(StagePlan.DEFAULT_STAGES)));
 
+        assertThat(equalShares.parameters()).containsEntry("stage-shares", "equal");
         assertThat(proportional.parameters()).containsEntry("stage-shares", "proportional");
+        assertThat(CuratorConfig.defaults().stages()).isEqualTo(StagePlan.sizeProportional(StagePlan.DEFAULT_STAGES));
         assertThat(proportional.selected()).isEqualTo(equalShares.selected());
         assertThat(proportional.stages()).hasSameSizeAs(equalShares.stages()).hasSizeGreaterThan(1);
         // Cumulative: stage s trains on the samples of stages 1..s; its share is that count over the sum.
