@@ -36,6 +36,9 @@ public final class CurationParameters {
 
     private static final List<Declared> DECLARED = new ArrayList<>();
 
+    /** The {@code stage-shares} value for shares proportional to each stage's training set. */
+    private static final String PROPORTIONAL = "proportional";
+
     static {
         declare("budget", CuratorConfig.DEFAULT_BUDGET, "B", "A fraction of the pool in (0, 1) or a sample count >= 1.",
                 (d, v) -> d.budget = Budget.parse(v), c -> c.budget().toString());
@@ -68,8 +71,12 @@ public final class CurationParameters {
         declare("stage-order", "easy-first", "easy-first|hard-first", "Order of capabilities across stages.",
                 (d, v) -> d.order = named("stage-order", () -> StagePlan.Order.parse(v)),
                 c -> c.stages().order() == StagePlan.Order.EASY_FIRST ? "easy-first" : "hard-first");
-        declare("stage-shares", "equal", "equal|S1,S2,...", "Each stage's share of training steps, summing to 1.",
-                (d, v) -> d.shares = shares(v), CurationParameters::sharesText);
+        declare("stage-shares", PROPORTIONAL, "proportional|equal|S1,S2,...",
+                "Each stage's share of training steps: equal, proportional to the samples the stage trains on, or given (summing to 1).",
+                (d, v) -> {
+                    d.proportional = v.equalsIgnoreCase(PROPORTIONAL);
+                    d.shares = d.proportional ? null : shares(v);
+                }, CurationParameters::sharesText);
     }
 
     private CurationParameters() {}
@@ -133,6 +140,7 @@ public final class CurationParameters {
         int stages;
         StagePlan.Order order;
         double[] shares;
+        boolean proportional;
 
         CuratorConfig build() {
             if (kMax < kMin) {
@@ -144,7 +152,7 @@ public final class CurationParameters {
             }
             StagePlan plan;
             try {
-                plan = new StagePlan(stages, order, stepShares, true);
+                plan = new StagePlan(stages, order, stepShares, true, proportional);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("stage-shares: " + e.getMessage(), e);
             }
@@ -163,6 +171,9 @@ public final class CurationParameters {
     }
 
     private static String sharesText(CuratorConfig config) {
+        if (config.stages().sizeProportional()) {
+            return PROPORTIONAL;
+        }
         double[] shares = config.stages().stepShares();
         if (Arrays.equals(shares, StagePlan.equalShares(shares.length).stepShares())) {
             return "equal";

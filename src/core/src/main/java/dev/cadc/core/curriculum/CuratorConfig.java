@@ -7,7 +7,8 @@ import dev.cadc.core.influence.CapabilityScorer;
 /**
  * Every knob of a curation, with the SPEC's defaults: budget 5%, capabilities K in [2, 16], the
  * strongest-interactions rule with m = 10, probe coverage within a capability, near-duplicates above a
- * mean sketch cosine of 0.98 skipped, 3 cumulative stages easiest first, net-harmful samples excluded.
+ * mean sketch cosine of 0.98 skipped, 3 cumulative stages easiest first with step shares proportional
+ * to the samples each trains on ({@link StagePlan#sizeProportional}), net-harmful samples excluded.
  */
 public record CuratorConfig(
         Budget budget,

@@ -151,7 +151,6 @@ public final class CurriculumVersion {
                     difficulty[c], summary.attributed()[c], stageOf[c]));
         }
         int stageCount = Arrays.stream(stageOf).max().orElse(0);
-        double[] shares = plan.stepShares();
         TreeMap<Integer, List<CurationResult.SelectedSample>> byStage = new TreeMap<>();
         for (int stage = 1; stage <= stageCount; stage++) {
             byStage.put(stage, new ArrayList<>());
@@ -162,9 +161,10 @@ public final class CurriculumVersion {
                         selectedIds[c][pick], capabilityIds[c], selectedInfluence[c][pick]));
             }
         }
+        double[] shares = plan.sharesFor(byStage.values().stream().mapToLong(List::size).toArray());
         List<CurationResult.StageOutcome> stages = new ArrayList<>();
         byStage.forEach((stage, samples) -> stages.add(new CurationResult.StageOutcome(
-                stage, stageCount == shares.length ? shares[stage - 1] : 1.0 / stageCount, List.copyOf(samples))));
+                stage, shares[stage - 1], List.copyOf(samples))));
         return new CurationResult(runId, checkpoint, budget, summary.sampleCount(), shortfall, List.copyOf(capabilities),
                 List.copyOf(stages), summary.harmful(), duplicatesSkipped, CurationParameters.of(config));
     }

@@ -7,8 +7,15 @@ import java.util.Arrays;
  * ({@link Order#EASY_FIRST} by default), each stage's share of the training steps, and whether a
  * stage trains on everything introduced so far (cumulative, the default: a prototype that replayed
  * only part of earlier stages forgot them).
+ *
+ * <p>The shares are either given ({@code stepShares}) or, with {@code sizeProportional}, set when the
+ * curriculum is laid out: each stage's share is proportional to the number of samples it trains on
+ * ({@link #sizeProportionalShares}), so every stage draws its samples at the same rate. Equal shares
+ * make the first, smallest stages draw theirs several times as often, and leave the last stage, the
+ * only one with the whole selection, a third of the steps; when training has few steps, those are the
+ * steps the hard capabilities lack. {@code stepShares} is then unused (equal shares are kept there).
  */
-public record StagePlan(int stages, Order order, double[] stepShares, boolean cumulative) {
+public record StagePlan(int stages, Order order, double[] stepShares, boolean cumulative, boolean sizeProportional) {
 
     public static final int DEFAULT_STAGES = 3;
 
@@ -47,6 +54,62 @@ public record StagePlan(int stages, Order order, double[] stepShares, boolean cu
         stepShares = stepShares.clone();
     }
 
+    /** Shares as given (not size-proportional). */
+    public StagePlan(int stages, Order order, double[] stepShares, boolean cumulative) {
+        this(stages, order, stepShares, cumulative, false);
+    }
+
+    /** {@code stages} stages, easiest first, cumulative, each stage's share proportional to the samples it trains on. */
+    public static StagePlan sizeProportional(int stages) {
+        return new StagePlan(stages, Order.EASY_FIRST, equalShares(stages).stepShares(), true, true);
+    }
+
+    /**
+     * The step share of each stage under this plan, given the number of samples each stage introduces
+     * ({@code introduced}, in stage order; as many stages as the curriculum has, which may be fewer
+     * than {@link #stages()} when there are fewer capabilities): the given shares when they fit, equal
+     * shares when they do not, and with {@link #sizeProportional()} each stage's training set (everything
+     * introduced so far when cumulative, else its own samples) over the sum of the training sets. A
+     * curriculum without samples gets equal shares.
+     */
+    public double[] sharesFor(long[] introduced) {
+        int count = introduced.length;
+        if (!sizeProportional) {
+            if (count == stepShares.length) {
+                return stepShares.clone();
+            }
+            double[] equal = new double[count];
+            Arrays.fill(equal, 1.0 / count);
+            return equal;
+        }
+        return sizeProportionalShares(introduced, cumulative);
+    }
+
+    /**
+     * Each stage's training-set size over the sum of them: with {@code cumulative}, stage {@code s}
+     * trains on {@code introduced[0] + ... + introduced[s]}; a stage with nothing to train on gets 0.
+     * Equal shares when no stage has a sample.
+     */
+    public static double[] sizeProportionalShares(long[] introduced, boolean cumulative) {
+        int count = introduced.length;
+        double[] shares = new double[count];
+        long running = 0;
+        double total = 0;
+        for (int s = 0; s < count; s++) {
+            running = cumulative ? running + introduced[s] : introduced[s];
+            shares[s] = running;
+            total += running;
+        }
+        if (total == 0) {
+            Arrays.fill(shares, 1.0 / count);
+            return shares;
+        }
+        for (int s = 0; s < count; s++) {
+            shares[s] /= total;
+        }
+        return shares;
+    }
+
     /** {@code stages} stages, easiest first, equal shares of steps, cumulative. */
     public static StagePlan equalShares(int stages) {
         double[] shares = new double[stages];
@@ -63,16 +126,19 @@ public record StagePlan(int stages, Order order, double[] stepShares, boolean cu
     @Override
     public boolean equals(Object o) {
         return o instanceof StagePlan other && stages == other.stages && order == other.order
-                && cumulative == other.cumulative && Arrays.equals(stepShares, other.stepShares);
+                && cumulative == other.cumulative && sizeProportional == other.sizeProportional
+                && Arrays.equals(stepShares, other.stepShares);
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(stepShares) + stages + order.hashCode() + Boolean.hashCode(cumulative);
+        return 31 * Arrays.hashCode(stepShares) + stages + order.hashCode() + Boolean.hashCode(cumulative)
+                + 7 * Boolean.hashCode(sizeProportional);
     }
 
     @Override
     public String toString() {
-        return stages + " stages, " + order + ", shares " + Arrays.toString(stepShares) + (cumulative ? ", cumulative" : "");
+        return stages + " stages, " + order + ", shares " + (sizeProportional ? "proportional to stage size" : Arrays.toString(stepShares))
+                + (cumulative ? ", cumulative" : "");
     }
 }

@@ -14,7 +14,7 @@ class CurationParametersTest {
 
         assertThat(CurationParameters.parse(CurationParameters.of(defaults))).isEqualTo(defaults);
         assertThat(CurationParameters.of(defaults)).containsEntry("budget", CuratorConfig.DEFAULT_BUDGET)
-                .containsEntry("duplicate-threshold", "0.98").containsEntry("stage-shares", "equal")
+                .containsEntry("duplicate-threshold", "0.98").containsEntry("stage-shares", "proportional")
                 .containsEntry("k-rule", "silhouette").containsEntry("harm-rule", "exclude")
                 .containsOnlyKeys(CurationParameters.all().stream().map(CurationParameters.Parameter::name).toList());
     }
@@ -32,6 +32,18 @@ class CurationParametersTest {
         assertThat(config.stages().stepShares()).containsExactly(0.25, 0.75);
         assertThat(config.harmRule()).isFalse();
         assertThat(config.clustering().kRule()).isEqualTo(dev.cadc.core.capability.KRule.STABILITY);
+    }
+
+    @Test
+    void proportionalStageSharesRoundTripAndLeaveTheStageCountAlone() {
+        CuratorConfig config = CurationParameters.parse(Map.of("stage-shares", "proportional", "stages", "4"));
+
+        assertThat(config.stages().sizeProportional()).isTrue();
+        assertThat(config.stages().stages()).isEqualTo(4);
+        assertThat(CurationParameters.of(config)).containsEntry("stage-shares", "proportional");
+        assertThat(CurationParameters.parse(CurationParameters.of(config))).isEqualTo(config);
+        assertThat(config).isNotEqualTo(CurationParameters.parse(Map.of("stages", "4", "stage-shares", "equal")));
+        assertThat(CurationParameters.parse(Map.of("stage-shares", "equal")).stages().sizeProportional()).isFalse();
     }
 
     @Test

@@ -223,6 +223,35 @@ class CuratorTest extends CurationTestBase {
     }
 
     @Test
+    void sizeProportionalSharesFollowTheStagesTrainingSetsAndChangeNothingElse() {
+        PlantedSketches.PlantedSet set = planted(4, 128, 14);
+        CuratorConfig equal = CuratorConfig.defaults().withBudget(Budget.parse("0.3"))
+                .withStages(StagePlan.equalShares(StagePlan.DEFAULT_STAGES));
+        CurationResult equalShares = curate(set, equal);
+        CurationResult proportional = curate(set, equal.withStages(StagePlan.sizeProportional(StagePlan.DEFAULT_STAGES)));
+
+        assertThat(equalShares.parameters()).containsEntry("stage-shares", "equal");
+        assertThat(proportional.parameters()).containsEntry("stage-shares", "proportional");
+        assertThat(CuratorConfig.defaults().stages()).isEqualTo(StagePlan.sizeProportional(StagePlan.DEFAULT_STAGES));
+        assertThat(proportional.selected()).isEqualTo(equalShares.selected());
+        assertThat(proportional.stages()).hasSameSizeAs(equalShares.stages()).hasSizeGreaterThan(1);
+        // Cumulative: stage s trains on the samples of stages 1..s; its share is that count over the sum.
+        long running = 0;
+        long[] trainingSet = new long[proportional.stages().size()];
+        for (int s = 0; s < trainingSet.length; s++) {
+            running += proportional.stages().get(s).samples().size();
+            trainingSet[s] = running;
+        }
+        double sum = java.util.Arrays.stream(trainingSet).sum();
+        for (int s = 0; s < trainingSet.length; s++) {
+            assertThat(proportional.stages().get(s).stepShare()).as("stage %d", s + 1)
+                    .isCloseTo(trainingSet[s] / sum, org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(equalShares.stages().get(s).stepShare()).isCloseTo(1.0 / trainingSet.length,
+                    org.assertj.core.api.Assertions.within(1e-12));
+        }
+    }
+
+    @Test
     void curatingFromAnEarlierAnalysisEqualsCuratingFromScratch() {
         PlantedSketches.PlantedSet set = planted(4, 64, 15);
         CuratorConfig config = CuratorConfig.defaults().withBudget(Budget.parse("0.1"));

@@ -27,6 +27,20 @@ class StageScheduleTest {
     }
 
     @Test
+    void sizeProportionalSharesByHand() {
+        // Cumulative training sets 10, 30, 60 of 100 summed: 0.1, 0.3, 0.6; own sets 10, 20, 30 of 60.
+        assertThat(StagePlan.sizeProportionalShares(new long[] {10, 20, 30}, true)).containsExactly(0.1, 0.3, 0.6);
+        assertThat(StagePlan.sizeProportionalShares(new long[] {10, 20, 30}, false))
+                .containsExactly(10.0 / 60, 20.0 / 60, 30.0 / 60);
+        // An empty first stage trains on nothing and gets no steps; no samples at all: equal shares.
+        assertThat(StagePlan.sizeProportionalShares(new long[] {0, 5, 5}, true)).containsExactly(0.0, 5.0 / 15, 10.0 / 15);
+        assertThat(StagePlan.sizeProportionalShares(new long[] {0, 0}, true)).containsExactly(0.5, 0.5);
+        // Every stage then draws its samples at one rate: share over training-set size is constant.
+        double[] shares = StagePlan.sizeProportionalShares(new long[] {700, 500, 800}, true);
+        assertThat(shares[0] / 700).isCloseTo(shares[1] / 1200, within(1e-15)).isCloseTo(shares[2] / 2000, within(1e-15));
+    }
+
+    @Test
     void equalExposureByHandForThreeEqualStages() {
         // Weights 1/3, 1/2, 1; stage masses n/3, n/3 + n/2, n/3 + n/2 + n over N = 3n: shares 2:5:11 over 18.
         StageSchedule schedule = StageSchedule.equalExposure(new int[] {10, 10, 10});

@@ -93,7 +93,10 @@ public final class FormatTestData {
                 new CurriculumEntry(-9, 1, 0, 0, 1e-12),
                 new CurriculumEntry(100_000_000_000L, 1, 1, 2, 3.25),
                 new CurriculumEntry(13, 2, 0, 2, 0.0)),
-                dev.cadc.core.curriculum.CurationParameters.of(dev.cadc.core.curriculum.CuratorConfig.defaults()));
+                // Fixed parameters (the defaults with equal stage shares, as the committed examples and the
+                // Python fixtures were written), so the wire fixtures do not follow a change of default.
+                dev.cadc.core.curriculum.CurationParameters.of(dev.cadc.core.curriculum.CuratorConfig.defaults()
+                        .withStages(dev.cadc.core.curriculum.StagePlan.equalShares(dev.cadc.core.curriculum.StagePlan.DEFAULT_STAGES))));
     }
 
     static CapabilitySet capabilitySet() {

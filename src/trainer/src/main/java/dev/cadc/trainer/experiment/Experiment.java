@@ -392,10 +392,10 @@ public final class Experiment {
         }
         subsets.put("cadc-no-stages", Subset.single(cadc.stages().stream().flatMap(List::stream).toList()));
         if (wants("cadc-no-balance")) {
-            subsets.put("cadc-no-balance", noBalance(curation, detailed.analysis(), byId, count, guards.fresh()));
+            subsets.put("cadc-no-balance", noBalance(curation, config.stages(), detailed.analysis(), byId, count, guards.fresh()));
         }
         if (wants("cadc-no-balance" + NO_DEDUP)) {
-            subsets.put("cadc-no-balance" + NO_DEDUP, noBalance(curation, detailed.analysis(), byId, count, null));
+            subsets.put("cadc-no-balance" + NO_DEDUP, noBalance(curation, config.stages(), detailed.analysis(), byId, count, null));
         }
         subsets.put("cadc-equal-exposure", new Subset(cadc.stages(),
                 StageSchedule.equalExposure(cadc.stages().stream().mapToInt(List::size).toArray())));
@@ -403,7 +403,23 @@ public final class Experiment {
         LOG.info("curation at budget {}: {} capabilities, {} selected ({}), {} harmful excluded, shortfall {}", budget,
                 curation.capabilities().size(), curation.selected().size(), families(subsets.get("cadc-no-stages").stages().get(0)),
                 curation.harmful().length, curation.shortfall());
+        logHarm(curation, items);
         return new Curated(subsets, curation);
+    }
+
+    /**
+     * What the harm rule removed: the mislabelled share among the samples it excluded and among the rest
+     * of the pool, and the excluded count per family (a diagnostic: the curator never sees the truth).
+     */
+    private static void logHarm(CurationResult curation, List<VqaItem> items) {
+        java.util.Set<Long> harmful = Arrays.stream(curation.harmful()).boxed().collect(Collectors.toSet());
+        long harmfulWrong = items.stream().filter(item -> harmful.contains(item.id()) && item.mislabelled()).count();
+        long keptWrong = items.stream().filter(item -> !harmful.contains(item.id()) && item.mislabelled()).count();
+        long kept = items.size() - harmful.size();
+        LOG.info("harm rule: {} excluded, {} mislabelled ({}); {} kept, {} mislabelled ({}); excluded by family {}", harmful.size(),
+                harmfulWrong, String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * harmfulWrong / Math.max(1, harmful.size())),
+                kept, keptWrong, String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * keptWrong / Math.max(1, kept)),
+                families(items.stream().filter(item -> harmful.contains(item.id())).toList()));
     }
 
     /** A curation's stages as items, trained with its step shares. */
@@ -517,10 +533,11 @@ public final class Experiment {
 
     /**
      * CADC without balance: the top {@code count} candidates by their capability influence (skipping
-     * near-duplicates when given a guard), staged like CADC.
+     * near-duplicates when given a guard), staged like CADC: by its capabilities' stages, with the
+     * curation's stage plan's shares over its own stages.
      */
-    private static Subset noBalance(CurationResult curation, Curator.Analysis analysis, Map<Long, VqaItem> byId, long count,
-            DuplicateGuard guard) {
+    private static Subset noBalance(CurationResult curation, dev.cadc.core.curriculum.StagePlan plan, Curator.Analysis analysis,
+            Map<Long, VqaItem> byId, long count, DuplicateGuard guard) {
         int[] ranked = java.util.stream.IntStream.range(0, analysis.scores().length)
                 .filter(i -> analysis.scores()[i].isCandidate())
                 .boxed()
@@ -541,7 +558,9 @@ public final class Experiment {
             int capability = capabilityIds[analysis.scores()[i].attributedIndex()];
             stages.get(stageOfCapability.getOrDefault(capability, 1) - 1).add(byId.get(analysis.influence().sampleId(i)));
         }
-        double[] shares = curation.stages().stream().mapToDouble(CurationResult.StageOutcome::stepShare).toArray();
+        // The curation's plan over this subset's own stages: with size-proportional shares they follow
+        // its stage sizes, not cadc's; other plans give the curation's shares (they depend on the count only).
+        double[] shares = plan.sharesFor(stages.stream().mapToLong(List::size).toArray());
         return new Subset(stages, StageSchedule.uniform(shares));
     }
 
