@@ -117,7 +117,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
     boolean quick;
 
     @Option(names = "--synchronous", description = "Sketch and publish in the training step's thread, as the trainer did"
-            + " before it had a background pipeline (for comparison).")
+            + " before it had a background pipeline (for comparison; the sketching and encoding are the current ones).")
     boolean synchronous;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
