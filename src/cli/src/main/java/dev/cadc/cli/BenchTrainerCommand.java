@@ -64,8 +64,8 @@ import picocli.CommandLine.Spec;
                 + " are not timed. The broker is a local one started on 127.0.0.1 unless --bootstrap is given; the producer"
                 + " sends asynchronously, as in the trainer, and is flushed after each block of (c), outside the timed steps"
                 + " (the flush time is reported apart).",
-            "Prints each mode's step time (mean, p50, p99), the sketching and publishing time per step (on whichever thread"
-                + " they ran) and the drains, and the overhead of (b) and (c) over (a) in percent of (a)'s mean step time,"
+            "Prints each mode's step time (mean, p50, p99), the sketching and publishing time per step (wall and that"
+                + " thread's CPU time, on whichever thread they ran) and the drains, the CPU time of the whole process per step, and the overhead of (b) and (c) over (a) in percent of (a)'s mean step time,"
                 + " against the target of 5%%."
         },
         sortOptions = false)
@@ -80,6 +80,9 @@ final class BenchTrainerCommand implements Callable<Integer> {
     /** The process's CPU time, which load from other processes does not inflate as it does wall time. */
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** The CPU time of the thread that sketches and publishes, apart from the producer's and the broker's threads. */
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     @Spec
     CommandSpec spec;
@@ -192,9 +195,10 @@ final class BenchTrainerCommand implements Callable<Integer> {
      * the batch loss.
      */
     record Timings(long[] stepNanos, long[] sketchNanos, long[] publishNanos, long[] drainNanos, long[] processCpuNanos,
-            float[] losses) {
+            long[] sketchCpuNanos, long[] publishCpuNanos, float[] losses) {
         static Timings of(int steps) {
-            return new Timings(new long[steps], new long[steps], new long[steps], new long[steps], new long[steps], new float[steps]);
+            return new Timings(new long[steps], new long[steps], new long[steps], new long[steps], new long[steps], new long[steps],
+                    new long[steps], new float[steps]);
         }
     }
 
@@ -241,15 +245,19 @@ final class BenchTrainerCommand implements Callable<Integer> {
                             int index = step;
                             // Checkpoint -1: TRAIN rows before the first checkpoint, as in the trainer's first window.
                             t.losses()[step] = WarmupStep.trainHandingOver(model, pool, batch, pipeline, (before, items) -> {
+                                long sketchCpuStart = THREADS.getCurrentThreadCpuTime();
                                 long sketchStart = System.nanoTime();
                                 SketchBatch sketches = WarmupStep.trainSketches(before, pool, items, projection, runId, -1, index,
                                         LEARNING_RATE);
                                 long sketched = System.nanoTime();
+                                long sketchedCpu = THREADS.getCurrentThreadCpuTime();
                                 if (mode == Mode.PUBLISH) {
                                     publisher.publish(sketches);
                                 }
                                 t.sketchNanos()[index] = sketched - sketchStart;
                                 t.publishNanos()[index] = System.nanoTime() - sketched;
+                                t.sketchCpuNanos()[index] = sketchedCpu - sketchCpuStart;
+                                t.publishCpuNanos()[index] = THREADS.getCurrentThreadCpuTime() - sketchedCpu;
                             });
                         }
                         t.stepNanos()[step] = System.nanoTime() - began;
@@ -315,6 +323,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
             figure.put("p99_ms", percentile(stepNanos, 99) / 1e6);
             figure.put("sketch_mean_ms", mean(timed(t.sketchNanos())) / 1e6);
             figure.put("publish_mean_ms", mean(timed(t.publishNanos())) / 1e6);
+            figure.put("sketch_thread_cpu_mean_ms", mean(timed(t.sketchCpuNanos())) / 1e6);
+            figure.put("publish_thread_cpu_mean_ms", mean(timed(t.publishCpuNanos())) / 1e6);
             figure.put("drain_mean_ms", mean(timed(t.drainNanos())) / 1e6);
             double cpu = mean(timed(t.processCpuNanos()));
             figure.put("process_cpu_mean_ms", cpu / 1e6);
@@ -329,9 +339,10 @@ final class BenchTrainerCommand implements Callable<Integer> {
                         overheadP50));
             }
             String parts = mode == Mode.TRAIN ? ""
-                    : String.format(Locale.ROOT, "%s: sketch %.3f%s; drains %.3f", synchronous ? "in the step" : "in the background",
-                            figure.get("sketch_mean_ms").asDouble(),
-                            mode == Mode.PUBLISH ? String.format(Locale.ROOT, ", publish %.3f", figure.get("publish_mean_ms").asDouble()) : "",
+                    : String.format(Locale.ROOT, "%s: sketch %.3f (CPU %.3f)%s; drains %.3f", synchronous ? "in the step" : "in the background",
+                            figure.get("sketch_mean_ms").asDouble(), figure.get("sketch_thread_cpu_mean_ms").asDouble(),
+                            mode == Mode.PUBLISH ? String.format(Locale.ROOT, ", publish %.3f (CPU %.3f)", figure.get("publish_mean_ms").asDouble(),
+                                    figure.get("publish_thread_cpu_mean_ms").asDouble()) : "",
                             figure.get("drain_mean_ms").asDouble());
             out.printf(Locale.ROOT, "%-40s %9.3f %9.3f %9.3f %10s   %s%n", mode.label, figure.get("mean_ms").asDouble(),
                     figure.get("p50_ms").asDouble(), figure.get("p99_ms").asDouble(),
