@@ -191,7 +191,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
      * What one mode measured, per step: the wall time (for the last step of a block, with the drain of
      * the sketch pipeline that follows it), the sketching and publishing time wherever they ran, the
      * drain, the CPU time the whole process used during the step (all threads: the sketch pipeline,
-     * sketching's parallel stream, the producer and the in-process broker, the GC), in nanoseconds, and
+     * the producer and the in-process broker, the GC), in nanoseconds, and
      * the batch loss.
      */
     record Timings(long[] stepNanos, long[] sketchNanos, long[] publishNanos, long[] drainNanos, long[] processCpuNanos,

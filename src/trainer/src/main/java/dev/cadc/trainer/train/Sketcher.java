@@ -49,14 +49,18 @@ public final class Sketcher {
      * order. Each sample's forward pass is computed once and serves both the means and its gradient;
      * the rows are bit for bit those of {@code new Sketcher(projection, weights, new Encoded(items,
      * features)).batches(...)}, which computes it twice.
+     *
+     * <p>In the calling thread alone, not a parallel stream: the trainer calls it on its background
+     * {@link SketchPipeline} thread, which has a core of its own while the step trains on another; a
+     * parallel stream's workers would take the step's core (measured: docs/performance.md).
      */
     public static List<SketchBatch> selfCentredBatches(ProjectionSpec projection, ModelWeights weights, Encoded split,
             List<VqaItem> items, String runId, Role role, int checkpoint, long step, float learningRate) {
-        ModelWeights.Activations[] activations = IntStream.range(0, items.size()).parallel()
+        ModelWeights.Activations[] activations = IntStream.range(0, items.size())
                 .mapToObj(i -> weights.forward(split.featuresOf(items.get(i)), items.get(i).question()))
                 .toArray(ModelWeights.Activations[]::new);
         Sketcher sketcher = new Sketcher(projection, weights, Means.of(weights, Arrays.asList(activations)));
-        Sketch[] sketches = IntStream.range(0, items.size()).parallel()
+        Sketch[] sketches = IntStream.range(0, items.size())
                 .mapToObj(i -> sketcher.sketch(activations[i], items.get(i).answer()))
                 .toArray(Sketch[]::new);
         return sketcher.toBatches(runId, items, role, checkpoint, step, learningRate, sketches);
