@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The reference trainer as a Kafka citizen: publishes its run-start, warms up on a random 5% with a
  * TRAIN sketch per sample and step (sketched and published on a background {@link SketchPipeline} that
- * overlaps the next steps, flushed before each checkpoint), publishes PROBE and POOL sketches with a checkpoint-complete
- * record at each warm-up checkpoint, then trains stage by stage on the newest committed curriculum.
+ * overlaps the next steps, drained before each checkpoint), publishes PROBE and POOL sketches with a
+ * checkpoint-complete record at each warm-up checkpoint, then trains stage by stage on the newest
+ * committed curriculum.
  * At every stage boundary it publishes a new checkpoint of the current model and waits, with a
  * deadline, for the curriculum version that includes it.
  */

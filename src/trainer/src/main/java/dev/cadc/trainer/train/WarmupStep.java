@@ -13,9 +13,10 @@ import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
- * The parts of one warm-up step of the reference trainer ({@link LiveTrainer}): draw a batch, sketch
- * every sample of it at the weights it sees (the TRAIN rows), then take the optimiser step. Kept apart
- * so that {@code cadc bench trainer} times the very code the trainer runs, with and without the sketches.
+ * The parts of one warm-up step of the reference trainer ({@link LiveTrainer}): draw a batch, hand a
+ * copy of the weights it sees to the sketch pipeline, which sketches every sample of it at them (the
+ * TRAIN rows), and take the optimiser step. Kept apart so that {@code cadc bench trainer} times the very
+ * code the trainer runs, with and without the sketches.
  */
 public final class WarmupStep {
 
