@@ -59,5 +59,11 @@ class BenchTrainerCommandITCase {
                 .isEqualTo(figures.get("modes").get("train+sketch+publish").get("overhead_percent").asDouble());
         assertThat(figures.get("target_met").asBoolean()).isEqualTo(figures.get("overhead_percent").asDouble() < 5);
         assertThat(figures.get("same_losses_in_every_mode").isBoolean()).isTrue();
+        // As cadc train does: the sketches are made and published on the background pipeline, drained at each block's end.
+        assertThat(figures.get("sketch_pipeline").asText()).isEqualTo("background");
+        assertThat(out.toString()).contains("in the background: sketch ");
+        for (String mode : MODES.subList(1, MODES.size())) {
+            assertThat(figures.get("modes").get(mode).get("drain_mean_ms").asDouble()).as(mode + " drains").isNotNegative();
+        }
     }
 }

@@ -38,7 +38,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * records (run-start, checkpoint-complete, run-end) go once, to the partition of the key. With
  * {@code spread = false} (the four-argument constructor) everything goes to the key's partition, in order. Sends are
  * asynchronous; the first failure is rethrown by the next call, {@link #flush()} or {@link #close()}.
- * Not thread-safe: one publisher per trainer thread.
+ * Not thread-safe: one publisher per trainer, called by one thread at a time (a trainer that hands its
+ * sketches to a background thread waits for that thread before it calls the publisher itself).
  */
 public final class SketchPublisher implements AutoCloseable {
 
@@ -57,6 +58,8 @@ public final class SketchPublisher implements AutoCloseable {
     private final Map<String, RunStart> startedRuns = new HashMap<>();
     private final Map<String, Map<Integer, Long>> scanRowsByRunAndCheckpoint = new HashMap<>();
     private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
+    /** One Arrow allocator for every record this publisher encodes (several per batch when spread). */
+    private final SketchCodec.Encoder encoder;
 
     /**
      * @param clientConfig Kafka producer properties: {@code bootstrap.servers} and anything to pass
@@ -119,6 +122,7 @@ public final class SketchPublisher implements AutoCloseable {
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, CadcTopics.MAX_MESSAGE_BYTES);
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        this.encoder = new SketchCodec.Encoder();
     }
 
     /**
@@ -165,13 +169,13 @@ public final class SketchPublisher implements AutoCloseable {
             }
             rowsByPartition.forEach((partition, rows) -> {
                 for (SketchBatch part : split(batch, rows, rowsPerRecord)) {
-                    send(batch.runId(), partition, SketchCodec.encode(part), WireFormat.SCHEMA_VERSION_TEXT,
+                    send(batch.runId(), partition, encoder.encode(part), WireFormat.SCHEMA_VERSION_TEXT,
                             WireFormat.CONTENT_TYPE_ARROW, null);
                 }
             });
         } else {
             for (SketchBatch part : split(batch, allRows(batch), rowsPerRecord)) {
-                send(batch.runId(), SketchCodec.encode(part), WireFormat.CONTENT_TYPE_ARROW, null);
+                send(batch.runId(), encoder.encode(part), WireFormat.CONTENT_TYPE_ARROW, null);
             }
         }
         Map<Integer, Long> counts = scanRowsByRunAndCheckpoint.computeIfAbsent(batch.runId(), id -> new HashMap<>());
@@ -256,7 +260,11 @@ public final class SketchPublisher implements AutoCloseable {
         try {
             flush();
         } finally {
-            producer.close(Duration.ofSeconds(30));
+            try {
+                producer.close(Duration.ofSeconds(30));
+            } finally {
+                encoder.close();
+            }
         }
     }
 

@@ -53,6 +53,39 @@ public final class SketchCodec {
         }
     }
 
+    /**
+     * Encodes many batches with one Arrow allocator and one vector root (per projection), where
+     * {@link #encode(SketchBatch)} builds both for every value: for a publisher that encodes a record per
+     * partition and step. The values are the same bytes. Not thread-safe; {@link #close} frees the buffers.
+     */
+    public static final class Encoder implements AutoCloseable {
+
+        private final BufferAllocator allocator = ArrowIo.encoderAllocator("sketch-encoder");
+        private VectorSchemaRoot root;
+        private ProjectionSpec rootProjection;
+
+        /** The IPC stream value of {@code batch}, as {@link SketchCodec#encode(SketchBatch)} writes it. */
+        public byte[] encode(SketchBatch batch) {
+            if (!batch.projection().equals(rootProjection)) {
+                if (root != null) {
+                    root.close();
+                }
+                root = VectorSchemaRoot.create(ArrowSchemas.sketchSchema(batch.projection()), allocator);
+                rootProjection = batch.projection();
+            }
+            fill(root, batch);
+            return ArrowIo.writeSingleBatch(root);
+        }
+
+        @Override
+        public void close() {
+            if (root != null) {
+                root.close();
+            }
+            allocator.close();
+        }
+    }
+
     /** Decodes a value of at most {@link #DEFAULT_MAX_BYTES}. */
     public static SketchBatch decode(byte[] value) {
         return decode(value, DEFAULT_MAX_BYTES);

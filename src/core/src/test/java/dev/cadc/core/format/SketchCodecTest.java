@@ -44,6 +44,27 @@ class SketchCodecTest {
     }
 
     @Test
+    void oneEncoderWritesTheSameBytesForEveryBatchAndFreesItsBuffersOnClose() {
+        SketchBatch.Builder large = SketchBatch.builder(RUN_ID, PROJECTION);
+        for (int row = 0; row < 300; row++) {
+            large.add(row, 0, Role.POOL, row, 0.01f, 1f, FormatTestData.sketch(row, SKETCH_DIM));
+        }
+        SketchBatch otherProjection = SketchBatch.builder(RUN_ID,
+                        new dev.cadc.core.sketch.ProjectionSpec(SKETCH_DIM + 1, 1L, ProjectionKind.KRONECKER))
+                .add(0, -1, Role.TRAIN, -3, 0.01f, 2.5f, FormatTestData.sketch(0, SKETCH_DIM + 1))
+                .build();
+        // Larger, then smaller, then another schema, then back: the reused root must not leak rows or widths.
+        SketchBatch[] batches = {FormatTestData.sketchBatch(), large.build(), FormatTestData.sketchBatch("other-run", 7),
+            otherProjection, FormatTestData.sketchBatch()};
+
+        try (SketchCodec.Encoder encoder = new SketchCodec.Encoder()) {
+            for (SketchBatch batch : batches) {
+                assertThat(encoder.encode(batch)).as("rows %d", batch.rowCount()).isEqualTo(SketchCodec.encode(batch));
+            }
+        }
+    }
+
+    @Test
     void copySketchWritesAtTheOffsetAndSketchReturnsACopy() {
         SketchBatch batch = FormatTestData.sketchBatch();
         float[] target = new float[SKETCH_DIM + 2];

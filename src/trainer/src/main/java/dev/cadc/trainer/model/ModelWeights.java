@@ -114,14 +114,26 @@ public record ModelWeights(int imageDim, int questionCount, int answerCount, flo
         return centred;
     }
 
+    /**
+     * {@code input W + b} with {@code W} row-major {@code in x out}, each output summed in double from its
+     * bias in input order. The loop runs along the rows of {@code W} (contiguous), not down its columns:
+     * the same sums in the same order, several times faster.
+     */
     private static float[] affine(float[] input, float[] weights, float[] bias, int out) {
+        double[] sums = new double[out];
+        for (int o = 0; o < out; o++) {
+            sums[o] = bias[o];
+        }
+        for (int i = 0; i < input.length; i++) {
+            double x = input[i];
+            int row = i * out;
+            for (int o = 0; o < out; o++) {
+                sums[o] += x * weights[row + o];
+            }
+        }
         float[] result = new float[out];
         for (int o = 0; o < out; o++) {
-            double sum = bias[o];
-            for (int i = 0; i < input.length; i++) {
-                sum += (double) input[i] * weights[i * out + o];
-            }
-            result[o] = (float) sum;
+            result[o] = (float) sums[o];
         }
         return result;
     }

@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The reference trainer as a Kafka citizen: publishes its run-start, warms up on a random 5% with a
- * TRAIN sketch per sample and step, publishes PROBE and POOL sketches with a checkpoint-complete
- * record at each warm-up checkpoint, then trains stage by stage on the newest committed curriculum.
+ * TRAIN sketch per sample and step (sketched and published on a background {@link SketchPipeline} that
+ * overlaps the next steps, drained before each checkpoint), publishes PROBE and POOL sketches with a
+ * checkpoint-complete record at each warm-up checkpoint, then trains stage by stage on the newest
+ * committed curriculum.
  * At every stage boundary it publishes a new checkpoint of the current model and waits, with a
  * deadline, for the curriculum version that includes it.
  */
@@ -92,14 +94,18 @@ public final class LiveTrainer {
             int perCheckpoint = Math.max(1, settings.warmupSteps() / settings.warmupCheckpoints());
             int checkpoint = -1;
             int step = 0;
-            for (int c = 0; c < settings.warmupCheckpoints(); c++) {
-                for (int i = 0; i < perCheckpoint; i++, step++) {
-                    trainStepWithTrainSketches(model, pool, warmupItems, random, projection, checkpoint, step);
+            try (SketchPipeline pipeline = SketchPipeline.background("cadc-train-sketches", SketchPipeline.DEFAULT_CAPACITY)) {
+                for (int c = 0; c < settings.warmupCheckpoints(); c++) {
+                    for (int i = 0; i < perCheckpoint; i++, step++) {
+                        trainStepWithTrainSketches(model, pool, warmupItems, random, projection, checkpoint, step, pipeline);
+                    }
+                    // The publisher is the trainer's again only once the window's TRAIN rows are sent.
+                    pipeline.flush();
+                    checkpoint = c;
+                    publishCheckpoint(model, pool, probes, projection, checkpoint, step);
+                    progress.accept(String.format(java.util.Locale.ROOT, "warm-up: step %d/%d, checkpoint %d published",
+                            step, settings.warmupSteps(), checkpoint));
                 }
-                checkpoint = c;
-                publishCheckpoint(model, pool, probes, projection, checkpoint, step);
-                progress.accept(String.format(java.util.Locale.ROOT, "warm-up: step %d/%d, checkpoint %d published",
-                        step, settings.warmupSteps(), checkpoint));
             }
             VqaModel.State warmedUp = model.state();
             Curriculum curriculum = awaitVersion(checkpoint);
@@ -132,13 +138,15 @@ public final class LiveTrainer {
         }
     }
 
-    /** One warm-up step, publishing a TRAIN sketch of every sample in the batch at the weights it saw. */
+    /**
+     * One warm-up step, publishing a TRAIN sketch of every sample in the batch at the weights it saw; the
+     * sketching and publishing run on {@code pipeline}'s thread while the next steps train.
+     */
     private void trainStepWithTrainSketches(VqaModel model, Encoded pool, List<VqaItem> warmupItems, SplittableRandom random,
-            ProjectionSpec projection, int checkpoint, int step) {
+            ProjectionSpec projection, int checkpoint, int step, SketchPipeline pipeline) {
         List<VqaItem> batch = WarmupStep.drawBatch(warmupItems, random);
-        publisher.publish(WarmupStep.trainSketches(model.weights(), pool, batch, projection, settings.runId(), checkpoint, step,
-                settings.learningRate()));
-        WarmupStep.train(model, pool, batch);
+        WarmupStep.trainHandingOver(model, pool, batch, pipeline, (before, items) -> publisher.publish(
+                WarmupStep.trainSketches(before, pool, items, projection, settings.runId(), checkpoint, step, settings.learningRate())));
     }
 
     private void publishCheckpoint(VqaModel model, Encoded pool, Encoded probes, ProjectionSpec projection, int checkpoint, int step) {

@@ -13,9 +13,10 @@ import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
- * The parts of one warm-up step of the reference trainer ({@link LiveTrainer}): draw a batch, sketch
- * every sample of it at the weights it sees (the TRAIN rows), then take the optimiser step. Kept apart
- * so that {@code cadc bench trainer} times the very code the trainer runs, with and without the sketches.
+ * The parts of one warm-up step of the reference trainer ({@link LiveTrainer}): draw a batch, hand a
+ * copy of the weights it sees to the sketch pipeline, which sketches every sample of it at them (the
+ * TRAIN rows), and take the optimiser step. Kept apart so that {@code cadc bench trainer} times the very
+ * code the trainer runs, with and without the sketches.
  */
 public final class WarmupStep {
 
@@ -43,8 +44,31 @@ public final class WarmupStep {
      */
     public static SketchBatch trainSketches(ModelWeights weights, Encoded pool, List<VqaItem> batch, ProjectionSpec projection,
             String runId, int checkpoint, long step, float learningRate) {
-        Sketcher sketcher = new Sketcher(projection, weights, new Encoded(batch, pool.features()));
-        return sketcher.batches(runId, pool, batch, Role.TRAIN, checkpoint, step, learningRate).get(0);
+        return Sketcher.selfCentredBatches(projection, weights, pool, batch, runId, Role.TRAIN, checkpoint, step, learningRate).get(0);
+    }
+
+    /** What a step hands to its sketch pipeline: the work on the batch at the weights it saw. */
+    @FunctionalInterface
+    public interface SketchJob {
+        /**
+         * @param before a copy of the weights the batch was trained at, which later steps do not change
+         * @param batch the batch, unmodifiable
+         */
+        void run(ModelWeights before, List<VqaItem> batch);
+    }
+
+    /**
+     * One optimiser step of {@code model} on {@code batch} that hands {@code job} (sketch the batch, publish
+     * the sketches) to {@code pipeline} first. The job gets a copy of the weights taken before the step, so
+     * it computes exactly what it would compute in the training thread, wherever and whenever it runs.
+     *
+     * @return the batch's mean loss
+     */
+    public static float trainHandingOver(VqaModel model, Encoded pool, List<VqaItem> batch, SketchPipeline pipeline, SketchJob job) {
+        ModelWeights before = model.weights();
+        List<VqaItem> items = List.copyOf(batch);
+        pipeline.submit(() -> job.run(before, items));
+        return train(model, pool, items);
     }
 
     /** One optimiser step of {@code model} on {@code batch}; returns the batch's mean loss. */

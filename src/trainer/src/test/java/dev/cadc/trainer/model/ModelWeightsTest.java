@@ -1,0 +1,71 @@
+package dev.cadc.trainer.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The plain-Java forward pass computes every sum in the order it is defined in, so its values are reproducible bit for bit. */
+class ModelWeightsTest {
+
+    private static final int IMAGE_DIM = 24;
+    private static final int QUESTIONS = 16;
+    private static final int ANSWERS = 28;
+
+    @Test
+    void forwardEqualsTheColumnByColumnSumsBitForBit() {
+        SplittableRandom random = new SplittableRandom(9);
+        ModelWeights weights = new ModelWeights(IMAGE_DIM, QUESTIONS, ANSWERS,
+                values(random, QUESTIONS * VqaModel.QUESTION_DIM), values(random, VqaModel.QUESTION_DIM),
+                values(random, (IMAGE_DIM + VqaModel.QUESTION_DIM) * VqaModel.FUSION_DIM), values(random, VqaModel.FUSION_DIM),
+                values(random, VqaModel.FUSION_DIM * ANSWERS), values(random, ANSWERS));
+        for (int sample = 0; sample < 20; sample++) {
+            float[] image = values(random, IMAGE_DIM);
+            int question = random.nextInt(QUESTIONS);
+
+            ModelWeights.Activations activations = weights.forward(image, question);
+
+            float[] fusionPre = columnByColumn(activations.fusionInput(), weights.wf(), weights.bf(), VqaModel.FUSION_DIM);
+            assertThat(activations.fusionPre()).containsExactly(fusionPre);
+            float[] fused = new float[fusionPre.length];
+            for (int i = 0; i < fused.length; i++) {
+                fused[i] = Math.max(0f, fusionPre[i]);
+            }
+            float[] logits = columnByColumn(fused, weights.wh(), weights.bh(), ANSWERS);
+            float max = Float.NEGATIVE_INFINITY;
+            for (float z : logits) {
+                max = Math.max(max, z);
+            }
+            double[] exp = new double[ANSWERS];
+            double sum = 0;
+            for (int a = 0; a < ANSWERS; a++) {
+                exp[a] = Math.exp(logits[a] - max);
+                sum += exp[a];
+            }
+            for (int a = 0; a < ANSWERS; a++) {
+                assertThat(activations.probabilities()[a]).as("sample %d answer %d", sample, a).isEqualTo((float) (exp[a] / sum));
+            }
+        }
+    }
+
+    /** The definition: output {@code o} is {@code b[o] + sum_i x[i] W[i][o]}, summed in double in input order. */
+    private static float[] columnByColumn(float[] input, float[] weights, float[] bias, int out) {
+        float[] result = new float[out];
+        for (int o = 0; o < out; o++) {
+            double sum = bias[o];
+            for (int i = 0; i < input.length; i++) {
+                sum += (double) input[i] * weights[i * out + o];
+            }
+            result[o] = (float) sum;
+        }
+        return result;
+    }
+
+    private static float[] values(SplittableRandom random, int count) {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return values;
+    }
+}
