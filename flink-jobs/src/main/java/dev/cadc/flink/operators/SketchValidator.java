@@ -261,6 +261,8 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
                         rows == null || rows.announcedRows < 0 ? "no checkpoint-complete announced any"
                                 : rows.announcedRows + " announced");
             }
+            LOG.info("run {}: checkpoint {} closed with {} influence rows at event time {}", runId, closing.checkpoint(),
+                    closing.sourceRows(), watermark == Long.MAX_VALUE ? "end of input" : watermark);
             out.collect(RunEvent.closed(runId, closing.checkpoint(), closing.sourceRows(), closing.isShort(), watermark));
         }
         if (tracker.allClosed()) {

@@ -217,14 +217,21 @@ final class SketchesCommand implements Runnable {
 
         /**
          * Publishes run {@code run} of {@code sketches} as a trainer would have: run-start (the file's
-         * projection, {@code source}), every row, a checkpoint-complete per checkpoint, run-end.
+         * projection, {@code source}), every row, a checkpoint-complete per checkpoint, run-end. When the
+         * file holds the run's rows in checkpoint order (one read checks), checkpoint j is announced as
+         * soon as the first row of a later checkpoint has been sent, as a trainer announces each
+         * checkpoint before it moves on, so a job can curate j while later rows are still arriving;
+         * otherwise every checkpoint is announced after the last row (an announcement counts the rows
+         * sent before it, so none may follow).
          */
         static Replayed replay(dev.cadc.client.SketchPublisher publisher, dev.cadc.core.curriculum.SketchFile sketches,
                 String run, dev.cadc.core.format.InfluenceSource source) throws java.io.IOException {
             dev.cadc.core.sketch.ProjectionSpec projection = sketches.projection();
+            boolean ordered = inCheckpointOrder(sketches, run);
             publisher.startRun(new dev.cadc.core.format.RunStart(run, projection.sketchDim(), projection.seed(),
                     projection.kind(), source));
             java.util.TreeSet<Integer> checkpoints = new java.util.TreeSet<>();
+            java.util.TreeSet<Integer> announced = new java.util.TreeSet<>();
             long[] rows = {0};
             sketches.scan(batch -> {
                 if (!batch.runId().equals(run)) {
@@ -232,17 +239,47 @@ final class SketchesCommand implements Runnable {
                 }
                 publisher.publish(batch);
                 rows[0] += batch.rowCount();
+                int last = -1;
                 for (int row = 0; row < batch.rowCount(); row++) {
                     if (batch.checkpoint(row) >= 0) {
                         checkpoints.add(batch.checkpoint(row));
+                        last = batch.checkpoint(row);
+                    }
+                }
+                if (ordered && last >= 0) {
+                    for (int checkpoint : checkpoints.headSet(last, false)) {
+                        if (announced.add(checkpoint)) {
+                            publisher.completeCheckpoint(run, checkpoint);
+                        }
                     }
                 }
             });
             for (int checkpoint : checkpoints) {
-                publisher.completeCheckpoint(run, checkpoint);
+                if (announced.add(checkpoint)) {
+                    publisher.completeCheckpoint(run, checkpoint);
+                }
             }
             publisher.endRun(run, checkpoints.isEmpty() ? -1 : checkpoints.last());
             return new Replayed(rows[0], checkpoints);
+        }
+
+        /** Whether the rows of {@code run} with a checkpoint come in non-decreasing checkpoint order. */
+        static boolean inCheckpointOrder(dev.cadc.core.curriculum.SketchFile sketches, String run) throws java.io.IOException {
+            int[] last = {Integer.MIN_VALUE};
+            boolean[] ordered = {true};
+            sketches.scan(batch -> {
+                if (!ordered[0] || !batch.runId().equals(run)) {
+                    return;
+                }
+                for (int row = 0; row < batch.rowCount(); row++) {
+                    int checkpoint = batch.checkpoint(row);
+                    if (checkpoint >= 0) {
+                        ordered[0] &= checkpoint >= last[0];
+                        last[0] = Math.max(last[0], checkpoint);
+                    }
+                }
+            });
+            return ordered[0];
         }
     }
 }

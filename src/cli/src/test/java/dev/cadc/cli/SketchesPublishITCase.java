@@ -56,20 +56,35 @@ class SketchesPublishITCase {
         List<SketchBatch> readBack = new ArrayList<>();
         List<String> controls = new ArrayList<>();
         Set<Integer> partitions = new HashSet<>();
+        // Per partition, in offset order: -1 for a checkpoint-complete, else the batch's newest checkpoint.
+        Map<Integer, List<Integer>> sequence = new java.util.TreeMap<>();
         try (TopicReader reader = new TopicReader(Map.of("bootstrap.servers", KAFKA.bootstrapServers()), topic)) {
             assertThat(reader.readToEnd(Duration.ofSeconds(60), record -> {
                 RecordKind kind = RecordKind.classify(header(record, WireFormat.HEADER_SCHEMA_VERSION),
                         header(record, WireFormat.HEADER_CONTENT_TYPE), header(record, WireFormat.HEADER_RECORD_TYPE));
                 if (kind == RecordKind.SKETCH_BATCH) {
-                    readBack.add(SketchCodec.decode(record.value()));
+                    SketchBatch batch = SketchCodec.decode(record.value());
+                    readBack.add(batch);
                     partitions.add(record.partition());
+                    int newest = -1;
+                    for (int row = 0; row < batch.rowCount(); row++) {
+                        newest = Math.max(newest, batch.checkpoint(row));
+                    }
+                    sequence.computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(newest);
                 } else {
                     controls.add(header(record, WireFormat.HEADER_RECORD_TYPE));
+                    if (kind == RecordKind.CHECKPOINT_COMPLETE) {
+                        sequence.computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(-1);
+                    }
                 }
             })).isTrue();
         }
         assertThat(controls).containsExactly("run-start", "checkpoint-complete", "checkpoint-complete", "checkpoint-complete", "run-end");
         assertThat(partitions).hasSize(4);
+        // The file is in checkpoint order, so checkpoint 0 is announced before the last checkpoint's rows
+        // are sent, as a trainer would: in the control records' partition, rows of checkpoint 2 follow it.
+        List<Integer> withControls = sequence.values().stream().filter(list -> list.contains(-1)).findFirst().orElseThrow();
+        assertThat(withControls.subList(withControls.indexOf(-1), withControls.size())).contains(2);
 
         SketchFile original = SketchFile.open(file);
         long[] rows = {0};
