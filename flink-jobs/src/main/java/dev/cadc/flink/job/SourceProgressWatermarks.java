@@ -108,7 +108,7 @@ public final class SourceProgressWatermarks implements WatermarkGenerator<KafkaR
         }
         long idleFor = activityClock.getAsLong() - reader.lastActivity();
         if (idleFor >= idleMs) {
-            long since = readerMax == Long.MIN_VALUE ? clock.getAsLong() : saturatedAdd(readerMax, idleFor);
+            long since = readerMax == Long.MIN_VALUE ? clock.getAsLong() : dev.cadc.core.math.LongMath.saturatedAdd(readerMax, idleFor);
             candidate = Math.max(candidate, since - idleMs);
         }
         if (candidate > emitted) {
@@ -117,8 +117,4 @@ public final class SourceProgressWatermarks implements WatermarkGenerator<KafkaR
         }
     }
 
-    private static long saturatedAdd(long a, long b) {
-        long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
-    }
 }

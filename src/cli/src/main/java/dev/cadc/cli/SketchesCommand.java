@@ -265,21 +265,15 @@ final class SketchesCommand implements Runnable {
 
         /** Whether the rows of {@code run} with a checkpoint come in non-decreasing checkpoint order. */
         static boolean inCheckpointOrder(dev.cadc.core.curriculum.SketchFile sketches, String run) throws java.io.IOException {
-            int[] last = {Integer.MIN_VALUE};
-            boolean[] ordered = {true};
+            dev.cadc.core.curriculum.CheckpointOrder order = new dev.cadc.core.curriculum.CheckpointOrder();
             sketches.scan(batch -> {
-                if (!ordered[0] || !batch.runId().equals(run)) {
-                    return;
-                }
-                for (int row = 0; row < batch.rowCount(); row++) {
-                    int checkpoint = batch.checkpoint(row);
-                    if (checkpoint >= 0) {
-                        ordered[0] &= checkpoint >= last[0];
-                        last[0] = Math.max(last[0], checkpoint);
+                if (order.holds() && batch.runId().equals(run)) {
+                    for (int row = 0; row < batch.rowCount(); row++) {
+                        order.see(batch.checkpoint(row));
                     }
                 }
             });
-            return ordered[0];
+            return order.holds();
         }
     }
 }

@@ -21,10 +21,8 @@ class BenchCommandITCase {
     void everyStageRunsAndReportsItsFigures(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("bench.json");
         StringWriter out = new StringWriter();
-        picocli.CommandLine commandLine = CadcCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out));
 
-        int exit = commandLine.execute("bench", "pipeline", "--pool", "300", "--probes", "32", "--dim", "16",
+        int exit = run(out, null, "bench", "pipeline", "--pool", "300", "--probes", "32", "--dim", "16",
                 "--checkpoints", "2", "--parallelism", "1,2", "--json", json.toString());
 
         assertThat(exit).as(out.toString()).isZero();
@@ -65,10 +63,8 @@ class BenchCommandITCase {
     void theJobAloneOnRocksDbReportsItsStatePerPoolSample(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("bench.json");
         StringWriter out = new StringWriter();
-        picocli.CommandLine commandLine = CadcCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out));
 
-        int exit = commandLine.execute("bench", "pipeline", "--pool", "300", "--probes", "32", "--dim", "16",
+        int exit = run(out, null, "bench", "pipeline", "--pool", "300", "--probes", "32", "--dim", "16",
                 "--checkpoints", "2", "--parallelism", "1", "--state-backend", "rocksdb", "--checkpoint-interval-ms", "500",
                 "--skip", "consumer,curate,numpy", "--no-freshness", "--json", json.toString());
 
@@ -93,24 +89,29 @@ class BenchCommandITCase {
     @Test
     void badStageNamesAndBackendsAreRejected() {
         StringWriter err = new StringWriter();
-        picocli.CommandLine commandLine = CadcCommand.commandLine();
-        commandLine.setErr(new PrintWriter(err));
-        commandLine.setOut(new PrintWriter(new StringWriter()));
 
-        assertThat(commandLine.execute("bench", "pipeline", "--quick", "--skip", "kafka")).isNotZero();
+        assertThat(run(new StringWriter(), err, "bench", "pipeline", "--quick", "--skip", "kafka")).isNotZero();
         assertThat(err.toString()).contains("--skip takes consumer, job, freshness, curate, numpy");
-        assertThat(commandLine.execute("bench", "pipeline", "--quick", "--state-backend", "memory")).isNotZero();
+        assertThat(run(new StringWriter(), err, "bench", "pipeline", "--quick", "--state-backend", "memory")).isNotZero();
         assertThat(err.toString()).contains("--state-backend must be hashmap or rocksdb");
     }
 
     @Test
     void helpNamesTheNewOptions() {
         StringWriter out = new StringWriter();
-        picocli.CommandLine commandLine = CadcCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out));
 
-        assertThat(commandLine.execute("bench", "pipeline", "--help")).isZero();
+        assertThat(run(out, null, "bench", "pipeline", "--help")).isZero();
         assertThat(out.toString()).contains("--state-backend", "--skip", "--no-freshness", "--freshness-timeout",
                 "--checkpoint-interval-ms", "freshness");
+    }
+
+    /** Runs {@code cadc} with {@code args}, its output into {@code out} and its errors into {@code err} (null: stderr); the exit code. */
+    private static int run(StringWriter out, StringWriter err, String... args) {
+        picocli.CommandLine commandLine = CadcCommand.commandLine();
+        commandLine.setOut(new PrintWriter(out));
+        if (err != null) {
+            commandLine.setErr(new PrintWriter(err));
+        }
+        return commandLine.execute(args);
     }
 }

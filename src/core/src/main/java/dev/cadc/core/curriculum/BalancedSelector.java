@@ -49,7 +49,7 @@ public final class BalancedSelector {
             return new CapabilityPicks.PickOrder(mode, probes.length, view(candidates, probes, influence, scores), guard);
         }).toArray(CapabilityPicks.PickOrder[]::new);
         WaterFill.Split split = splitOverPickOrders(budget, orders);
-        CapabilityPicks.Picks[] picks = Arrays.stream(orders).map(order -> order.extendTo(0)).toArray(CapabilityPicks.Picks[]::new);
+        CapabilityPicks.Picks[] picks = Arrays.stream(orders).map(CapabilityPicks.PickOrder::current).toArray(CapabilityPicks.Picks[]::new);
         int[][] selected = new int[capabilities][];
         IntStream.Builder duplicates = IntStream.builder();
         for (int c = 0; c < capabilities; c++) {

@@ -97,6 +97,11 @@ public final class CapabilityPicks {
             this.used = new boolean[candidates.count()];
         }
 
+        /** The pick order as far as it has been computed. */
+        public Picks current() {
+            return extendTo(0);
+        }
+
         /** The pick order up to {@code limit} picks (or the end of the candidates). */
         public Picks extendTo(long limit) {
             while (!exhausted && picks.size() < limit) {

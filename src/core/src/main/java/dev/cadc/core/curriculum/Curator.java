@@ -169,10 +169,7 @@ public final class Curator {
                     survey.probesByCheckpoint.computeIfAbsent(checkpoint, c -> new ArrayList<>())
                             .add(new ProbeTrajectories.Row(checkpoint, batch.sampleId(row), batch.sketch(row), batch.loss(row)));
                 } else if (role == sourceRole && checkpoint >= 0) {
-                    if (checkpoint < survey.lastInfluenceCheckpoint) {
-                        survey.influenceInCheckpointOrder = false;
-                    }
-                    survey.lastInfluenceCheckpoint = checkpoint;
+                    survey.influenceOrder.see(checkpoint);
                     sampleIds.add(batch.sampleId(row));
                     survey.influenceCheckpoints.add(checkpoint);
                     if (role == Role.POOL && !seenAt.computeIfAbsent(checkpoint, c -> new java.util.HashSet<>()).add(batch.sampleId(row))) {
@@ -195,7 +192,7 @@ public final class Curator {
     private InfluenceTable accumulateInfluence(SketchSource source, String runId, int sketchDim, Role sourceRole,
             Survey survey, ProbeTrajectories trajectories) {
         InfluenceTable table = new InfluenceTable(survey.sampleIds, trajectories.probeCount());
-        if (survey.influenceInCheckpointOrder) {
+        if (survey.influenceOrder.holds()) {
             CheckpointPass[] current = {null};
             scan(source, batch -> {
                 if (!batch.runId().equals(runId)) {
@@ -470,8 +467,7 @@ public final class Curator {
         /** Per checkpoint, the POOL samples with more than one row there (rare: re-sent rows). */
         final Map<Integer, java.util.Set<Long>> repeatedPoolRows = new HashMap<>();
         long[] sampleIds;
-        /** Whether the influence rows come in non-decreasing checkpoint order, so one read can fold them. */
-        boolean influenceInCheckpointOrder = true;
-        int lastInfluenceCheckpoint = Integer.MIN_VALUE;
+        /** Whether the influence rows come in checkpoint order, so one read can fold them. */
+        final CheckpointOrder influenceOrder = new CheckpointOrder();
     }
 }

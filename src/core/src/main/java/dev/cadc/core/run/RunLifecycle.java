@@ -2,6 +2,7 @@ package dev.cadc.core.run;
 
 import dev.cadc.core.format.InvalidRecordException;
 import dev.cadc.core.format.ReasonCode;
+import dev.cadc.core.math.LongMath;
 
 /**
  * When a run's state comes and goes, in event time (the job's validator applies these rules; the
@@ -42,7 +43,7 @@ public final class RunLifecycle {
 
     /** The watermark at which a record of event time {@code timestamp} stops waiting for its run-start. */
     public long waitEnds(long timestamp) {
-        return saturatedAdd(timestamp, graceMs);
+        return LongMath.saturatedAdd(timestamp, graceMs);
     }
 
     /** Whether a record of event time {@code timestamp} has waited for its run-start long enough at {@code watermark}. */
@@ -62,7 +63,7 @@ public final class RunLifecycle {
      * @param current the run's deadline so far, or {@code null}
      */
     public long idleDeadline(Long current, long eventTime, long watermark) {
-        long deadline = saturatedAdd(Math.max(eventTime, watermark), runTtlMs);
+        long deadline = LongMath.saturatedAdd(Math.max(eventTime, watermark), runTtlMs);
         return current == null ? deadline : Math.max(current, deadline);
     }
 
@@ -73,7 +74,7 @@ public final class RunLifecycle {
 
     /** Until which watermark a run released at {@code watermark} keeps its tombstone. */
     public long tombstoneUntil(long watermark) {
-        return watermark == Long.MAX_VALUE ? Long.MAX_VALUE : saturatedAdd(Math.max(watermark, 0), runTtlMs);
+        return watermark == Long.MAX_VALUE ? Long.MAX_VALUE : LongMath.saturatedAdd(Math.max(watermark, 0), runTtlMs);
     }
 
     /** The dead-letter reason of a record of a released run. */
@@ -89,9 +90,4 @@ public final class RunLifecycle {
                 + " ms of event time) after this record; publish run-start first (SketchPublisher.startRun)");
     }
 
-    /** {@code a + b}, saturated at {@code Long.MIN_VALUE} and {@code Long.MAX_VALUE} instead of overflowing. */
-    public static long saturatedAdd(long a, long b) {
-        long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
-    }
 }
