@@ -68,6 +68,7 @@ public class SelectionBenchmark {
     private int[] trajectorySource;
     private int[] firstCapabilityCandidates;
     private int[] firstCapabilityProbes;
+    private long firstCapabilityLimit;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -123,6 +124,9 @@ public class SelectionBenchmark {
         firstCapabilityCandidates = IntStream.range(0, SAMPLES)
                 .filter(i -> scores[i].isCandidate() && scores[i].attributedIndex() == 0).toArray();
         firstCapabilityProbes = clustering.probeIndicesOf(clustering.capabilityIds()[0]);
+        long[] candidateCounts = new long[clustering.capabilityCount()];
+        Arrays.stream(scores).filter(CapabilityScorer.Score::isCandidate).forEach(s -> candidateCounts[s.attributedIndex()]++);
+        firstCapabilityLimit = WaterFill.limits(budget, candidateCounts)[0];
         long harmful = Arrays.stream(scores).filter(CapabilityScorer.Score::harmful).count();
         Selection selection = coverageWithGuard();
         System.out.printf("# kernel %s; budget %d of %d, %d harmful, %d candidates in capability 0; coverage with the guard skipped %d"
@@ -150,7 +154,10 @@ public class SelectionBenchmark {
         return select(WithinCapability.TOP_INFLUENCE, 1);
     }
 
-    /** One capability's pick order up to B with the guard: what one of the job's selector subtasks computes. */
+    /**
+     * One capability's pick order with the guard up to its limit (its share of B over the
+     * capabilities' candidate counts): what one of the job's selector subtasks computes.
+     */
     @Benchmark
     public CapabilityPicks.Picks oneCapabilityCoverageWithGuard() {
         int[] candidates = firstCapabilityCandidates;
@@ -158,7 +165,7 @@ public class SelectionBenchmark {
         CapabilityPicks.Candidates view = BalancedSelector.view(candidates, probes, influence, scores);
         DuplicateGuard guard = new DuplicateGuard(local -> trajectory(candidates[local]), CHECKPOINTS,
                 DuplicateGuard.DEFAULT_THRESHOLD);
-        return CapabilityPicks.pick(WithinCapability.COVERAGE, probes.length, view, guard, budget);
+        return CapabilityPicks.pick(WithinCapability.COVERAGE, probes.length, view, guard, firstCapabilityLimit);
     }
 
     /** The budget's split between 16 capabilities, three of which run out early. */

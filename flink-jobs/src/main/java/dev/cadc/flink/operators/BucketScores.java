@@ -54,6 +54,8 @@ record BucketScores(List<CandidateBatch> batches, BucketSummary summary) {
             batch.capabilityId = capabilityIds[c];
             batch.watermark = plan.watermark;
             batch.sampleCount = sampleIds.length;
+            batch.capabilityIndex = c;
+            batch.candidateCounts = attributed;
             batch.probeSlots = probes.length;
             batch.trajectoryCheckpoints = slots.length;
             batch.trajectoryFloats = trajectoryFloats;

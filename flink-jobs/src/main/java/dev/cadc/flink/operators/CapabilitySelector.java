@@ -4,6 +4,7 @@ import dev.cadc.core.curriculum.CapabilityPicks;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.core.curriculum.DuplicateGuard;
+import dev.cadc.core.curriculum.WaterFill;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.CapabilityChoice;
 import java.util.ArrayList;
@@ -23,8 +24,11 @@ import org.apache.flink.util.Collector;
  * different subtasks. At version j it gathers the capability's candidates from every sample bucket and,
  * once its watermark is past the validator's at j's closing (every bucket sent its batch before
  * forwarding that watermark), orders them with the core {@link CapabilityPicks} (the same call the batch
- * reference makes) up to the budget, and sends the picks to the run's assembler, which splits the
- * budget between capabilities. Candidates are held only until their version is decided.
+ * reference makes) up to the capability's limit, and sends the picks to the run's assembler. The limit
+ * is the capability's part of the budget split over every capability's candidate count
+ * ({@link WaterFill#limits}); each bucket's batch carries its counts for every capability, so the
+ * selector knows its limit from its own input, orders no further than it, and needs nothing back from
+ * the assembler. Candidates are held only until their version is decided.
  */
 public final class CapabilitySelector extends KeyedProcessFunction<String, CandidateBatch, CapabilityChoice> {
 
@@ -82,9 +86,13 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         int slots = first.probeSlots;
         int floats = first.trajectoryFloats;
         long sampleCount = 0;
+        long[] candidateCounts = new long[first.candidateCounts.length];
         List<int[]> entries = new ArrayList<>();
         for (int b = 0; b < parts.size(); b++) {
             sampleCount += parts.get(b).sampleCount;
+            for (int c = 0; c < candidateCounts.length; c++) {
+                candidateCounts[c] += parts.get(b).candidateCounts[c];
+            }
             for (int n = 0; n < parts.get(b).ids.length; n++) {
                 entries.add(new int[] {b, n});
             }
@@ -104,13 +112,13 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
             trajectoryOf[i] = part;
             trajectoryAt[i] = n * floats;
         }
-        long budget = config.budget().resolve(sampleCount);
+        long limit = WaterFill.limits(config.budget().resolve(sampleCount), candidateCounts)[first.capabilityIndex];
         DuplicateGuard guard = config.duplicateThreshold() >= 1 ? DuplicateGuard.disabled()
                 // Trajectories are cut out of their batch only when the guard reads them (a few candidates per pick).
                 : new DuplicateGuard(i -> Arrays.copyOfRange(trajectoryOf[i].trajectories, trajectoryAt[i], trajectoryAt[i] + floats),
                         first.trajectoryCheckpoints, config.duplicateThreshold());
         CapabilityPicks.Picks picks = CapabilityPicks.pick(config.withinCapability(), slots,
-                CapabilityPicks.of(ids, influence, attributed), guard, budget);
+                CapabilityPicks.of(ids, influence, attributed), guard, limit);
 
         CapabilityChoice choice = new CapabilityChoice();
         choice.runId = first.runId;
@@ -120,7 +128,6 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         choice.influence = Arrays.stream(picks.picks()).mapToDouble(i -> attributed[i]).toArray();
         choice.exhausted = picks.exhausted();
         choice.duplicates = Arrays.stream(picks.duplicates()).mapToLong(i -> ids[i]).toArray();
-        choice.duplicateDepths = picks.duplicateDepths();
         return choice;
     }
 }

@@ -6,7 +6,9 @@ package dev.cadc.flink.records;
  * probes (row-major, {@code probeSlots} per candidate), its {@code I(i, c)}, and its trajectory
  * (row-major, {@code trajectoryFloats} per candidate; empty when the duplicate guard is off). Every
  * bucket holding samples sends one to every capability, possibly without candidates: its
- * {@code sampleCount} is how the selector learns the run's pool size for the budget.
+ * {@code sampleCount} and {@code candidateCounts} (the bucket's candidates of every capability of the
+ * version, ascending capability id) are how the selector learns the run's pool size for the budget and
+ * its own limit ({@code WaterFill.limits}); {@code capabilityIndex} is its place in that order.
  */
 public class CandidateBatch {
     public String runId;
@@ -15,6 +17,8 @@ public class CandidateBatch {
     /** The validator's watermark when it closed the checkpoint: the selector decides once past it. */
     public long watermark;
     public long sampleCount;
+    public int capabilityIndex;
+    public long[] candidateCounts;
     public int probeSlots;
     public int trajectoryCheckpoints;
     public int trajectoryFloats;

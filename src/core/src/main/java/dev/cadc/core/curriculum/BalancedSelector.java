@@ -7,13 +7,12 @@ import java.util.stream.IntStream;
 
 /**
  * Balanced selection of B samples across capabilities (SPEC, "Balanced selection"), as the batch
- * reference runs it over a whole influence table: each capability's pick order on its own
- * ({@link CapabilityPicks}, near-duplicates skipped within the capability), then the budget split by
- * {@link WaterFill}, then each capability's first picks. The Flink job runs the same two steps on
- * different subtasks (a selector per run and capability, a coordinator per run), so both reach the
- * same selection by the same code. Here, where every capability is at hand, each pick order is
- * computed only as far as the split reads it ({@link #splitOverPickOrders}, equal by the argument
- * there and by test to ordering each capability up to the whole budget, as the job's selectors do).
+ * reference runs it over a whole influence table: the budget split over the capabilities' candidate
+ * counts ({@link WaterFill#limits}), then each capability's pick order up to its limit on its own
+ * ({@link CapabilityPicks}, near-duplicates skipped within the capability). The Flink job runs the
+ * same two steps on different subtasks (a selector per run and capability computes its own limit from
+ * the buckets' counts; a coordinator per run lays the version out), so both reach the same selection
+ * by the same code.
  */
 public final class BalancedSelector {
 
@@ -38,68 +37,31 @@ public final class BalancedSelector {
         }
         int[] capabilityIds = clustering.capabilityIds();
         int[][] candidatesOf = new int[capabilities][];
-        CapabilityPicks.PickOrder[] orders = IntStream.range(0, capabilities).parallel().mapToObj(c -> {
-            int[] candidates = IntStream.range(0, scores.length)
-                    .filter(i -> scores[i].isCandidate() && scores[i].attributedIndex() == c)
+        long[] candidateCounts = new long[capabilities];
+        for (int c = 0; c < capabilities; c++) {
+            int capability = c;
+            candidatesOf[c] = IntStream.range(0, scores.length)
+                    .filter(i -> scores[i].isCandidate() && scores[i].attributedIndex() == capability)
                     .toArray();
-            candidatesOf[c] = candidates;
+            candidateCounts[c] = candidatesOf[c].length;
+        }
+        long[] limits = WaterFill.limits(budget, candidateCounts);
+        CapabilityPicks.Picks[] picks = IntStream.range(0, capabilities).parallel().mapToObj(c -> {
+            int[] candidates = candidatesOf[c];
             int[] probes = clustering.probeIndicesOf(capabilityIds[c]);
             DuplicateGuard guard = threshold >= 1 ? DuplicateGuard.disabled()
                     : new DuplicateGuard(local -> trajectories.trajectory(candidates[local]), trajectoryCheckpoints, threshold);
-            return new CapabilityPicks.PickOrder(mode, probes.length, view(candidates, probes, influence, scores), guard);
-        }).toArray(CapabilityPicks.PickOrder[]::new);
-        WaterFill.Split split = splitOverPickOrders(budget, orders);
-        CapabilityPicks.Picks[] picks = Arrays.stream(orders).map(CapabilityPicks.PickOrder::current).toArray(CapabilityPicks.Picks[]::new);
+            return CapabilityPicks.pick(mode, probes.length, view(candidates, probes, influence, scores), guard, limits[c]);
+        }).toArray(CapabilityPicks.Picks[]::new);
+        WaterFill.Split split = WaterFill.Split.of(budget, picks);
         int[][] selected = new int[capabilities][];
         IntStream.Builder duplicates = IntStream.builder();
         for (int c = 0; c < capabilities; c++) {
             int[] candidates = candidatesOf[c];
-            selected[c] = Arrays.stream(picks[c].picks(), 0, (int) split.given()[c]).map(local -> candidates[local]).toArray();
+            selected[c] = Arrays.stream(picks[c].picks()).map(local -> candidates[local]).toArray();
             Arrays.stream(split.duplicatesMet()[c]).map(local -> candidates[local]).forEach(duplicates::add);
         }
         return new Selection(selected, budget, split.shortfall(), duplicates.build().toArray());
-    }
-
-    /**
-     * The budget's split over the capabilities' pick orders, computing each order only as far as the
-     * split reads it: the same split as {@code WaterFill.split(budget, picks up to budget)} (what the
-     * Flink job's selectors compute, each not knowing how much the others fall short), for a fraction
-     * of the duplicate guard's work when the budget is spread over many capabilities.
-     *
-     * <p>Why it is the same: each order is first computed to one more than its equal share. A
-     * capability that ran out of candidates gives the same picks at any limit. One that did not is
-     * counted as able to give any number; while the split gives it fewer than its computed limit, it
-     * was open at every round of the water-filling with the same quotas as with its true number, which
-     * is at least that limit, so the split is the same, and so are the near-duplicates met before its
-     * last given pick (an order's prefix does not depend on the limit). A capability given all of its
-     * limit is extended (at least doubled, at most to the budget) and the split redone.
-     */
-    static WaterFill.Split splitOverPickOrders(long budget, CapabilityPicks.PickOrder[] orders) {
-        int capabilities = orders.length;
-        long[] any = new long[capabilities];
-        Arrays.fill(any, Long.MAX_VALUE);
-        long[] shares = WaterFill.counts(budget, any);
-        long[] limits = new long[capabilities];
-        for (int c = 0; c < capabilities; c++) {
-            limits[c] = Math.min(budget, shares[c] + 1);
-        }
-        while (true) {
-            long[] asked = limits.clone();
-            CapabilityPicks.Picks[] picks = IntStream.range(0, capabilities).parallel()
-                    .mapToObj(c -> orders[c].extendTo(asked[c]))
-                    .toArray(CapabilityPicks.Picks[]::new);
-            WaterFill.Split split = WaterFill.split(budget, picks);
-            boolean settled = true;
-            for (int c = 0; c < capabilities; c++) {
-                if (!picks[c].exhausted() && split.given()[c] >= limits[c] && limits[c] < budget) {
-                    limits[c] = Math.min(budget, Math.max(2 * limits[c], split.given()[c] + 1));
-                    settled = false;
-                }
-            }
-            if (settled) {
-                return split;
-            }
-        }
     }
 
     /**

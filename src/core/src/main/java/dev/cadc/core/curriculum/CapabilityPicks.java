@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntPredicate;
-import java.util.stream.IntStream;
 
 /**
  * One capability's part of balanced selection: the order in which the capability picks its
@@ -14,7 +13,7 @@ import java.util.stream.IntStream;
  * (mean sketch cosine above 0.98 over every checkpoint) have nearly equal influence rows and so share
  * their attribution; the duplicate guard therefore compares a candidate with the picks of its own
  * capability only. A capability's pick order then depends on its candidates alone, and the budget's
- * split between capabilities ({@link WaterFill}) needs only how many each can pick. That is what lets
+ * split between capabilities ({@link WaterFill#limits}) needs only how many candidates each has. That is what lets
  * the Flink job select each capability on its own subtask (keyed by run and capability) and the batch
  * {@link BalancedSelector} reach the same selection by the same code.
  *
@@ -42,93 +41,48 @@ public final class CapabilityPicks {
 
     /**
      * The capability's picks (candidate indices, in pick order) up to the limit; the near-duplicates
-     * met on the way, each with the number of picks made before it; and whether the capability ran out
-     * of candidates before the limit.
+     * skipped on the way (in the order met); and whether the capability ran out of candidates before
+     * the limit.
      */
-    public record Picks(int[] picks, int[] duplicates, int[] duplicateDepths, boolean exhausted) {
-
-        /** How many the capability can give: its picks when exhausted, otherwise without bound. */
-        public long available() {
-            return exhausted ? picks.length : Long.MAX_VALUE;
-        }
-
-        /**
-         * The near-duplicates skipped when the capability gives {@code taken} picks: those met before
-         * its last pick, and all of them when it ran out of candidates and gives everything.
-         */
-        public int[] duplicatesMet(long taken) {
-            boolean all = exhausted && taken >= picks.length;
-            return IntStream.range(0, duplicates.length)
-                    .filter(d -> all || duplicateDepths[d] < taken)
-                    .map(d -> duplicates[d])
-                    .toArray();
-        }
-    }
+    public record Picks(int[] picks, int[] duplicates, boolean exhausted) {}
 
     /**
-     * The capability's pick order, up to {@code limit} picks.
+     * The capability's pick order, up to {@code limit} picks: each pick depends only on the picks
+     * before it, so the order is computed as far as the limit and no further.
      *
      * @param probeSlots the capability's number of probes (coverage round-robins over them)
      * @param guard compares local candidate indices; {@link DuplicateGuard#disabled()} admits all
      */
     public static Picks pick(WithinCapability mode, int probeSlots, Candidates candidates, DuplicateGuard guard, long limit) {
-        return new PickOrder(mode, probeSlots, candidates, guard).extendTo(limit);
-    }
-
-    /**
-     * A capability's pick order computed as far as asked and no further, and resumable: each pick
-     * depends only on the picks before it, so the order up to a larger limit continues the order up to
-     * a smaller one (same picks, same near-duplicates with the same depths), and
-     * {@code extendTo(a)} then {@code extendTo(b)} gives what {@code pick(..., b)} gives.
-     */
-    public static final class PickOrder {
-        private final Picker picker;
-        private final DuplicateGuard guard;
-        private final boolean[] used;
-        private final List<Integer> picks = new ArrayList<>();
-        private final List<int[]> duplicates = new ArrayList<>();
-        private boolean exhausted;
-
-        public PickOrder(WithinCapability mode, int probeSlots, Candidates candidates, DuplicateGuard guard) {
-            this.picker = mode == WithinCapability.COVERAGE
-                    ? new CoveragePicker(probeSlots, candidates)
-                    : new TopInfluencePicker(candidates);
-            this.guard = guard;
-            this.used = new boolean[candidates.count()];
-        }
-
-        /** The pick order as far as it has been computed. */
-        public Picks current() {
-            return extendTo(0);
-        }
-
-        /** The pick order up to {@code limit} picks (or the end of the candidates). */
-        public Picks extendTo(long limit) {
-            while (!exhausted && picks.size() < limit) {
-                int depth = picks.size();
-                int sample = picker.next(candidate -> {
-                    if (used[candidate]) {
-                        return false;
-                    }
-                    if (!guard.admits(candidate)) {
-                        used[candidate] = true;
-                        duplicates.add(new int[] {candidate, depth});
-                        return false;
-                    }
-                    return true;
-                });
-                if (sample < 0) {
-                    exhausted = true;
-                    break;
+        Picker picker = mode == WithinCapability.COVERAGE
+                ? new CoveragePicker(probeSlots, candidates)
+                : new TopInfluencePicker(candidates);
+        boolean[] used = new boolean[candidates.count()];
+        List<Integer> picks = new ArrayList<>();
+        List<Integer> duplicates = new ArrayList<>();
+        boolean exhausted = false;
+        while (picks.size() < limit) {
+            int sample = picker.next(candidate -> {
+                if (used[candidate]) {
+                    return false;
                 }
-                guard.accept(sample);
-                used[sample] = true;
-                picks.add(sample);
+                if (!guard.admits(candidate)) {
+                    used[candidate] = true;
+                    duplicates.add(candidate);
+                    return false;
+                }
+                return true;
+            });
+            if (sample < 0) {
+                exhausted = true;
+                break;
             }
-            return new Picks(picks.stream().mapToInt(Integer::intValue).toArray(),
-                    duplicates.stream().mapToInt(d -> d[0]).toArray(),
-                    duplicates.stream().mapToInt(d -> d[1]).toArray(), exhausted);
+            guard.accept(sample);
+            used[sample] = true;
+            picks.add(sample);
         }
+        return new Picks(picks.stream().mapToInt(Integer::intValue).toArray(),
+                duplicates.stream().mapToInt(Integer::intValue).toArray(), exhausted);
     }
 
     /** One capability's source of picks. */

@@ -69,30 +69,23 @@ public final class CurriculumVersion {
     }
 
     /**
-     * The curriculum from every capability's pick order (ascending capability id order): the budget
-     * {@code config.budget()} of {@code summary}'s samples split by {@link WaterFill#split}, each
-     * capability's first picks, the layout of {@link #assemble(String, int, Clustering, double[], Summary,
+     * The curriculum from every capability's picks (ascending capability id order), each computed up
+     * to the capability's {@link WaterFill#limits limit} for the budget {@code config.budget()} of
+     * {@code summary}'s samples, laid out by {@link #assemble(String, int, Clustering, double[], Summary,
      * long[][], double[][], long, long, int, CuratorConfig)}. The Flink job's assembler calls this with
-     * the pick orders its capability selectors sent; the batch {@link BalancedSelector} splits with the
-     * same {@link WaterFill#split}.
+     * the picks its capability selectors sent; the batch {@link BalancedSelector} makes the same
+     * {@link WaterFill.Split}.
      *
-     * @param pickIds per capability, the sample ids of its pick order (at most the budget)
+     * @param pickIds per capability, the sample ids of its picks
      * @param pickInfluence per capability, their {@code I(i, c)}
-     * @param picks per capability, its pick order over local indices {@code 0..pickIds[c].length - 1}
+     * @param picks per capability, its picks over local indices {@code 0..pickIds[c].length - 1}
      *     with the near-duplicates it skipped
      */
-    public static CurationResult fromPickOrders(String runId, int checkpoint, Clustering clustering, double[] difficulty,
+    public static CurationResult fromPicks(String runId, int checkpoint, Clustering clustering, double[] difficulty,
             Summary summary, long[][] pickIds, double[][] pickInfluence, CapabilityPicks.Picks[] picks, CuratorConfig config) {
         long budget = config.budget().resolve(summary.sampleCount());
-        WaterFill.Split split = WaterFill.split(budget, picks);
-        long[][] ids = new long[picks.length][];
-        double[][] influence = new double[picks.length][];
-        for (int c = 0; c < picks.length; c++) {
-            int taken = (int) split.given()[c];
-            ids[c] = Arrays.copyOf(pickIds[c], taken);
-            influence[c] = Arrays.copyOf(pickInfluence[c], taken);
-        }
-        return assemble(runId, checkpoint, clustering, difficulty, summary, ids, influence, budget, split.shortfall(),
+        WaterFill.Split split = WaterFill.Split.of(budget, picks);
+        return assemble(runId, checkpoint, clustering, difficulty, summary, pickIds, pickInfluence, budget, split.shortfall(),
                 split.duplicateCount(), config);
     }
 

@@ -6,8 +6,9 @@ package dev.cadc.core.curriculum;
  * capability cannot give (it has fewer candidates than its share) is shared again the same way among
  * the capabilities that still can, until B is reached or none can; the gap is the shortfall.
  *
- * <p>It needs only each capability's number of available picks ({@link CapabilityPicks.Picks#available()}),
- * so a coordinator can split the budget from per-capability counts without seeing any candidate.
+ * <p>The split is made over candidate counts ({@link #limits}), so it is known before any capability
+ * orders its candidates: each capability (a subtask of the Flink job, a thread of the batch reference)
+ * orders only as far as its own limit.
  */
 public final class WaterFill {
 
@@ -55,33 +56,39 @@ public final class WaterFill {
     }
 
     /**
-     * The budget split over the capabilities' pick orders: how many picks each gives
-     * ({@link #counts}), the near-duplicates each met before its last given pick
-     * ({@link CapabilityPicks.Picks#duplicatesMet}, local candidate indices) and the shortfall. The
-     * batch {@link BalancedSelector} and the Flink job's version assembler both call this, so both
-     * take the same prefixes of the same pick orders.
+     * Each capability's limit for a budget: {@link #counts} over the capabilities' candidate counts.
+     * A capability's pick order is computed up to its limit and no further; near-duplicates the
+     * guard skips are replaced from the capability's own later candidates, and when it runs out
+     * before its limit the gap is the version's shortfall (it is not passed on to other
+     * capabilities). So the split needs only the candidate counts, known before any pick is made:
+     * the Flink job's selector for one capability computes its own limit from per-bucket counts and
+     * never orders further than it, and nothing travels back from the run's assembler.
+     *
+     * @param candidates per capability (ascending id order) how many candidates are attributed to it
      */
-    public static Split split(long budget, CapabilityPicks.Picks[] picks) {
-        long[] available = new long[picks.length];
-        for (int c = 0; c < picks.length; c++) {
-            available[c] = picks[c].available();
-        }
-        long[] given = counts(budget, available);
-        int[][] duplicates = new int[picks.length][];
-        long total = 0;
-        for (int c = 0; c < picks.length; c++) {
-            duplicates[c] = picks[c].duplicatesMet(given[c]);
-            total += given[c];
-        }
-        return new Split(given, duplicates, Math.max(budget, 0) - total);
+    public static long[] limits(long budget, long[] candidates) {
+        return counts(budget, candidates);
     }
 
     /**
-     * @param given per capability, how many of its picks it gives (a prefix of its pick order)
-     * @param duplicatesMet per capability, the local indices of the near-duplicates skipped before that prefix ended
-     * @param shortfall the part of the budget no capability could give
+     * @param given per capability, how many picks it gives: its whole pick order, computed up to its {@link #limits limit}
+     * @param duplicatesMet per capability, the local indices of the near-duplicates skipped on the way
+     * @param shortfall the part of the budget no capability gave
      */
     public record Split(long[] given, int[][] duplicatesMet, long shortfall) {
+
+        /** The split of {@code budget} made by pick orders each computed up to its capability's limit. */
+        public static Split of(long budget, CapabilityPicks.Picks[] picks) {
+            long[] given = new long[picks.length];
+            int[][] duplicates = new int[picks.length][];
+            long total = 0;
+            for (int c = 0; c < picks.length; c++) {
+                given[c] = picks[c].picks().length;
+                duplicates[c] = picks[c].duplicates();
+                total += given[c];
+            }
+            return new Split(given, duplicates, Math.max(0, Math.max(budget, 0) - total));
+        }
 
         /** How many near-duplicates were skipped in all. */
         public int duplicateCount() {

@@ -81,66 +81,34 @@ class BalancedSelectorTest {
     }
 
     /**
-     * The batch selector computes each capability's pick order only as far as the split reads it; the
-     * split must be the one the job's selectors reach by ordering every capability up to the whole
-     * budget. Random capabilities, some shorter than their share, with near-duplicates (so orders skip
-     * candidates and run out at odd places), random budgets, both modes.
+     * The split is made over candidate counts: near-duplicates that leave a capability short of its
+     * limit are not replaced from other capabilities (the gap is the shortfall), and no capability is
+     * ordered past its limit. Capability 1's candidates 2..11 are all copies of one trajectory, so it
+     * gives one pick (sample 2) and skips the rest of what it reads.
      */
     @Test
-    void theLazySplitEqualsTheSplitOfPickOrdersUpToTheWholeBudget() {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
-        for (int round = 0; round < 300; round++) {
-            int capabilities = 1 + random.nextInt(6);
-            long budget = 1 + random.nextInt(120);
-            WithinCapability mode = random.nextBoolean() ? WithinCapability.COVERAGE : WithinCapability.TOP_INFLUENCE;
-            CapabilityPicks.PickOrder[] lazy = new CapabilityPicks.PickOrder[capabilities];
-            CapabilityPicks.Picks[] full = new CapabilityPicks.Picks[capabilities];
-            for (int c = 0; c < capabilities; c++) {
-                int count = random.nextInt(random.nextBoolean() ? 8 : 60);
-                int probes = 1 + random.nextInt(3);
-                long[] ids = new long[count];
-                double[][] a = new double[count][probes];
-                double[] attributed = new double[count];
-                float[][] trajectories = new float[count][];
-                for (int i = 0; i < count; i++) {
-                    ids[i] = 1000L * c + i;
-                    for (int p = 0; p < probes; p++) {
-                        a[i][p] = random.nextInt(5) / 4.0;
-                    }
-                    attributed[i] = random.nextInt(7) / 6.0;
-                    // A third are copies of an earlier candidate: near-duplicates the guard skips.
-                    trajectories[i] = i > 0 && random.nextInt(3) == 0 ? trajectories[random.nextInt(i)] : unit(random);
-                }
-                CapabilityPicks.Candidates candidates = CapabilityPicks.of(ids, a, attributed);
-                lazy[c] = new CapabilityPicks.PickOrder(mode, probes, candidates, guard(trajectories));
-                full[c] = CapabilityPicks.pick(mode, probes, candidates, guard(trajectories), budget);
-            }
-            WaterFill.Split expected = WaterFill.split(budget, full);
-            WaterFill.Split actual = BalancedSelector.splitOverPickOrders(budget, lazy);
-            assertThat(actual.given()).as("round %d", round).containsExactly(expected.given());
-            assertThat(actual.shortfall()).isEqualTo(expected.shortfall());
-            for (int c = 0; c < capabilities; c++) {
-                assertThat(actual.duplicatesMet()[c]).as("round %d, capability %d", round, c).containsExactly(expected.duplicatesMet()[c]);
-                int given = (int) expected.given()[c];
-                assertThat(Arrays.copyOf(lazy[c].current().picks(), given)).containsExactly(Arrays.copyOf(full[c].picks(), given));
-            }
-        }
+    void nearDuplicatesLeaveTheirCapabilityShortAndTheGapIsTheShortfall() {
+        InfluenceTable table = table();
+        CapabilityScorer scorer = new CapabilityScorer(CLUSTERING, AggregationRule.STRONGEST, 10);
+        CapabilityScorer.Score[] scores = new CapabilityScorer.Score[table.sampleCount()];
+        Arrays.setAll(scores, i -> scorer.score(table.row(i)));
+        float[] copy = basis(31);
+        DuplicateGuard.TrajectoryLookup trajectories = i -> i >= 2 && i < 12 ? copy : basis(i);
+        Selection selection = new BalancedSelector(WithinCapability.COVERAGE)
+                .select(CLUSTERING, table, scores, 15, trajectories, 1, DuplicateGuard.DEFAULT_THRESHOLD);
+
+        // Limits over candidate counts (2, 10, 10): 2, 7, 6. Capability 1 reads all ten, keeps sample 2.
+        assertThat(selection.selectedByCapability()[0]).containsExactly(0, 1);
+        assertThat(selection.selectedByCapability()[1]).containsExactly(2);
+        assertThat(selection.selectedByCapability()[2]).containsExactly(12, 13, 14, 15, 16, 17);
+        assertThat(selection.shortfall()).isEqualTo(6);
+        assertThat(selection.duplicateSamples()).containsExactly(3, 4, 5, 6, 7, 8, 9, 10, 11);
     }
 
-    private static DuplicateGuard guard(float[][] trajectories) {
-        return new DuplicateGuard(local -> trajectories[local], 1, DuplicateGuard.DEFAULT_THRESHOLD);
-    }
-
-    private static float[] unit(java.util.SplittableRandom random) {
-        float[] t = new float[8];
-        double norm = 0;
-        for (int d = 0; d < t.length; d++) {
-            t[d] = (float) random.nextGaussian();
-            norm += t[d] * t[d];
-        }
-        for (int d = 0; d < t.length; d++) {
-            t[d] = (float) (t[d] / Math.sqrt(norm));
-        }
+    /** A unit vector of its own for every sample but 2..11 (in 32 dimensions, one per sample; 31 is the copies'). */
+    private static float[] basis(int sample) {
+        float[] t = new float[32];
+        t[sample] = 1;
         return t;
     }
 }

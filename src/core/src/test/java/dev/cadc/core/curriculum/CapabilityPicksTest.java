@@ -27,12 +27,12 @@ class CapabilityPicksTest {
         // Probe 0 takes 10, probe 1 takes 12, probe 0 takes 11, probe 1 meets 13 (a duplicate of 12) and takes 14.
         assertThat(picks.picks()).containsExactly(0, 2, 1, 4);
         assertThat(picks.duplicates()).containsExactly(3);
-        assertThat(picks.duplicateDepths()).containsExactly(3);
         assertThat(picks.exhausted()).isTrue();
-        assertThat(picks.available()).isEqualTo(4);
-        // Giving 3 picks, the duplicate met while making the 4th is not counted; giving all, it is.
-        assertThat(picks.duplicatesMet(3)).isEmpty();
-        assertThat(picks.duplicatesMet(4)).containsExactly(3);
+        // Up to 3 picks, the duplicate met while making the 4th is not read.
+        CapabilityPicks.Picks three = CapabilityPicks.pick(WithinCapability.COVERAGE, 2, CapabilityPicks.of(IDS, A, I), guard(), 3);
+        assertThat(three.picks()).containsExactly(0, 2, 1);
+        assertThat(three.duplicates()).isEmpty();
+        assertThat(three.exhausted()).isFalse();
     }
 
     @Test
@@ -41,7 +41,6 @@ class CapabilityPicksTest {
                 CapabilityPicks.of(IDS, A, I), guard(), 2);
         assertThat(picks.picks()).containsExactly(2, 0);
         assertThat(picks.exhausted()).isFalse();
-        assertThat(picks.available()).isEqualTo(Long.MAX_VALUE);
     }
 
     @Test

@@ -33,19 +33,23 @@ class WaterFillTest {
     }
 
     @Test
-    void aSplitTakesPrefixesAndCountsOnlyTheDuplicatesMetBeforeEachPrefixEnds() {
-        // Capability 0: 4 picks available, not exhausted, duplicates met after 1 and after 3 picks.
-        // Capability 1: exhausted after 1 pick, one duplicate met after 2 (past its end: counted, it gives all).
+    void limitsAreTheSplitOverCandidateCounts() {
+        assertThat(WaterFill.limits(15, new long[] {2, 10, 10})).containsExactly(2, 7, 6);
+    }
+
+    @Test
+    void aSplitGivesEveryPickMadeAndTheGapIsTheShortfall() {
+        // Capability 0 reached its limit of 3; capability 1 ran out after 1 pick, with a near-duplicate skipped.
         CapabilityPicks.Picks[] picks = {
-            new CapabilityPicks.Picks(new int[] {0, 1, 2, 3}, new int[] {7, 8}, new int[] {1, 3}, false),
-            new CapabilityPicks.Picks(new int[] {0}, new int[] {5}, new int[] {2}, true),
+            new CapabilityPicks.Picks(new int[] {0, 1, 2}, new int[] {7}, false),
+            new CapabilityPicks.Picks(new int[] {0}, new int[] {5}, true),
         };
-        WaterFill.Split split = WaterFill.split(4, picks);
+        WaterFill.Split split = WaterFill.Split.of(6, picks);
         assertThat(split.given()).containsExactly(3, 1);
         assertThat(split.duplicatesMet()[0]).containsExactly(7);
         assertThat(split.duplicatesMet()[1]).containsExactly(5);
         assertThat(split.duplicateCount()).isEqualTo(2);
-        assertThat(split.shortfall()).isZero();
-        assertThat(WaterFill.split(9, new CapabilityPicks.Picks[] {picks[1]}).shortfall()).isEqualTo(8);
+        assertThat(split.shortfall()).isEqualTo(2);
+        assertThat(WaterFill.Split.of(4, picks).shortfall()).isZero();
     }
 }
