@@ -37,8 +37,12 @@ final class BucketFold {
         return bySample;
     }
 
-    /** Folds {@code bySample} (rows of {@code plan}'s checkpoint) into {@code samples}; new samples start at zero. */
-    static void fold(MapState<Long, SampleState> samples, TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample,
+    /**
+     * Folds {@code bySample} (rows of {@code plan}'s checkpoint) into {@code samples}; new samples start
+     * at zero. Returns the folded samples' new states by id, so the scoring that follows need not read
+     * them back (on RocksDB every read deserialises the sample).
+     */
+    static Map<Long, SampleState> fold(MapState<Long, SampleState> samples, TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample,
             ProbeCheckpoint probes, VersionPlan plan) throws Exception {
         int k = plan.sketchDim;
         List<CheckpointFold.SampleRows> folds = new ArrayList<>();
@@ -55,6 +59,7 @@ final class BucketFold {
             folds.add(new CheckpointFold.SampleRows(state.influence, entry.getValue()));
         }
         CheckpointFold.fold(probes, plan.trainSource, folds, false);
+        Map<Long, SampleState> folded = new java.util.HashMap<>();
         int s = 0;
         for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
             SampleState state = states.get(s++);
@@ -64,7 +69,9 @@ final class BucketFold {
             state.parts = Arrays.copyOf(state.parts, state.parts.length + k);
             System.arraycopy(SampleCheckpoint.trajectoryPart(counted, k), 0, state.parts, state.parts.length - k, k);
             samples.put(entry.getKey(), state);
+            folded.put(entry.getKey(), state);
         }
+        return folded;
     }
 
     /**

@@ -60,9 +60,18 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     /** Each bucket's summary of a version, for the run's assembler. */
     public static final OutputTag<BucketSummary> SUMMARIES = new OutputTag<>("bucket-summaries", Types.POJO(BucketSummary.class));
 
-    /** The bucket's rows not folded yet (their version's watermark has not passed). */
-    static final ListStateDescriptor<Contribution> ROWS =
-            new ListStateDescriptor<>("rows-not-folded", Types.POJO(Contribution.class));
+    /**
+     * The bucket's rows not folded yet (their version's watermark has not passed), in
+     * {@value #ROW_SLOTS} lists by checkpoint modulo {@value #ROW_SLOTS}: a fold reads only its own
+     * checkpoint's list and clears it, instead of reading and rewriting every waiting row (on RocksDB each
+     * read deserialises the whole list). Rows of another checkpoint share a list only when
+     * {@value #ROW_SLOTS} or more checkpoints are open at once; the fold then keeps them.
+     */
+    static final int ROW_SLOTS = 4;
+
+    static final List<ListStateDescriptor<Contribution>> ROWS = java.util.stream.IntStream.range(0, ROW_SLOTS)
+            .mapToObj(slot -> new ListStateDescriptor<>("rows-not-folded-" + slot, Types.POJO(Contribution.class)))
+            .toList();
 
     /** The bucket's samples by id. */
     static final MapStateDescriptor<Long, SampleState> SAMPLES =
@@ -81,7 +90,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
 
     private transient CuratorConfig config;
 
-    private transient ListState<Contribution> rows;
+    private transient List<ListState<Contribution>> rows;
     private transient MapState<Long, SampleState> samples;
     private transient PendingVersions plans;
     private transient ValueState<long[]> probeIds;
@@ -98,7 +107,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     public void open(OpenContext openContext) {
         config = jobConfig.curatorConfig();
         var context = getRuntimeContext();
-        rows = context.getListState(ROWS);
+        rows = ROWS.stream().map(context::getListState).toList();
         samples = context.getMapState(SAMPLES);
         plans = new PendingVersions(context.getMapState(PendingVersions.PLANS));
         probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
@@ -121,7 +130,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
             Contribution contribution = new Contribution(row.runId, row.sampleId, row.checkpoint, row.step,
                     row.learningRate, row.sketch, null);
             buffered++;
-            rows.add(contribution);
+            rowsOf(row.checkpoint).add(contribution);
             return;
         }
         VersionPlan plan = input.plan;
@@ -144,23 +153,25 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         models.put(model.modelKey(), model);
         if (model.released) {
             // Rows of a run the TTL released may have reached a bucket after its release copy: drop them.
-            ctx.applyToKeyedState(ROWS, (key, state) -> {
-                List<Contribution> kept = new ArrayList<>();
-                state.get().forEach(row -> {
-                    if (!row.runId.equals(model.runId)) {
-                        kept.add(row);
-                    }
+            for (ListStateDescriptor<Contribution> slot : ROWS) {
+                ctx.applyToKeyedState(slot, (key, state) -> {
+                    List<Contribution> kept = new ArrayList<>();
+                    state.get().forEach(row -> {
+                        if (!row.runId.equals(model.runId)) {
+                            kept.add(row);
+                        }
+                    });
+                    state.update(kept);
                 });
-                state.update(kept);
-            });
+            }
         }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<CandidateBatch> out) throws Exception {
         for (VersionPlan plan : plans.takeReady(ctx.timerService().currentWatermark())) {
-            fold(plan, ctx.getBroadcastState(MODELS).get(ProbeModel.modelKey(plan.runId, plan.checkpoint)));
-            emit(ctx.getCurrentKey(), plan, ctx, out);
+            Map<Long, SampleState> folded = fold(plan, ctx.getBroadcastState(MODELS).get(ProbeModel.modelKey(plan.runId, plan.checkpoint)));
+            emit(ctx.getCurrentKey(), plan, folded, ctx, out);
         }
         releaseIfDone(ctx.getCurrentKey());
     }
@@ -170,30 +181,36 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
      * ({@link BucketFold}). The probe model of j is here: it left the clusterer before the plan, and is
      * dropped only once the watermark is past j's closing, after this fold.
      */
-    private void fold(VersionPlan plan, ProbeModel model) throws Exception {
+    private Map<Long, SampleState> fold(VersionPlan plan, ProbeModel model) throws Exception {
         List<Contribution> later = new ArrayList<>();
-        TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = BucketFold.rowsOf(plan.checkpoint, rows.get(), later);
+        ListState<Contribution> slot = rowsOf(plan.checkpoint);
+        TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = BucketFold.rowsOf(plan.checkpoint, slot.get(), later);
         if (bySample.isEmpty() && samples.isEmpty()) {
-            return; // a bucket without samples keeps nothing
+            return Map.of(); // a bucket without samples keeps nothing
         }
         BucketFold.alignProbes(samples, probeIds.value(), plan.probeIds);
         probeIds.update(plan.probeIds);
         if (bySample.isEmpty()) {
-            return;
+            return Map.of();
         }
         if (model == null) {
             throw new IllegalStateException("run " + plan.runId + ": the probe model of checkpoint " + plan.checkpoint
                     + " is missing when its rows are folded");
         }
-        rows.update(later);
+        if (later.isEmpty()) {
+            slot.clear();
+        } else {
+            slot.update(later);
+        }
         buffered -= bySample.values().stream().mapToInt(List::size).sum();
         ProbeCheckpoint probes = probeCheckpoints.computeIfAbsent(model.modelKey(),
                 key -> new ProbeCheckpoint(model.checkpoint, model.sketchDim, model.unitSketches));
-        BucketFold.fold(samples, bySample, probes, plan);
+        return BucketFold.fold(samples, bySample, probes, plan);
     }
 
     /** Scores the bucket's samples under clustering j; candidates to their selectors, the summary to the assembler. */
-    private void emit(String key, VersionPlan plan, ReadOnlyContext ctx, Collector<CandidateBatch> out) throws Exception {
+    private void emit(String key, VersionPlan plan, Map<Long, SampleState> folded, ReadOnlyContext ctx, Collector<CandidateBatch> out)
+            throws Exception {
         List<Long> ids = new ArrayList<>();
         for (Long id : samples.keys()) {
             ids.add(id);
@@ -205,11 +222,17 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         long[] sampleIds = ids.stream().mapToLong(Long::longValue).sorted().toArray();
         SampleState[] states = new SampleState[sampleIds.length];
         for (int i = 0; i < sampleIds.length; i++) {
-            states[i] = samples.get(sampleIds[i]);
+            SampleState state = folded.get(sampleIds[i]);
+            states[i] = state != null ? state : samples.get(sampleIds[i]);
         }
         BucketScores scores = BucketScores.of(plan, sampleIds, states, config);
         scores.batches().forEach(out::collect);
         ctx.output(SUMMARIES, scores.summary());
+    }
+
+    /** The list of waiting rows that holds checkpoint {@code checkpoint}'s. */
+    private ListState<Contribution> rowsOf(int checkpoint) {
+        return rows.get(Math.floorMod(checkpoint, ROW_SLOTS));
     }
 
     /**
@@ -224,7 +247,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     }
 
     private void clear(String key) {
-        rows.clear();
+        rows.forEach(ListState::clear);
         samples.clear();
         plans.clear();
         probeIds.clear();
