@@ -265,13 +265,7 @@ class SpreadCurationTest {
     @Test
     void rowsOfALaterCheckpointSharingTheFoldsListWaitForTheirOwnFold() throws Exception {
         OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
-        pipeline = new Pipeline(CONFIG, null);
-        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
-        pipeline.plan(zero.clustering());
-        zero.rows().forEach(this::row);
-        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
-        List<OutputRecord> alone = pipeline.assembler.extractOutputValues();
-        pipeline.close();
+        List<OutputRecord> alone = versionZeroInOneGo(zero);
 
         int later = SampleInfluence.ROW_SLOTS;
         List<SourceRow> laterRows = zero.rows().stream()
@@ -306,13 +300,7 @@ class SpreadCurationTest {
     @Test
     void restoredBucketsFoldTheSameVersionAsBucketsThatNeverFailed() throws Exception {
         OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
-        pipeline = new Pipeline(CONFIG, null);
-        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
-        pipeline.plan(zero.clustering());
-        zero.rows().forEach(this::row);
-        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
-        List<OutputRecord> uninterrupted = pipeline.assembler.extractOutputValues();
-        pipeline.close();
+        List<OutputRecord> uninterrupted = versionZeroInOneGo(zero);
 
         int half = zero.rows().size() / 2;
         OperatorSubtaskState snapshot;
@@ -337,6 +325,19 @@ class SpreadCurationTest {
                 assertThat(output.get(i).topic).isEqualTo(uninterrupted.get(i).topic);
                 assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(uninterrupted.get(i).value);
             }
+        }
+    }
+
+    /** Version 0's records from a pipeline given the model, the plan and every row before the closing's watermark passes. */
+    private List<OutputRecord> versionZeroInOneGo(OperatorTestData.PlantedCheckpoint zero) throws Exception {
+        try (Pipeline run = new Pipeline(CONFIG, null)) {
+            run.buckets.processBroadcastElement(zero.model(), 0L);
+            run.plan(zero.clustering());
+            for (SourceRow row : zero.rows()) {
+                run.row(row);
+            }
+            run.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+            return run.assembler.extractOutputValues();
         }
     }
 
