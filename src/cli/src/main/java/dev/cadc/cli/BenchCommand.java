@@ -484,9 +484,12 @@ final class BenchCommand implements Runnable {
             figure.put("wall_s", measured.seconds());
             figure.put("rows_per_s", rows / measured.seconds());
             figure.put("peak_rss_bytes", measured.peakRssBytes());
+            figure.put("process_cpu_s", measured.cpuSeconds());
             figures.put(name, figure);
-            out.printf(Locale.ROOT, "%-48s %8.1f s %10.0f rows/s   peak RSS %s%n", name, measured.seconds(), rows / measured.seconds(),
-                    measured.peakRssBytes() < 0 ? "?" : String.format(Locale.ROOT, "%.2f GiB", measured.peakRssBytes() / (double) (1L << 30)));
+            out.printf(Locale.ROOT, "%-48s %8.1f s %10.0f rows/s   peak RSS %s   CPU %s%n", name, measured.seconds(), rows / measured.seconds(),
+                    measured.peakRssBytes() < 0 ? "?" : String.format(Locale.ROOT, "%.2f GiB", measured.peakRssBytes() / (double) (1L << 30)),
+                    measured.cpuSeconds() < 0 ? "?" : String.format(Locale.ROOT, "%.1f s (%.2f cores)", measured.cpuSeconds(),
+                            measured.cpuSeconds() / measured.seconds()));
             out.flush();
             return figure;
         }
@@ -722,10 +725,20 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    /** A stage's wall time and the process's peak RSS while it ran (Linux: VmHWM, reset at the start). */
-    record Stage(long startedNanos) {
+    /**
+     * A stage's wall time, the process's peak RSS while it ran (Linux: VmHWM, reset at the start) and the
+     * CPU time the process used meanwhile (every thread: Flink's, the embedded broker's; not a child
+     * process's, such as NumPy's), so a figure says how many cores the stage kept busy.
+     */
+    record Stage(long startedNanos, long startedCpuNanos) {
 
-        record Measured(double seconds, long peakRssBytes) {}
+        /** @param cpuSeconds the process's CPU time during the stage, or -1 where the JVM cannot tell */
+        record Measured(double seconds, long peakRssBytes, double cpuSeconds) {}
+
+        private static long processCpuNanos() {
+            return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+        }
 
         static Stage start() {
             try {
@@ -733,7 +746,7 @@ final class BenchCommand implements Runnable {
             } catch (IOException | UnsupportedOperationException e) {
                 // Not Linux, or not allowed: the peak is then the process's since its start.
             }
-            return new Stage(System.nanoTime());
+            return new Stage(System.nanoTime(), processCpuNanos());
         }
 
         Measured stop() {
@@ -748,7 +761,8 @@ final class BenchCommand implements Runnable {
             } catch (IOException e) {
                 peak = -1;
             }
-            return new Measured(seconds, peak);
+            long cpu = processCpuNanos();
+            return new Measured(seconds, peak, startedCpuNanos < 0 || cpu < 0 ? -1 : (cpu - startedCpuNanos) / 1e9);
         }
     }
 }

@@ -34,6 +34,8 @@ class BenchCommandITCase {
                 assertThat(name).startsWith("NumPy"));
         for (JsonNode stage : figures.get("stages")) {
             assertThat(stage.get("rows_per_s").asDouble()).as(stage.get("stage").asText()).isPositive();
+            // Linux's JVM reports its CPU time; every stage keeps at least some of it busy.
+            assertThat(stage.get("process_cpu_s").asDouble()).as(stage.get("stage").asText() + " CPU").isPositive();
             if (stage.get("stage").asText().startsWith("job")) {
                 assertThat(stage.get("equals_curate").asBoolean()).as(stage.get("stage").asText() + " equals cadc curate").isTrue();
             }
