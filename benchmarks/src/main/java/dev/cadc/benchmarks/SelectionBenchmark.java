@@ -68,7 +68,7 @@ public class SelectionBenchmark {
     private int[] trajectorySource;
     private int[] firstCapabilityCandidates;
     private int[] firstCapabilityProbes;
-    private long firstCapabilityLimit;
+    private long firstCapabilityReach;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -126,7 +126,7 @@ public class SelectionBenchmark {
         firstCapabilityProbes = clustering.probeIndicesOf(clustering.capabilityIds()[0]);
         long[] candidateCounts = new long[clustering.capabilityCount()];
         Arrays.stream(scores).filter(CapabilityScorer.Score::isCandidate).forEach(s -> candidateCounts[s.attributedIndex()]++);
-        firstCapabilityLimit = WaterFill.limits(budget, candidateCounts)[0];
+        firstCapabilityReach = WaterFill.reach(WaterFill.limits(budget, candidateCounts)[0]);
         long harmful = Arrays.stream(scores).filter(CapabilityScorer.Score::harmful).count();
         Selection selection = coverageWithGuard();
         System.out.printf("# kernel %s; budget %d of %d, %d harmful, %d candidates in capability 0; coverage with the guard skipped %d"
@@ -155,7 +155,7 @@ public class SelectionBenchmark {
     }
 
     /**
-     * One capability's pick order with the guard up to its limit (its share of B over the
+     * One capability's pick order with the guard up to its reach (twice its share of B over the
      * capabilities' candidate counts): what one of the job's selector subtasks computes.
      */
     @Benchmark
@@ -165,7 +165,7 @@ public class SelectionBenchmark {
         CapabilityPicks.Candidates view = BalancedSelector.view(candidates, probes, influence, scores);
         DuplicateGuard guard = new DuplicateGuard(local -> trajectory(candidates[local]), CHECKPOINTS,
                 DuplicateGuard.DEFAULT_THRESHOLD);
-        return CapabilityPicks.pick(WithinCapability.COVERAGE, probes.length, view, guard, firstCapabilityLimit);
+        return CapabilityPicks.pick(WithinCapability.COVERAGE, probes.length, view, guard, firstCapabilityReach);
     }
 
     /** The budget's split between 16 capabilities, three of which run out early. */

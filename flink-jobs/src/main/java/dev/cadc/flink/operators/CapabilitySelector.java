@@ -24,11 +24,12 @@ import org.apache.flink.util.Collector;
  * different subtasks. At version j it gathers the capability's candidates from every sample bucket and,
  * once its watermark is past the validator's at j's closing (every bucket sent its batch before
  * forwarding that watermark), orders them with the core {@link CapabilityPicks} (the same call the batch
- * reference makes) up to the capability's limit, and sends the picks to the run's assembler. The limit
- * is the capability's part of the budget split over every capability's candidate count
+ * reference makes) up to twice the capability's limit ({@link WaterFill#reach}), and sends the pick
+ * order to the run's assembler, which splits the budget ({@link WaterFill.Split#of}). The limit is the
+ * capability's part of the budget split over every capability's candidate count
  * ({@link WaterFill#limits}); each bucket's batch carries its counts for every capability, so the
- * selector knows its limit from its own input, orders no further than it, and needs nothing back from
- * the assembler. Candidates are held only until their version is decided.
+ * selector knows its limit from its own input, orders no further than its reach, and needs nothing
+ * back from the assembler. Candidates are held only until their version is decided.
  */
 public final class CapabilitySelector extends KeyedProcessFunction<String, CandidateBatch, CapabilityChoice> {
 
@@ -118,7 +119,7 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
                 : new DuplicateGuard(i -> Arrays.copyOfRange(trajectoryOf[i].trajectories, trajectoryAt[i], trajectoryAt[i] + floats),
                         first.trajectoryCheckpoints, config.duplicateThreshold());
         CapabilityPicks.Picks picks = CapabilityPicks.pick(config.withinCapability(), slots,
-                CapabilityPicks.of(ids, influence, attributed), guard, limit);
+                CapabilityPicks.of(ids, influence, attributed), guard, WaterFill.reach(limit));
 
         CapabilityChoice choice = new CapabilityChoice();
         choice.runId = first.runId;
@@ -128,6 +129,7 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         choice.influence = Arrays.stream(picks.picks()).mapToDouble(i -> attributed[i]).toArray();
         choice.exhausted = picks.exhausted();
         choice.duplicates = Arrays.stream(picks.duplicates()).mapToLong(i -> ids[i]).toArray();
+        choice.duplicateDepths = picks.duplicateDepths();
         return choice;
     }
 }

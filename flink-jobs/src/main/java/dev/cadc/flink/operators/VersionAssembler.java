@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A run's curriculum versions, keyed by run: for version j it collects the plan (clustering,
  * difficulty), every sample bucket's summary and every capability's picks, and once its watermark is
- * past the validator's at j's closing (all of them were sent before that watermark) takes each
- * capability's picks (each selector ordered up to its own limit) and lays the version out with
+ * past the validator's at j's closing (all of them were sent before that watermark) splits the budget
+ * with the core {@link dev.cadc.core.curriculum.WaterFill.Split#of} (each selector ordered up to its own
+ * reach), takes each capability's first picks and lays the version out with
  * {@link CurriculumVersion#assemble} (the batch reference's code). It holds per run only the plans and
  * parts of versions not yet built: the selection, the harmful ids and counts.
  */
@@ -153,9 +154,9 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
             ids[c] = choice == null ? new long[0] : choice.picks;
             influence[c] = choice == null ? new double[0] : choice.influence;
             // The choice's picks and duplicates are already in order: local indices are positions.
-            picks[c] = choice == null ? new CapabilityPicks.Picks(new int[0], new int[0], true)
+            picks[c] = choice == null ? new CapabilityPicks.Picks(new int[0], new int[0], new int[0], true)
                     : new CapabilityPicks.Picks(IntStream.range(0, choice.picks.length).toArray(),
-                            IntStream.range(0, choice.duplicates.length).toArray(), choice.exhausted);
+                            IntStream.range(0, choice.duplicates.length).toArray(), choice.duplicateDepths, choice.exhausted);
         }
         CurationResult result = CurriculumVersion.fromPicks(runId, plan.checkpoint, clustering, plan.difficulty, summary,
                 ids, influence, picks, config);

@@ -1,9 +1,10 @@
 package dev.cadc.flink.records;
 
 /**
- * A capability selector's answer at version {@code checkpoint}: the capability's picks in order, up to
- * its limit ({@code WaterFill.limits}), each with its {@code I(i, c)}; whether it ran out of candidates
- * before the limit; and the near-duplicates it skipped.
+ * A capability selector's answer at version {@code checkpoint}: the capability's pick order up to twice
+ * its limit ({@code WaterFill.reach}), each pick with its {@code I(i, c)}; whether it ran out of
+ * candidates before that; and the near-duplicates it skipped, each with the number of picks made before
+ * it (so the assembler counts those met before the capability's last given pick).
  */
 public class CapabilityChoice {
     public String runId;
@@ -13,6 +14,7 @@ public class CapabilityChoice {
     public double[] influence;
     public boolean exhausted;
     public long[] duplicates;
+    public int[] duplicateDepths;
 
     public CapabilityChoice() {}
 }

@@ -7,9 +7,10 @@ import java.util.stream.IntStream;
 
 /**
  * Balanced selection of B samples across capabilities (SPEC, "Balanced selection"), as the batch
- * reference runs it over a whole influence table: the budget split over the capabilities' candidate
- * counts ({@link WaterFill#limits}), then each capability's pick order up to its limit on its own
- * ({@link CapabilityPicks}, near-duplicates skipped within the capability). The Flink job runs the
+ * reference runs it over a whole influence table: each capability's limit from the capabilities'
+ * candidate counts ({@link WaterFill#limits}), each capability's pick order on its own up to twice its
+ * limit ({@link CapabilityPicks}, near-duplicates skipped within the capability), then the split
+ * ({@link WaterFill.Split#of}: up to each limit, the gap shared again). The Flink job runs the
  * same two steps on different subtasks (a selector per run and capability computes its own limit from
  * the buckets' counts; a coordinator per run lays the version out), so both reach the same selection
  * by the same code.
@@ -51,14 +52,15 @@ public final class BalancedSelector {
             int[] probes = clustering.probeIndicesOf(capabilityIds[c]);
             DuplicateGuard guard = threshold >= 1 ? DuplicateGuard.disabled()
                     : new DuplicateGuard(local -> trajectories.trajectory(candidates[local]), trajectoryCheckpoints, threshold);
-            return CapabilityPicks.pick(mode, probes.length, view(candidates, probes, influence, scores), guard, limits[c]);
+            return CapabilityPicks.pick(mode, probes.length, view(candidates, probes, influence, scores), guard,
+                    WaterFill.reach(limits[c]));
         }).toArray(CapabilityPicks.Picks[]::new);
-        WaterFill.Split split = WaterFill.Split.of(budget, picks);
+        WaterFill.Split split = WaterFill.Split.of(budget, limits, picks);
         int[][] selected = new int[capabilities][];
         IntStream.Builder duplicates = IntStream.builder();
         for (int c = 0; c < capabilities; c++) {
             int[] candidates = candidatesOf[c];
-            selected[c] = Arrays.stream(picks[c].picks()).map(local -> candidates[local]).toArray();
+            selected[c] = Arrays.stream(picks[c].picks(), 0, (int) split.given()[c]).map(local -> candidates[local]).toArray();
             Arrays.stream(split.duplicatesMet()[c]).map(local -> candidates[local]).forEach(duplicates::add);
         }
         return new Selection(selected, budget, split.shortfall(), duplicates.build().toArray());

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 
 /**
  * One capability's part of balanced selection: the order in which the capability picks its
@@ -41,10 +42,23 @@ public final class CapabilityPicks {
 
     /**
      * The capability's picks (candidate indices, in pick order) up to the limit; the near-duplicates
-     * skipped on the way (in the order met); and whether the capability ran out of candidates before
-     * the limit.
+     * met on the way, each with the number of picks made before it; and whether the capability ran out
+     * of candidates before the limit.
      */
-    public record Picks(int[] picks, int[] duplicates, boolean exhausted) {}
+    public record Picks(int[] picks, int[] duplicates, int[] duplicateDepths, boolean exhausted) {
+
+        /**
+         * The near-duplicates skipped when the capability gives {@code taken} picks: those met before
+         * its last pick, and all of them when it ran out of candidates and gives everything.
+         */
+        public int[] duplicatesMet(long taken) {
+            boolean all = exhausted && taken >= picks.length;
+            return IntStream.range(0, duplicates.length)
+                    .filter(d -> all || duplicateDepths[d] < taken)
+                    .map(d -> duplicates[d])
+                    .toArray();
+        }
+    }
 
     /**
      * The capability's pick order, up to {@code limit} picks: each pick depends only on the picks
@@ -59,16 +73,17 @@ public final class CapabilityPicks {
                 : new TopInfluencePicker(candidates);
         boolean[] used = new boolean[candidates.count()];
         List<Integer> picks = new ArrayList<>();
-        List<Integer> duplicates = new ArrayList<>();
+        List<int[]> duplicates = new ArrayList<>();
         boolean exhausted = false;
         while (picks.size() < limit) {
+            int depth = picks.size();
             int sample = picker.next(candidate -> {
                 if (used[candidate]) {
                     return false;
                 }
                 if (!guard.admits(candidate)) {
                     used[candidate] = true;
-                    duplicates.add(candidate);
+                    duplicates.add(new int[] {candidate, depth});
                     return false;
                 }
                 return true;
@@ -82,7 +97,8 @@ public final class CapabilityPicks {
             picks.add(sample);
         }
         return new Picks(picks.stream().mapToInt(Integer::intValue).toArray(),
-                duplicates.stream().mapToInt(Integer::intValue).toArray(), exhausted);
+                duplicates.stream().mapToInt(d -> d[0]).toArray(),
+                duplicates.stream().mapToInt(d -> d[1]).toArray(), exhausted);
     }
 
     /** One capability's source of picks. */

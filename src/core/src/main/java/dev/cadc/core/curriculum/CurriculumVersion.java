@@ -69,23 +69,31 @@ public final class CurriculumVersion {
     }
 
     /**
-     * The curriculum from every capability's picks (ascending capability id order), each computed up
-     * to the capability's {@link WaterFill#limits limit} for the budget {@code config.budget()} of
-     * {@code summary}'s samples, laid out by {@link #assemble(String, int, Clustering, double[], Summary,
-     * long[][], double[][], long, long, int, CuratorConfig)}. The Flink job's assembler calls this with
-     * the picks its capability selectors sent; the batch {@link BalancedSelector} makes the same
-     * {@link WaterFill.Split}.
+     * The curriculum from every capability's pick order (ascending capability id order), each computed
+     * up to {@link WaterFill#reach} of the capability's limit: the budget {@code config.budget()} of
+     * {@code summary}'s samples split by {@link WaterFill.Split#of} (limits over the summary's candidate
+     * counts), each capability's first picks, the layout of {@link #assemble(String, int, Clustering,
+     * double[], Summary, long[][], double[][], long, long, int, CuratorConfig)}. The Flink job's assembler
+     * calls this with the pick orders its capability selectors sent; the batch {@link BalancedSelector}
+     * makes the same split.
      *
-     * @param pickIds per capability, the sample ids of its picks
+     * @param pickIds per capability, the sample ids of its pick order
      * @param pickInfluence per capability, their {@code I(i, c)}
-     * @param picks per capability, its picks over local indices {@code 0..pickIds[c].length - 1}
+     * @param picks per capability, its pick order over local indices {@code 0..pickIds[c].length - 1}
      *     with the near-duplicates it skipped
      */
     public static CurationResult fromPicks(String runId, int checkpoint, Clustering clustering, double[] difficulty,
             Summary summary, long[][] pickIds, double[][] pickInfluence, CapabilityPicks.Picks[] picks, CuratorConfig config) {
         long budget = config.budget().resolve(summary.sampleCount());
-        WaterFill.Split split = WaterFill.Split.of(budget, picks);
-        return assemble(runId, checkpoint, clustering, difficulty, summary, pickIds, pickInfluence, budget, split.shortfall(),
+        WaterFill.Split split = WaterFill.Split.of(budget, WaterFill.limits(budget, summary.attributed()), picks);
+        long[][] ids = new long[picks.length][];
+        double[][] influence = new double[picks.length][];
+        for (int c = 0; c < picks.length; c++) {
+            int taken = (int) split.given()[c];
+            ids[c] = Arrays.copyOf(pickIds[c], taken);
+            influence[c] = Arrays.copyOf(pickInfluence[c], taken);
+        }
+        return assemble(runId, checkpoint, clustering, difficulty, summary, ids, influence, budget, split.shortfall(),
                 split.duplicateCount(), config);
     }
 

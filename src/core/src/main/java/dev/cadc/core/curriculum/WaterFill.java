@@ -56,13 +56,13 @@ public final class WaterFill {
     }
 
     /**
-     * Each capability's limit for a budget: {@link #counts} over the capabilities' candidate counts.
-     * A capability's pick order is computed up to its limit and no further; near-duplicates the
-     * guard skips are replaced from the capability's own later candidates, and when it runs out
-     * before its limit the gap is the version's shortfall (it is not passed on to other
-     * capabilities). So the split needs only the candidate counts, known before any pick is made:
-     * the Flink job's selector for one capability computes its own limit from per-bucket counts and
-     * never orders further than it, and nothing travels back from the run's assembler.
+     * Each capability's limit for a budget: {@link #counts} over the capabilities' candidate counts,
+     * known before any pick is made. A capability gives up to its limit, and what near-duplicates keep
+     * some capabilities from giving is shared again among the others, each giving at most its limit
+     * again ({@link Split#of}); so each capability's pick order is needed up to {@link #reach} and no
+     * further. That is what lets the Flink job's selector for one capability compute its part from its
+     * own input (each bucket's batch carries its candidate counts), with nothing travelling back from
+     * the run's assembler.
      *
      * @param candidates per capability (ascending id order) how many candidates are attributed to it
      */
@@ -70,24 +70,50 @@ public final class WaterFill {
         return counts(budget, candidates);
     }
 
+    /** How far a capability with limit {@code limit} orders its candidates: twice its limit. */
+    public static long reach(long limit) {
+        return limit > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * limit;
+    }
+
     /**
-     * @param given per capability, how many picks it gives: its whole pick order, computed up to its {@link #limits limit}
-     * @param duplicatesMet per capability, the local indices of the near-duplicates skipped on the way
+     * @param given per capability, how many of its picks it gives (a prefix of its pick order)
+     * @param duplicatesMet per capability, the local indices of the near-duplicates skipped before that prefix ended
      * @param shortfall the part of the budget no capability gave
      */
     public record Split(long[] given, int[][] duplicatesMet, long shortfall) {
 
-        /** The split of {@code budget} made by pick orders each computed up to its capability's limit. */
-        public static Split of(long budget, CapabilityPicks.Picks[] picks) {
-            long[] given = new long[picks.length];
-            int[][] duplicates = new int[picks.length][];
+        /**
+         * The split of {@code budget}: each capability first gives up to its limit; the gap (what
+         * capabilities left short by near-duplicates, or without enough candidates, did not give) is
+         * shared again by {@link #counts} among the capabilities whose pick order goes past their
+         * limit, each giving at most what it has past it (at most its limit again, the order's
+         * {@link #reach}); what remains is the shortfall.
+         *
+         * @param picks per capability, its pick order computed up to {@link #reach} of its limit
+         */
+        public static Split of(long budget, long[] limits, CapabilityPicks.Picks[] picks) {
+            int capabilities = picks.length;
+            long[] given = new long[capabilities];
+            long[] beyond = new long[capabilities];
             long total = 0;
-            for (int c = 0; c < picks.length; c++) {
-                given[c] = picks[c].picks().length;
-                duplicates[c] = picks[c].duplicates();
+            for (int c = 0; c < capabilities; c++) {
+                given[c] = Math.min(picks[c].picks().length, limits[c]);
+                beyond[c] = picks[c].picks().length - given[c];
                 total += given[c];
             }
-            return new Split(given, duplicates, Math.max(0, Math.max(budget, 0) - total));
+            long gap = Math.max(budget, 0) - total;
+            if (gap > 0) {
+                long[] extra = counts(gap, beyond);
+                for (int c = 0; c < capabilities; c++) {
+                    given[c] += extra[c];
+                    total += extra[c];
+                }
+            }
+            int[][] duplicates = new int[capabilities][];
+            for (int c = 0; c < capabilities; c++) {
+                duplicates[c] = picks[c].duplicatesMet(given[c]);
+            }
+            return new Split(given, duplicates, Math.max(budget, 0) - total);
         }
 
         /** How many near-duplicates were skipped in all. */

@@ -81,13 +81,12 @@ class BalancedSelectorTest {
     }
 
     /**
-     * The split is made over candidate counts: near-duplicates that leave a capability short of its
-     * limit are not replaced from other capabilities (the gap is the shortfall), and no capability is
-     * ordered past its limit. Capability 1's candidates 2..11 are all copies of one trajectory, so it
-     * gives one pick (sample 2) and skips the rest of what it reads.
+     * Limits come from candidate counts; near-duplicates that leave a capability short of its limit are
+     * made up by the others, each at most its limit again. Capability 1's candidates 2..11 are all copies
+     * of one trajectory, so it gives one pick (sample 2) and skips the rest.
      */
     @Test
-    void nearDuplicatesLeaveTheirCapabilityShortAndTheGapIsTheShortfall() {
+    void nearDuplicatesLeaveTheirCapabilityShortAndTheOthersMakeItUpUpToTheirLimitAgain() {
         InfluenceTable table = table();
         CapabilityScorer scorer = new CapabilityScorer(CLUSTERING, AggregationRule.STRONGEST, 10);
         CapabilityScorer.Score[] scores = new CapabilityScorer.Score[table.sampleCount()];
@@ -97,11 +96,12 @@ class BalancedSelectorTest {
         Selection selection = new BalancedSelector(WithinCapability.COVERAGE)
                 .select(CLUSTERING, table, scores, 15, trajectories, 1, DuplicateGuard.DEFAULT_THRESHOLD);
 
-        // Limits over candidate counts (2, 10, 10): 2, 7, 6. Capability 1 reads all ten, keeps sample 2.
+        // Limits over candidate counts (2, 10, 10): 2, 7, 6. Capability 1 reads all ten, keeps sample 2; the
+        // gap of 6 goes to capability 2, the only one with picks past its limit (4 more: all it has).
         assertThat(selection.selectedByCapability()[0]).containsExactly(0, 1);
         assertThat(selection.selectedByCapability()[1]).containsExactly(2);
-        assertThat(selection.selectedByCapability()[2]).containsExactly(12, 13, 14, 15, 16, 17);
-        assertThat(selection.shortfall()).isEqualTo(6);
+        assertThat(selection.selectedByCapability()[2]).containsExactly(12, 13, 14, 15, 16, 17, 18, 19, 20, 21);
+        assertThat(selection.shortfall()).isEqualTo(2);
         assertThat(selection.duplicateSamples()).containsExactly(3, 4, 5, 6, 7, 8, 9, 10, 11);
     }
 

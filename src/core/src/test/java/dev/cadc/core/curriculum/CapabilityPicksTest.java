@@ -27,7 +27,11 @@ class CapabilityPicksTest {
         // Probe 0 takes 10, probe 1 takes 12, probe 0 takes 11, probe 1 meets 13 (a duplicate of 12) and takes 14.
         assertThat(picks.picks()).containsExactly(0, 2, 1, 4);
         assertThat(picks.duplicates()).containsExactly(3);
+        assertThat(picks.duplicateDepths()).containsExactly(3);
         assertThat(picks.exhausted()).isTrue();
+        // Giving 3 picks, the duplicate met while making the 4th is not counted; giving all, it is.
+        assertThat(picks.duplicatesMet(3)).isEmpty();
+        assertThat(picks.duplicatesMet(4)).containsExactly(3);
         // Up to 3 picks, the duplicate met while making the 4th is not read.
         CapabilityPicks.Picks three = CapabilityPicks.pick(WithinCapability.COVERAGE, 2, CapabilityPicks.of(IDS, A, I), guard(), 3);
         assertThat(three.picks()).containsExactly(0, 2, 1);

@@ -38,18 +38,38 @@ class WaterFillTest {
     }
 
     @Test
-    void aSplitGivesEveryPickMadeAndTheGapIsTheShortfall() {
-        // Capability 0 reached its limit of 3; capability 1 ran out after 1 pick, with a near-duplicate skipped.
+    void aSplitGivesUpToEachLimitThenSharesTheGapAmongOrdersThatGoFurther() {
+        // Capability 0 ran out after 1 pick (near-duplicates 5 and 6 met after 0 and 1 picks); capability 1's
+        // order has 6 picks (near-duplicate 7 met after 4); capability 2's has 3.
         CapabilityPicks.Picks[] picks = {
-            new CapabilityPicks.Picks(new int[] {0, 1, 2}, new int[] {7}, false),
-            new CapabilityPicks.Picks(new int[] {0}, new int[] {5}, true),
+            new CapabilityPicks.Picks(new int[] {0}, new int[] {5, 6}, new int[] {0, 1}, true),
+            new CapabilityPicks.Picks(new int[] {0, 1, 2, 3, 4, 5}, new int[] {7}, new int[] {4}, false),
+            new CapabilityPicks.Picks(new int[] {0, 1, 2}, new int[0], new int[0], false),
         };
-        WaterFill.Split split = WaterFill.Split.of(6, picks);
-        assertThat(split.given()).containsExactly(3, 1);
-        assertThat(split.duplicatesMet()[0]).containsExactly(7);
-        assertThat(split.duplicatesMet()[1]).containsExactly(5);
-        assertThat(split.duplicateCount()).isEqualTo(2);
-        assertThat(split.shortfall()).isEqualTo(2);
-        assertThat(WaterFill.Split.of(4, picks).shortfall()).isZero();
+        // Limits 3/3/2 of 8: first 1, 3, 2; the gap of 2 is shared over what is past the limits (0, 3, 1)
+        // by water-filling: one each to the lowest open indices, so both go to capability 1.
+        WaterFill.Split split = WaterFill.Split.of(8, new long[] {3, 3, 2}, picks);
+        assertThat(split.given()).containsExactly(1, 5, 2);
+        assertThat(split.shortfall()).isZero();
+        assertThat(split.duplicatesMet()[0]).as("ran out and gives all: every duplicate met").containsExactly(5, 6);
+        assertThat(split.duplicatesMet()[1]).as("met after 4 picks, 5 given").containsExactly(7);
+        assertThat(split.duplicateCount()).isEqualTo(3);
+
+        // Within the limits (no gap), a duplicate met after the last given pick is not counted.
+        WaterFill.Split within = WaterFill.Split.of(5, new long[] {1, 2, 2}, picks);
+        assertThat(within.given()).containsExactly(1, 2, 2);
+        assertThat(within.duplicatesMet()[1]).isEmpty();
+
+        // A larger gap than the orders have past their limits: the rest is the shortfall.
+        WaterFill.Split shortfall = WaterFill.Split.of(12, new long[] {4, 4, 4}, picks);
+        assertThat(shortfall.given()).containsExactly(1, 6, 3);
+        assertThat(shortfall.shortfall()).isEqualTo(2);
+    }
+
+    @Test
+    void theReachIsTwiceTheLimit() {
+        assertThat(WaterFill.reach(0)).isZero();
+        assertThat(WaterFill.reach(313)).isEqualTo(626);
+        assertThat(WaterFill.reach(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
     }
 }
