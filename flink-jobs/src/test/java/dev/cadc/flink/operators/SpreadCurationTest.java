@@ -59,6 +59,8 @@ class SpreadCurationTest {
         final KeyedBroadcastOperatorTestHarness<String, BucketInput, ProbeModel, CandidateBatch> buckets;
         final KeyedOneInputStreamOperatorTestHarness<String, CandidateBatch, CapabilityChoice> selectors;
         final KeyedTwoInputStreamOperatorTestHarness<String, VersionPlan, VersionPart, OutputRecord> assembler;
+        /** Every choice the selectors sent. */
+        final List<CapabilityChoice> choices = new ArrayList<>();
 
         Pipeline(JobConfig config, OperatorSubtaskState bucketState) throws Exception {
             buckets = new KeyedBroadcastOperatorTestHarness<>(
@@ -109,6 +111,7 @@ class SpreadCurationTest {
             for (CapabilityChoice choice : choices) {
                 assembler.processElement2(VersionPart.of(choice), 0L);
             }
+            this.choices.addAll(choices);
             assembler.processBothWatermarks(new org.apache.flink.streaming.api.watermark.Watermark(watermark));
         }
 
@@ -137,7 +140,7 @@ class SpreadCurationTest {
 
     @Test
     void aVersionAppearsOnlyWhenTheWatermarkPassesItsClosingAndEqualsTheBatchReference() throws Exception {
-        PlantedSketches.PlantedSet planted = PlantedSketches.generate(PlantedConfig.of(RUN, 21, 3, K).withPool(12, 4).withCheckpoints(1));
+        PlantedSketches.PlantedSet planted = PlantedSketches.generate(PlantedConfig.of(RUN, 21, 5, K).withPool(12, 4).withCheckpoints(1));
         OperatorTestData.PlantedCheckpoint zero = plantedCheckpointZero(planted, CONFIG.curatorConfig().clustering());
         pipeline = new Pipeline(CONFIG, null);
         List<SourceRow> rows = new ArrayList<>(zero.rows());
@@ -168,6 +171,11 @@ class SpreadCurationTest {
         assertThat(curriculum).isEqualTo(CurriculumJson.toCurriculum(batch));
         assertThat(capabilities).isEqualTo(CurriculumJson.toCapabilities(batch));
 
+        // Each selector orders its capability only up to twice its limit, and the limits add up to at most B:
+        // the selectors together order at most 2 B picks, not up to B each.
+        long budget = CONFIG.curatorConfig().budget().resolve(curriculum.poolSize());
+        assertThat(pipeline.choices).hasSizeGreaterThan(2);
+        assertThat(pipeline.choices.stream().mapToLong(choice -> choice.picks.length).sum()).isLessThanOrEqualTo(2 * budget);
         assertThat(pipeline.selectors.numKeyedStateEntries()).as("selectors hold candidates only until their version is decided").isZero();
         assertThat(pipeline.assembler.numKeyedStateEntries()).as("the assembler holds nothing between versions").isZero();
     }
