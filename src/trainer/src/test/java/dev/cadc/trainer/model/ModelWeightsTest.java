@@ -15,12 +15,9 @@ class ModelWeightsTest {
     @Test
     void forwardEqualsTheColumnByColumnSumsBitForBit() {
         SplittableRandom random = new SplittableRandom(9);
-        ModelWeights weights = new ModelWeights(IMAGE_DIM, QUESTIONS, ANSWERS,
-                values(random, QUESTIONS * VqaModel.QUESTION_DIM), values(random, VqaModel.QUESTION_DIM),
-                values(random, (IMAGE_DIM + VqaModel.QUESTION_DIM) * VqaModel.FUSION_DIM), values(random, VqaModel.FUSION_DIM),
-                values(random, VqaModel.FUSION_DIM * ANSWERS), values(random, ANSWERS));
+        ModelWeights weights = ModelTestData.randomWeights(random, IMAGE_DIM, QUESTIONS, ANSWERS);
         for (int sample = 0; sample < 20; sample++) {
-            float[] image = values(random, IMAGE_DIM);
+            float[] image = ModelTestData.values(random, IMAGE_DIM);
             int question = random.nextInt(QUESTIONS);
 
             ModelWeights.Activations activations = weights.forward(image, question);
@@ -59,13 +56,5 @@ class ModelWeightsTest {
             result[o] = (float) sum;
         }
         return result;
-    }
-
-    private static float[] values(SplittableRandom random, int count) {
-        float[] values = new float[count];
-        for (int i = 0; i < count; i++) {
-            values[i] = (float) (random.nextDouble() * 2 - 1);
-        }
-        return values;
     }
 }

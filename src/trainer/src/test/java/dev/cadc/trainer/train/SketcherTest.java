@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.format.SketchCodec;
+import dev.cadc.trainer.model.ModelTestData;
 import dev.cadc.trainer.model.ModelWeights;
-import dev.cadc.trainer.model.VqaModel;
 import dev.cadc.trainer.vqa.VqaItem;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -24,7 +24,7 @@ class SketcherTest {
     @Test
     void selfCentredSketchesWithOneForwardPassEqualTheTwoPassOnesBitForBit() {
         Encoded data = TrainTestData.encoded(40, 1);
-        ModelWeights weights = randomWeights(2);
+        ModelWeights weights = ModelTestData.randomWeights(new SplittableRandom(2), IMAGE_DIM, QUESTIONS, ANSWERS);
         // Drawn with replacement, as a training batch is: duplicates count twice in the means.
         SplittableRandom draw = new SplittableRandom(3);
         List<VqaItem> batch = java.util.stream.IntStream.range(0, TrainingLoop.BATCH_SIZE)
@@ -38,21 +38,5 @@ class SketcherTest {
         assertThat(onePass).hasSameSizeAs(twoPass).hasSize(1);
         assertThat(onePass.get(0).rowCount()).isEqualTo(TrainingLoop.BATCH_SIZE);
         assertThat(SketchCodec.encode(onePass.get(0))).isEqualTo(SketchCodec.encode(twoPass.get(0)));
-    }
-
-    private static ModelWeights randomWeights(long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        return new ModelWeights(IMAGE_DIM, QUESTIONS, ANSWERS,
-                values(random, QUESTIONS * VqaModel.QUESTION_DIM), values(random, VqaModel.QUESTION_DIM),
-                values(random, (IMAGE_DIM + VqaModel.QUESTION_DIM) * VqaModel.FUSION_DIM), values(random, VqaModel.FUSION_DIM),
-                values(random, VqaModel.FUSION_DIM * ANSWERS), values(random, ANSWERS));
-    }
-
-    private static float[] values(SplittableRandom random, int count) {
-        float[] values = new float[count];
-        for (int i = 0; i < count; i++) {
-            values[i] = (float) (random.nextDouble() - 0.5);
-        }
-        return values;
     }
 }
