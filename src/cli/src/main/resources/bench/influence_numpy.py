@@ -4,7 +4,8 @@ A(i, p) = sum_j eta_ij * <x_ij / |x_ij|, v_pj / |v_pj|> over the checkpoints j, 
 (ascending id) and probe p (ascending id): what CADC's influence stage computes. Reads the raw files the
 bench wrote (rows.meta: float64 [role, checkpoint, sample id, learning rate] per row; rows.f32: float32
 sketches), times loading and computing separately, and compares with Java's matrix (java_influence.f64)
-so that a wrong script cannot win. Prints one JSON line.
+so that a wrong script cannot win. Prints one JSON line, with this process's CPU time (the JVM's
+figure leaves a child process out).
 """
 import json
 import sys
@@ -41,7 +42,8 @@ def main(directory, dim):
     java = np.fromfile(f"{directory}/java_influence.f64", dtype=np.float64).reshape(influence.shape)
     scale = max(1.0, float(np.abs(java).max()))
     difference = float(np.abs(influence - java).max()) / scale
-    print(json.dumps({"load_s": loaded - started, "compute_s": computed - loaded, "pool": len(pool_ids),
+    # CPU time of this whole process (every BLAS thread, and the import), for the stage's cores-busy figure.
+    print(json.dumps({"load_s": loaded - started, "compute_s": computed - loaded, "cpu_s": time.process_time(), "pool": len(pool_ids),
                       "probes": len(probe_ids), "max_relative_difference": difference,
                       "blas": np.__config__.CONFIG.get("Build Dependencies", {}).get("blas", {}).get("name", "?")
                       if hasattr(np.__config__, "CONFIG") else "?"}))

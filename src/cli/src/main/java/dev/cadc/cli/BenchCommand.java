@@ -470,6 +470,12 @@ final class BenchCommand implements Runnable {
                 throw new IllegalStateException("NumPy's influence matrix differs from Java's: max relative difference "
                         + parsed.get("max_relative_difference").asDouble());
             }
+            // The JVM's CPU figure leaves the child out: the stage's CPU is Python's own and the JVM's meanwhile.
+            double cpu = parsed.path("cpu_s").asDouble(-1);
+            if (cpu >= 0) {
+                measured = new Stage.Measured(measured.seconds(), measured.peakRssBytes(),
+                        cpu + Math.max(0, measured.cpuSeconds()));
+            }
             ObjectNode figure = record(out, "NumPy influence matrix, load + compute", measured, rows);
             figure.put("load_s", parsed.get("load_s").asDouble());
             figure.put("compute_s", parsed.get("compute_s").asDouble());
@@ -728,7 +734,7 @@ final class BenchCommand implements Runnable {
     /**
      * A stage's wall time, the process's peak RSS while it ran (Linux: VmHWM, reset at the start) and the
      * CPU time the process used meanwhile (every thread: Flink's, the embedded broker's; not a child
-     * process's, such as NumPy's), so a figure says how many cores the stage kept busy.
+     * process's, such as NumPy's: its script reports its own and the NumPy stage adds it), so a figure says how many cores the stage kept busy.
      */
     record Stage(long startedNanos, long startedCpuNanos) {
 
