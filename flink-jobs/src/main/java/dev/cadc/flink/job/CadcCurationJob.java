@@ -16,7 +16,6 @@ import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.RunEvent;
-import dev.cadc.flink.records.SourceRow;
 import dev.cadc.flink.records.VersionPlan;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -116,7 +115,7 @@ public final class CadcCurationJob {
                 .process(new SketchValidator(config.graceMs, config.runTtlMs), Types.POJO(RunEvent.class))
                 .uid("sketch-validator")
                 .name("SketchValidator");
-        DataStream<SourceRow> sourceRows = validated.getSideOutput(SketchValidator.SOURCE_ROWS);
+        DataStream<BucketInput> sourceRows = validated.getSideOutput(SketchValidator.SOURCE_ROWS);
         DataStream<OutputRecord> deadLetters = validated.getSideOutput(SketchValidator.DEAD_LETTERS);
 
         SingleOutputStreamOperator<VersionPlan> clusterings = tap.after("sketch-validator", validated)
@@ -126,10 +125,9 @@ public final class CadcCurationJob {
                 .name("CapabilityClusterer");
         BroadcastStream<ProbeModel> probeModels = clusterings.getSideOutput(CapabilityClustererFunction.PROBE_MODELS)
                 .broadcast(SampleInfluence.MODELS);
-        DataStream<BucketInput> bucketInputs = tap.after("rows-to-buckets", sourceRows
-                        .map(BucketInput::of, Types.POJO(BucketInput.class))
-                        .uid("rows-to-buckets")
-                        .name("rows to buckets"))
+        // Rows and the validator's closing markers on one stream (one channel per pair of subtasks, in
+        // order), the clusterer's plan copies on another.
+        DataStream<BucketInput> bucketInputs = sourceRows
                 .union(tap.after("plans-to-buckets", clusterings.getSideOutput(CapabilityClustererFunction.BUCKET_PLANS)
                         .map(BucketInput::of, Types.POJO(BucketInput.class))
                         .uid("plans-to-buckets")

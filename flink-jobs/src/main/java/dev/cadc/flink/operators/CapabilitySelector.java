@@ -7,14 +7,16 @@ import dev.cadc.core.curriculum.DuplicateGuard;
 import dev.cadc.core.curriculum.WaterFill;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.CapabilityChoice;
+import dev.cadc.flink.records.SampleBuckets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -22,8 +24,8 @@ import org.apache.flink.util.Collector;
 /**
  * One capability's selection, keyed by (run, capability): the capabilities of a run are selected on
  * different subtasks. At version j it gathers the capability's candidates from every sample bucket and,
- * once its watermark is past the validator's at j's closing (every bucket sent its batch before
- * forwarding that watermark), orders them with the core {@link CapabilityPicks} (the same call the batch
+ * once it has the batch of every bucket of the run (each answers every version, so it knows by their
+ * count, {@link SampleBuckets#COUNT}), orders them with the core {@link CapabilityPicks} (the same call the batch
  * reference makes) up to twice the capability's limit ({@link WaterFill#reach}), and sends the pick
  * order to the run's assembler, which splits the budget ({@link WaterFill.Split#of}). The limit is the
  * capability's part of the budget split over every capability's candidate count
@@ -33,14 +35,20 @@ import org.apache.flink.util.Collector;
  */
 public final class CapabilitySelector extends KeyedProcessFunction<String, CandidateBatch, CapabilityChoice> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CapabilitySelector.class);
+
     static final ListStateDescriptor<CandidateBatch> BATCHES =
             new ListStateDescriptor<>("candidate-batches", Types.POJO(CandidateBatch.class));
+
+    /** Batches received per version not decided yet (the list is read only once a version is complete). */
+    static final MapStateDescriptor<Integer, Integer> RECEIVED = new MapStateDescriptor<>("batches-received", Types.INT, Types.INT);
 
     private final JobConfig jobConfig;
 
     private transient CuratorConfig config;
 
     private transient ListState<CandidateBatch> batches;
+    private transient MapState<Integer, Integer> received;
 
     public CapabilitySelector(JobConfig jobConfig) {
         this.jobConfig = jobConfig;
@@ -50,35 +58,68 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
     public void open(OpenContext openContext) {
         config = jobConfig.curatorConfig();
         batches = getRuntimeContext().getListState(BATCHES);
+        received = getRuntimeContext().getMapState(RECEIVED);
     }
 
     @Override
     public void processElement(CandidateBatch batch, Context ctx, Collector<CapabilityChoice> out) throws Exception {
         batches.add(batch);
-        ctx.timerService().registerEventTimeTimer(batch.watermark == Long.MAX_VALUE ? Long.MAX_VALUE : batch.watermark + 1);
-    }
-
-    @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<CapabilityChoice> out) throws Exception {
-        long watermark = ctx.timerService().currentWatermark();
-        TreeMap<Integer, List<CandidateBatch>> ready = new TreeMap<>();
+        ctx.timerService().registerEventTimeTimer(readyAt(batch));
+        Integer before = received.get(batch.checkpoint);
+        int count = before == null ? 1 : before + 1;
+        if (count < SampleBuckets.COUNT) {
+            received.put(batch.checkpoint, count);
+            return;
+        }
+        // Every bucket of the run has sent its batch of this version: decide it.
+        received.remove(batch.checkpoint);
+        List<CandidateBatch> version = new ArrayList<>();
         List<CandidateBatch> later = new ArrayList<>();
-        for (CandidateBatch batch : batches.get()) {
-            long readyAt = batch.watermark == Long.MAX_VALUE ? Long.MAX_VALUE : batch.watermark + 1;
-            if (watermark >= readyAt) {
-                ready.computeIfAbsent(batch.checkpoint, j -> new ArrayList<>()).add(batch);
-            } else {
-                later.add(batch);
-            }
+        for (CandidateBatch held : batches.get()) {
+            (held.checkpoint == batch.checkpoint ? version : later).add(held);
         }
         if (later.isEmpty()) {
             batches.clear();
         } else {
             batches.update(later);
         }
-        for (List<CandidateBatch> version : ready.values()) {
-            out.collect(choose(version));
+        out.collect(choose(version));
+    }
+
+    /**
+     * A safety net, not the way versions are decided: once the watermark is past a version's closing,
+     * every bucket that will answer it has, so a version still incomplete belongs to a run the TTL
+     * released while it was on its way; its batches are dropped.
+     */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<CapabilityChoice> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        List<CandidateBatch> kept = new ArrayList<>();
+        java.util.Set<Integer> dropped = new java.util.TreeSet<>();
+        for (CandidateBatch held : batches.get()) {
+            if (watermark >= readyAt(held)) {
+                dropped.add(held.checkpoint);
+            } else {
+                kept.add(held);
+            }
         }
+        if (dropped.isEmpty()) {
+            return;
+        }
+        for (int checkpoint : dropped) {
+            LOG.warn("{}: version {} dropped with {} of {} bucket batches (its run was released before every bucket answered)",
+                    ctx.getCurrentKey().replace('\u0000', ' '), checkpoint, received.get(checkpoint), SampleBuckets.COUNT);
+            received.remove(checkpoint);
+        }
+        if (kept.isEmpty()) {
+            batches.clear();
+        } else {
+            batches.update(kept);
+        }
+    }
+
+    private static long readyAt(CandidateBatch batch) {
+        return batch.watermark == Long.MAX_VALUE ? Long.MAX_VALUE : batch.watermark + 1;
     }
 
     /** The capability's picks at one version, from every bucket's batch. */

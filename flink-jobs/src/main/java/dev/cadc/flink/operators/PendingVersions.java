@@ -1,19 +1,13 @@
 package dev.cadc.flink.operators;
 
 import dev.cadc.flink.records.VersionPlan;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.TimerService;
 
 /**
- * The version plans a keyed operator holds until its watermark passes each one's closing
- * ({@link VersionPlan#readyAt()}): an event-time timer per plan, and the plans that are ready, in
- * checkpoint order. Shared by the sample buckets and the assembler, which act on a version at the same
- * watermark.
+ * The version plans a keyed operator holds until the rest of their version is in, taken in checkpoint
+ * order: versions are built one after the other. Shared by the sample buckets and the assembler.
  */
 final class PendingVersions {
 
@@ -26,25 +20,23 @@ final class PendingVersions {
         this.plans = plans;
     }
 
-    /** Holds {@code plan} and sets the timer at which it is ready. */
-    void add(VersionPlan plan, TimerService timers) throws Exception {
+    void add(VersionPlan plan) throws Exception {
         plans.put(plan.checkpoint, plan);
-        timers.registerEventTimeTimer(plan.readyAt());
     }
 
-    /** Removes and returns the plans ready at {@code watermark}, in checkpoint order. */
-    List<VersionPlan> takeReady(long watermark) throws Exception {
-        List<VersionPlan> ready = new ArrayList<>();
-        for (Map.Entry<Integer, VersionPlan> entry : plans.entries()) {
-            if (watermark >= entry.getValue().readyAt()) {
-                ready.add(entry.getValue());
+    /** The plan of the lowest checkpoint held, or null. */
+    VersionPlan first() throws Exception {
+        VersionPlan first = null;
+        for (VersionPlan plan : plans.values()) {
+            if (first == null || plan.checkpoint < first.checkpoint) {
+                first = plan;
             }
         }
-        ready.sort((a, b) -> Integer.compare(a.checkpoint, b.checkpoint));
-        for (VersionPlan plan : ready) {
-            plans.remove(plan.checkpoint);
-        }
-        return ready;
+        return first;
+    }
+
+    void remove(VersionPlan plan) throws Exception {
+        plans.remove(plan.checkpoint);
     }
 
     boolean isEmpty() throws Exception {

@@ -7,8 +7,10 @@ import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.flink.records.BucketInput;
 import dev.cadc.flink.records.BucketSummary;
 import dev.cadc.flink.records.CandidateBatch;
+import dev.cadc.flink.records.CheckpointClosing;
 import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.ProbeModel;
+import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.SourceRow;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -36,20 +39,26 @@ import org.apache.flink.util.OutputTag;
  * every subtask.
  *
  * <ul>
- *   <li>Rows wait in keyed state until their version is folded: when this operator's watermark passes
- *       the validator's watermark at j's closing (an event-time timer at the bucket's plan copy's
- *       {@link VersionPlan#readyAt()}), every row of j was forwarded before that watermark, so all of
- *       them are here. The fold is core {@link CheckpointFold} (the batch reference's), four samples per
- *       pass over the probes: the {@code N x P x k} products of TracIn, spread over every subtask. Each
- *       sample adds its term of j after those of 0..j-1, so the sums are the batch reference's bit for bit.
+ *   <li>Rows wait in keyed state until their version is folded. The run's validator sends every bucket
+ *       a closing marker after the checkpoint's rows, on the same channel ({@link CheckpointClosing}), so
+ *       once the marker is here every row of j is here; the fold runs as soon as the marker, the bucket's
+ *       copy of the plan and the checkpoint's probe model (broadcast) are all in, whichever comes last,
+ *       without waiting for event time. The fold is core {@link dev.cadc.core.influence.CheckpointFold}
+ *       (the batch reference's), four samples per pass over the probes: the {@code N x P x k} products of
+ *       TracIn, spread over every subtask. Versions are folded in checkpoint order, each sample adding
+ *       its term of j after those of 0..j-1, so the sums are the batch reference's bit for bit.
  *   <li>Then every sample of the bucket is scored under clustering j and the candidates go to their
  *       capability's selector ({@link CandidateBatch}, one per capability, with the bucket's sample
- *       count), the bucket's summary (attributed counts, harmful ids) to the run's assembler.
+ *       count), the bucket's summary (attributed counts, harmful ids) to the run's assembler. Every
+ *       bucket answers every version that has probes, even without samples, so the selectors and the
+ *       assembler know they have every part by count ({@link SampleBuckets#COUNT}).
  * </ul>
  *
  * <p>State per pool sample: {@code A(i, .)} ({@code 8 P} bytes) and its trajectory parts ({@code 4 k}
  * bytes per checkpoint with a row); rows of a checkpoint not yet folded; the plans not yet used.
- * Probe models live in broadcast state until every row of their checkpoint has come through.
+ * Probe models live in broadcast state until this subtask's watermark passes the validator's at the
+ * checkpoint's closing: every marker and plan of the checkpoint came before that, so every bucket here
+ * has folded it.
  */
 public final class SampleInfluence extends KeyedBroadcastProcessFunction<String, BucketInput, ProbeModel, CandidateBatch> {
 
@@ -73,6 +82,9 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
             .mapToObj(slot -> new ListStateDescriptor<>("rows-not-folded-" + slot, Types.POJO(Contribution.class)))
             .toList();
 
+    /** The newest checkpoint whose closing marker is here and whose version is not folded yet. */
+    static final ValueStateDescriptor<Integer> CLOSED_THROUGH = new ValueStateDescriptor<>("closed-through", Types.INT);
+
     /** The bucket's samples by id. */
     static final MapStateDescriptor<Long, SampleState> SAMPLES =
             new MapStateDescriptor<>("samples", Types.LONG, Types.POJO(SampleState.class));
@@ -95,6 +107,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     private transient PendingVersions plans;
     private transient ValueState<long[]> probeIds;
     private transient ValueState<Integer> releaseAfter;
+    private transient ValueState<Integer> closedThrough;
     private transient Map<String, ProbeCheckpoint> probeCheckpoints;
     private transient Map<String, Integer> samplesByBucket;
     private transient volatile long buffered;
@@ -112,6 +125,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         plans = new PendingVersions(context.getMapState(PendingVersions.PLANS));
         probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
+        closedThrough = context.getState(CLOSED_THROUGH);
         probeCheckpoints = new HashMap<>();
         samplesByBucket = new java.util.concurrent.ConcurrentHashMap<>();
         // Rows waiting for their version's fold, counted since this subtask started (not restored with the state).
@@ -133,6 +147,15 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
             rowsOf(row.checkpoint).add(contribution);
             return;
         }
+        if (input.closing != null) {
+            if (ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(input.closing.runId))) {
+                return;
+            }
+            // Markers come in checkpoint order: the newest covers the older ones still waiting for their plan.
+            closedThrough.update(input.closing.checkpoint);
+            foldWhatIsReady(ctx.getCurrentKey(), ctx.getBroadcastState(MODELS), summary -> ctx.output(SUMMARIES, summary), out);
+            return;
+        }
         VersionPlan plan = input.plan;
         if (plan.kind == VersionPlan.Kind.RELEASE) {
             if (plan.expired) {
@@ -143,7 +166,8 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
             releaseIfDone(ctx.getCurrentKey());
             return;
         }
-        plans.add(plan, ctx.timerService());
+        plans.add(plan);
+        foldWhatIsReady(ctx.getCurrentKey(), ctx.getBroadcastState(MODELS), summary -> ctx.output(SUMMARIES, summary), out);
     }
 
     @Override
@@ -152,7 +176,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         dropModelsNoRowCanNeed(models, ctx.currentWatermark());
         models.put(model.modelKey(), model);
         if (model.released) {
-            // Rows of a run the TTL released may have reached a bucket after its release copy: drop them.
+            // Rows and markers of a run the TTL released may have reached a bucket after its release copy: drop them.
             for (ListStateDescriptor<Contribution> slot : ROWS) {
                 ctx.applyToKeyedState(slot, (key, state) -> {
                     List<Contribution> kept = new ArrayList<>();
@@ -164,22 +188,52 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
                     state.update(kept);
                 });
             }
+            java.util.Set<String> runKeys = java.util.stream.IntStream.range(0, SampleBuckets.COUNT)
+                    .mapToObj(bucket -> SampleBuckets.key(model.runId, bucket)).collect(java.util.stream.Collectors.toSet());
+            ctx.applyToKeyedState(CLOSED_THROUGH, (key, state) -> {
+                if (runKeys.contains(key)) {
+                    state.clear();
+                }
+            });
+            return;
         }
+        // Buckets whose marker and plan of this checkpoint came before its model fold now.
+        String runKey = model.runId;
+        ctx.applyToKeyedState(PendingVersions.PLANS, (key, state) -> {
+            if (state.contains(model.checkpoint) && state.get(model.checkpoint).runId.equals(runKey)) {
+                foldWhatIsReady(key, models, summary -> ctx.output(SUMMARIES, summary), out);
+            }
+        });
     }
 
-    @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<CandidateBatch> out) throws Exception {
-        for (VersionPlan plan : plans.takeReady(ctx.timerService().currentWatermark())) {
-            Map<Long, SampleState> folded = fold(plan, ctx.getBroadcastState(MODELS).get(ProbeModel.modelKey(plan.runId, plan.checkpoint)));
-            emit(ctx.getCurrentKey(), plan, folded, ctx, out);
+    /**
+     * Folds and scores, in checkpoint order, every held version whose three parts are here: its plan,
+     * its closing marker (so every row of the checkpoint is here: they came before it on the same
+     * channel) and its probe model (broadcast; it may come before or after the other two, so this runs
+     * on each of the three). Then releases the bucket if its run ended and nothing is left to build.
+     */
+    private void foldWhatIsReady(String key, ReadOnlyBroadcastState<String, ProbeModel> models,
+            java.util.function.Consumer<BucketSummary> summaries, Collector<CandidateBatch> out) throws Exception {
+        Integer closed = closedThrough.value();
+        VersionPlan plan;
+        while (closed != null && (plan = plans.first()) != null && plan.checkpoint <= closed) {
+            ProbeModel model = models.get(ProbeModel.modelKey(plan.runId, plan.checkpoint));
+            if (model == null) {
+                break; // it is on its way on the broadcast input
+            }
+            plans.remove(plan);
+            emit(key, plan, fold(plan, model), summaries, out);
+            if (plan.checkpoint == closed) {
+                closedThrough.clear();
+                closed = null;
+            }
         }
-        releaseIfDone(ctx.getCurrentKey());
+        releaseIfDone(key);
     }
 
     /**
      * Adds checkpoint j's terms to the bucket's samples and appends their trajectory parts
-     * ({@link BucketFold}). The probe model of j is here: it left the clusterer before the plan, and is
-     * dropped only once the watermark is past j's closing, after this fold.
+     * ({@link BucketFold}), with j's probe model.
      */
     private Map<Long, SampleState> fold(VersionPlan plan, ProbeModel model) throws Exception {
         List<Contribution> later = new ArrayList<>();
@@ -193,10 +247,6 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         if (bySample.isEmpty()) {
             return Map.of();
         }
-        if (model == null) {
-            throw new IllegalStateException("run " + plan.runId + ": the probe model of checkpoint " + plan.checkpoint
-                    + " is missing when its rows are folded");
-        }
         if (later.isEmpty()) {
             slot.clear();
         } else {
@@ -209,15 +259,19 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     }
 
     /** Scores the bucket's samples under clustering j; candidates to their selectors, the summary to the assembler. */
-    private void emit(String key, VersionPlan plan, Map<Long, SampleState> folded, ReadOnlyContext ctx, Collector<CandidateBatch> out)
-            throws Exception {
+    private void emit(String key, VersionPlan plan, Map<Long, SampleState> folded, java.util.function.Consumer<BucketSummary> summaries,
+            Collector<CandidateBatch> out) throws Exception {
         List<Long> ids = new ArrayList<>();
         for (Long id : samples.keys()) {
             ids.add(id);
         }
-        samplesByBucket.put(key, ids.size());
-        if (ids.isEmpty() || plan.probeIds.length == 0) {
-            return;
+        if (ids.isEmpty()) {
+            samplesByBucket.remove(key);
+        } else {
+            samplesByBucket.put(key, ids.size());
+        }
+        if (plan.probeIds.length == 0) {
+            return; // no capabilities: the assembler expects no parts
         }
         long[] sampleIds = ids.stream().mapToLong(Long::longValue).sorted().toArray();
         SampleState[] states = new SampleState[sampleIds.length];
@@ -227,7 +281,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         }
         BucketScores scores = BucketScores.of(plan, sampleIds, states, config);
         scores.batches().forEach(out::collect);
-        ctx.output(SUMMARIES, scores.summary());
+        summaries.accept(scores.summary());
     }
 
     /** The list of waiting rows that holds checkpoint {@code checkpoint}'s. */
@@ -252,6 +306,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         plans.clear();
         probeIds.clear();
         releaseAfter.clear();
+        closedThrough.clear();
         samplesByBucket.remove(key);
     }
 

@@ -13,10 +13,13 @@ import dev.cadc.core.run.CheckpointProgress;
 import dev.cadc.core.run.RunAdmission;
 import dev.cadc.core.run.RunLifecycle;
 import dev.cadc.core.run.CheckpointTracker;
+import dev.cadc.flink.records.BucketInput;
+import dev.cadc.flink.records.CheckpointClosing;
 import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RunEvent;
+import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.SketchColumns;
 import dev.cadc.flink.records.SourceRow;
 import java.util.HashMap;
@@ -54,7 +57,8 @@ import org.slf4j.LoggerFactory;
  *       up to the grace period, in event time, then become NO_RUN_START dead letters.
  *   <li>PROBE rows, checkpoint closings and the run's release go to the clusterer (main output);
  *       influence-source rows (POOL or TRAIN, per the run-start) to the sample buckets
- *       ({@link #SOURCE_ROWS}).
+ *       ({@link #SOURCE_ROWS}), and after them, when a checkpoint closes, a closing marker to every
+ *       bucket of the run: a bucket has all of a checkpoint's rows once its marker is in.
  *   <li>Progress time is the event-time watermark of the source: per partition from Kafka record
  *       timestamps, following the wall clock only for partitions with nothing left to read. A lagging
  *       partition therefore holds it back, and a checkpoint whose rows are still in that partition
@@ -69,7 +73,12 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
 
     private static final Logger LOG = LoggerFactory.getLogger(SketchValidator.class);
 
-    public static final OutputTag<SourceRow> SOURCE_ROWS = new OutputTag<>("source-rows", Types.POJO(SourceRow.class));
+    /**
+     * Influence-source rows for their sample buckets and, after each closed checkpoint's rows, its
+     * closing marker for every bucket of the run: one output, so each bucket gets its rows and the
+     * marker on one channel, in order.
+     */
+    public static final OutputTag<BucketInput> SOURCE_ROWS = new OutputTag<>("source-rows", Types.POJO(BucketInput.class));
     public static final OutputTag<OutputRecord> DEAD_LETTERS = new OutputTag<>("dead-letters", Types.POJO(OutputRecord.class));
 
     private final long graceMs;
@@ -209,8 +218,8 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
             if (role == Role.PROBE) {
                 out.collect(RunEvent.probeRow(runId, checkpoint, batch.sampleIds[row], batch.losses[row], batch.sketch(row)));
             } else if (role == sourceRole && checkpoint >= 0) {
-                ctx.output(SOURCE_ROWS, new SourceRow(runId, batch.sampleIds[row], checkpoint, batch.steps[row],
-                        batch.learningRates[row], batch.sketch(row)));
+                ctx.output(SOURCE_ROWS, BucketInput.of(new SourceRow(runId, batch.sampleIds[row], checkpoint, batch.steps[row],
+                        batch.learningRates[row], batch.sketch(row))));
             }
         }
     }
@@ -263,6 +272,9 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
             }
             LOG.info("run {}: checkpoint {} closed with {} influence rows at event time {}", runId, closing.checkpoint(),
                     closing.sourceRows(), watermark == Long.MAX_VALUE ? "end of input" : watermark);
+            for (int bucket = 0; bucket < SampleBuckets.COUNT; bucket++) {
+                ctx.output(SOURCE_ROWS, BucketInput.of(new CheckpointClosing(runId, closing.checkpoint(), bucket)));
+            }
             out.collect(RunEvent.closed(runId, closing.checkpoint(), closing.sourceRows(), closing.isShort(), watermark));
         }
         if (tracker.allClosed()) {

@@ -8,6 +8,7 @@ import dev.cadc.flink.config.JobConfig;
 import dev.cadc.core.curriculum.CurriculumVersion;
 import dev.cadc.flink.records.CapabilityChoice;
 import dev.cadc.flink.records.OutputRecord;
+import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.VersionPart;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
@@ -30,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A run's curriculum versions, keyed by run: for version j it collects the plan (clustering,
- * difficulty), every sample bucket's summary and every capability's picks, and once its watermark is
- * past the validator's at j's closing (all of them were sent before that watermark) splits the budget
+ * difficulty), every sample bucket's summary and every capability's picks, and once it has them all
+ * (by count: every bucket of the run answers every version, every capability's selector once) splits the budget
  * with the core {@link dev.cadc.core.curriculum.WaterFill.Split#of} (each selector ordered up to its own
  * reach), takes each capability's first picks and lays the version out with
  * {@link CurriculumVersion#assemble} (the batch reference's code). It holds per run only the plans and
@@ -43,12 +44,16 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
 
     static final ListStateDescriptor<VersionPart> PARTS = new ListStateDescriptor<>("version-parts", Types.POJO(VersionPart.class));
 
+    /** Parts received per version not built yet (the list is read only once a version is complete). */
+    static final MapStateDescriptor<Integer, Integer> RECEIVED = new MapStateDescriptor<>("parts-received", Types.INT, Types.INT);
+
     private final JobConfig jobConfig;
 
     private transient CuratorConfig config;
 
     private transient PendingVersions plans;
     private transient ListState<VersionPart> parts;
+    private transient MapState<Integer, Integer> received;
     private transient ValueState<Integer> releaseAfter;
     private transient ValueState<Long> tombstoneUntilWatermark;
     private transient RunGauges gauges;
@@ -64,6 +69,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
         var context = getRuntimeContext();
         plans = new PendingVersions(context.getMapState(PendingVersions.PLANS));
         parts = context.getListState(PARTS);
+        received = context.getMapState(RECEIVED);
         releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
         tombstoneUntilWatermark = context.getState(new ValueStateDescriptor<>("tombstone-until-watermark", Types.LONG));
         gauges = new RunGauges(context.getMetricGroup());
@@ -87,45 +93,58 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
             releaseIfDone(ctx.getCurrentKey());
             return;
         }
-        plans.add(plan, ctx.timerService());
+        plans.add(plan);
+        buildWhatIsReady(ctx.getCurrentKey(), out);
     }
 
     @Override
     public void processElement2(VersionPart part, Context ctx, Collector<OutputRecord> out) throws Exception {
-        if (tombstoneUntilWatermark.value() == null) {
-            parts.add(part);
+        if (tombstoneUntilWatermark.value() != null) {
+            return;
+        }
+        parts.add(part);
+        Integer before = received.get(part.checkpoint());
+        received.put(part.checkpoint(), before == null ? 1 : before + 1);
+        buildWhatIsReady(ctx.getCurrentKey(), out);
+    }
+
+    /** Ends the tombstone of a run the TTL released, once no part of its versions can still come. */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<OutputRecord> out) throws Exception {
+        Long until = tombstoneUntilWatermark.value();
+        if (until != null && ctx.timerService().currentWatermark() > until) {
+            tombstoneUntilWatermark.clear();
         }
     }
 
-    @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<OutputRecord> out) throws Exception {
-        long watermark = ctx.timerService().currentWatermark();
-        Long until = tombstoneUntilWatermark.value();
-        if (until != null) {
-            if (watermark > until) {
-                tombstoneUntilWatermark.clear();
+    /**
+     * Builds, in checkpoint order, every held version whose parts are all here: with probes, one summary
+     * from every sample bucket of the run and one choice from every capability's selector (each bucket
+     * answers every version, and each selector once it has every bucket's batch); without probes none.
+     */
+    private void buildWhatIsReady(String runId, Collector<OutputRecord> out) throws Exception {
+        VersionPlan plan;
+        while ((plan = plans.first()) != null) {
+            int expected = plan.probeIds.length == 0 ? 0
+                    : SampleBuckets.COUNT + new Clustering(plan.probeIds, plan.assignment).capabilityIds().length;
+            Integer arrived = received.get(plan.checkpoint);
+            if ((arrived == null ? 0 : arrived) < expected) {
+                return;
             }
-            return;
-        }
-        List<VersionPlan> ready = plans.takeReady(watermark);
-        if (ready.isEmpty()) {
-            return;
-        }
-        Map<Integer, List<VersionPart>> byVersion = new HashMap<>();
-        List<VersionPart> later = new ArrayList<>();
-        for (VersionPart part : parts.get()) {
-            int checkpoint = part.checkpoint();
-            if (ready.stream().anyMatch(plan -> plan.checkpoint == checkpoint)) {
-                byVersion.computeIfAbsent(checkpoint, j -> new ArrayList<>()).add(part);
-            } else {
-                later.add(part);
+            int checkpoint = plan.checkpoint;
+            List<VersionPart> version = new ArrayList<>();
+            List<VersionPart> later = new ArrayList<>();
+            if (expected > 0) {
+                for (VersionPart part : parts.get()) {
+                    (part.checkpoint() == checkpoint ? version : later).add(part);
+                }
+                parts.update(later);
             }
+            received.remove(checkpoint);
+            plans.remove(plan);
+            build(runId, plan, version, out);
+            releaseIfDone(runId);
         }
-        parts.update(later);
-        for (VersionPlan plan : ready) {
-            build(ctx.getCurrentKey(), plan, byVersion.getOrDefault(plan.checkpoint, List.of()), out);
-        }
-        releaseIfDone(ctx.getCurrentKey());
     }
 
     private void build(String runId, VersionPlan plan, List<VersionPart> versionParts, Collector<OutputRecord> out) {
@@ -178,6 +197,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
     private void clearRun(String runId) {
         plans.clear();
         parts.clear();
+        received.clear();
         releaseAfter.clear();
         gauges.released(runId);
         LOG.info("run {}: released", runId);

@@ -1,13 +1,15 @@
 package dev.cadc.flink.records;
 
 /**
- * What a sample bucket receives on its keyed input: a row of the run's influence source, or the
- * bucket's copy of a version plan (the clustering of a closed checkpoint, or the run's release).
- * Exactly one of the two is set; Flink's keyed broadcast function has one keyed input, so both travel
- * on it.
+ * What a sample bucket receives on its keyed input: a row of the run's influence source or the
+ * validator's marker that a checkpoint closed (both from the run's validator, on one channel, in
+ * order), or the bucket's copy of a version plan (the clustering of a closed checkpoint, or the run's
+ * release, from the clusterer). Exactly one of the three is set; Flink's keyed broadcast function has
+ * one keyed input, so all travel on it.
  */
 public class BucketInput {
     public SourceRow row;
+    public CheckpointClosing closing;
     public VersionPlan plan;
 
     public BucketInput() {}
@@ -18,16 +20,23 @@ public class BucketInput {
         return input;
     }
 
+    public static BucketInput of(CheckpointClosing closing) {
+        BucketInput input = new BucketInput();
+        input.closing = closing;
+        return input;
+    }
+
     public static BucketInput of(VersionPlan plan) {
         BucketInput input = new BucketInput();
         input.plan = plan;
         return input;
     }
 
-    /** The bucket's key: (run, bucket of the row's sample) or the plan copy's bucket. */
+    /** The bucket's key: (run, bucket of the row's sample), or the marker's or the plan copy's bucket. */
     public String key() {
-        return row != null
-                ? SampleBuckets.key(row.runId, SampleBuckets.bucketOf(row.sampleId))
-                : SampleBuckets.key(plan.runId, plan.bucket);
+        if (row != null) {
+            return SampleBuckets.key(row.runId, SampleBuckets.bucketOf(row.sampleId));
+        }
+        return closing != null ? SampleBuckets.key(closing.runId, closing.bucket) : SampleBuckets.key(plan.runId, plan.bucket);
     }
 }

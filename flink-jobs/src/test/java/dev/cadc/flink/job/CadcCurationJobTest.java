@@ -30,7 +30,7 @@ class CadcCurationJobTest {
             }
         }
         assertThat(uids.keySet()).as("changing a uid breaks restoring savepoints: add a migration, then update this list")
-                .containsExactly("Sink Committer: cadc-kafka-sink", "cadc-kafka-sink", "capability-clusterer", "capability-selector", "choices-to-assembler", "plans-to-buckets", "record-decoder", "rows-to-buckets", "sample-influence",
+                .containsExactly("Sink Committer: cadc-kafka-sink", "cadc-kafka-sink", "capability-clusterer", "capability-selector", "choices-to-assembler", "plans-to-buckets", "record-decoder", "sample-influence",
                         "sketch-source", "sketch-validator", "summaries-to-assembler", "version-assembler");
         assertThat(env.getConfig().getMaxParallelism()).isEqualTo(CadcCurationJob.MAX_PARALLELISM);
     }

@@ -59,7 +59,7 @@ class OperatorFaultITCase extends FaultTestBase {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"sketch-source", "record-decoder", "sketch-validator", "capability-clusterer", "rows-to-buckets", "plans-to-buckets",
+    @ValueSource(strings = {"sketch-source", "record-decoder", "sketch-validator", "capability-clusterer", "plans-to-buckets",
         "sample-influence", "capability-selector", "choices-to-assembler", "summaries-to-assembler", "version-assembler",
         "cadc-kafka-sink"})
     void aFailureInAnOperatorChangesNothing(String operatorUid, @InjectMiniCluster MiniCluster miniCluster) throws Exception {

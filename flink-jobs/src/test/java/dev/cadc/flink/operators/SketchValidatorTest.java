@@ -86,10 +86,17 @@ class SketchValidatorTest {
                 .containsExactly(OperatorTestData.probeId(0), OperatorTestData.probeId(1), OperatorTestData.probeId(2));
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 4L, false));
-        assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS))
+        assertThat(sourceRows())
                 .extracting(r -> r.sampleId, r -> r.checkpoint)
                 .containsExactly(tuple(0L, 0), tuple(1L, 0), tuple(2L, 0), tuple(3L, 0));
-        assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS).get(2).sketch).containsExactly(OperatorTestData.sketch(2, 0));
+        assertThat(sourceRows().get(2).sketch).containsExactly(OperatorTestData.sketch(2, 0));
+        // After the rows, on the same output (one channel per bucket subtask), checkpoint 0's marker to every bucket.
+        List<dev.cadc.flink.records.BucketInput> toBuckets = sideOutput(harness, SketchValidator.SOURCE_ROWS);
+        assertThat(toBuckets.subList(4, toBuckets.size())).hasSize(dev.cadc.flink.records.SampleBuckets.COUNT)
+                .allSatisfy(input -> assertThat(input.closing).isNotNull())
+                .extracting(input -> input.closing.checkpoint, input -> input.closing.runId).containsOnly(tuple(0, RUN));
+        assertThat(toBuckets.subList(4, toBuckets.size())).extracting(input -> input.closing.bucket)
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, dev.cadc.flink.records.SampleBuckets.COUNT).boxed().toList());
         assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
 
         assertThat(progress().isEmpty()).as("progress of closed checkpoint 0").isTrue();
@@ -335,7 +342,7 @@ class SketchValidatorTest {
         assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.Kind.PROBE_ROW).hasSize(2);
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 3L, false));
-        assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS)).hasSize(3);
+        assertThat(sourceRows()).hasSize(3);
     }
 
     @Test
@@ -408,7 +415,7 @@ class SketchValidatorTest {
         process(records.checkpointComplete(1, 2));
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 4L, false));
-        assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS)).extracting(r -> r.checkpoint)
+        assertThat(sourceRows()).extracting(r -> r.checkpoint)
                 .as("TRAIN rows of checkpoint 0 only; the pool row and the row before checkpoint 0 feed nothing")
                 .containsExactly(0, 0, 0, 0);
 
@@ -494,5 +501,10 @@ class SketchValidatorTest {
         // The original headers follow the cadc-dlq-* ones, unchanged.
         assertThat(letter.headerNames).endsWith(source.headerNames);
         assertThat(letter.headerNames[0]).isEqualTo(DeadLetter.HEADER_REASON);
+    }
+
+    /** The influence-source rows the validator forwarded to the buckets, without its closing markers. */
+    private List<SourceRow> sourceRows() {
+        return sideOutput(harness, SketchValidator.SOURCE_ROWS).stream().filter(input -> input.row != null).map(input -> input.row).toList();
     }
 }

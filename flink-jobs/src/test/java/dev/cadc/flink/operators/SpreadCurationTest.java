@@ -22,6 +22,7 @@ import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.records.BucketInput;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.CapabilityChoice;
+import dev.cadc.flink.records.CheckpointClosing;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SampleBuckets;
@@ -45,9 +46,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The three operators that spread a run (SampleInfluence by run and bucket, CapabilitySelector by run
- * and capability, VersionAssembler by run), chained by hand in harnesses: a version appears only once
- * the watermark passes the checkpoint's closing, equals the batch reference, survives a restore, and
- * leaves no state behind a run-end or a TTL release.
+ * and capability, VersionAssembler by run), chained by hand in harnesses: a version appears as soon as
+ * every bucket has the checkpoint's closing marker, its plan and its probe model, in any order and
+ * without waiting for event time; it equals the batch reference, survives a restore, and leaves no
+ * state behind a run-end or a TTL release.
  */
 class SpreadCurationTest {
 
@@ -91,9 +93,18 @@ class SpreadCurationTest {
             buckets.processElement(BucketInput.of(row), 0L);
         }
 
-        /** Advances every operator's watermark to {@code watermark}, passing each one's output downstream. */
-        void watermark(long watermark) throws Exception {
-            buckets.watermark(watermark);
+        /** The validator's closing markers of {@code checkpoint} to every bucket of the run, except {@code skipped}. */
+        void closed(int checkpoint, int... skipped) throws Exception {
+            for (int bucket = 0; bucket < SampleBuckets.COUNT; bucket++) {
+                int current = bucket;
+                if (java.util.Arrays.stream(skipped).noneMatch(b -> b == current)) {
+                    buckets.processElement(BucketInput.of(new CheckpointClosing(RUN, checkpoint, bucket)), 0L);
+                }
+            }
+        }
+
+        /** Passes each operator's output so far downstream (no watermark). */
+        void flush() throws Exception {
             List<CandidateBatch> batches = buckets.extractOutputValues();
             buckets.getOutput().clear();
             for (CandidateBatch batch : batches) {
@@ -105,13 +116,20 @@ class SpreadCurationTest {
             if (buckets.getSideOutput(SampleInfluence.SUMMARIES) != null) {
                 buckets.getSideOutput(SampleInfluence.SUMMARIES).clear();
             }
-            selectors.processWatermark(watermark);
             List<CapabilityChoice> choices = selectors.extractOutputValues();
             selectors.getOutput().clear();
             for (CapabilityChoice choice : choices) {
                 assembler.processElement2(VersionPart.of(choice), 0L);
             }
             this.choices.addAll(choices);
+        }
+
+        /** Advances every operator's watermark to {@code watermark}, passing each one's output downstream. */
+        void watermark(long watermark) throws Exception {
+            buckets.watermark(watermark);
+            flush();
+            selectors.processWatermark(watermark);
+            flush();
             assembler.processBothWatermarks(new org.apache.flink.streaming.api.watermark.Watermark(watermark));
         }
 
@@ -139,7 +157,7 @@ class SpreadCurationTest {
     }
 
     @Test
-    void aVersionAppearsOnlyWhenTheWatermarkPassesItsClosingAndEqualsTheBatchReference() throws Exception {
+    void aVersionAppearsOnceEveryBucketHasItsClosingMarkerWithoutWaitingForEventTimeAndEqualsTheBatchReference() throws Exception {
         PlantedSketches.PlantedSet planted = PlantedSketches.generate(PlantedConfig.of(RUN, 21, 5, K).withPool(12, 4).withCheckpoints(1));
         OperatorTestData.PlantedCheckpoint zero = plantedCheckpointZero(planted, CONFIG.curatorConfig().clustering());
         pipeline = new Pipeline(CONFIG, null);
@@ -154,10 +172,19 @@ class SpreadCurationTest {
         for (SourceRow row : rows.subList(rows.size() / 3, rows.size())) {
             pipeline.row(row);
         }
-        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT);
-        assertThat(pipeline.assembler.extractOutputValues()).as("at the closing's own watermark rows may still come").isEmpty();
+        pipeline.flush();
+        assertThat(pipeline.assembler.extractOutputValues()).as("before the closing markers rows may still come").isEmpty();
 
-        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+        // One bucket's marker is still on its way: that bucket cannot answer, so the version waits.
+        int lastBucket = SampleBuckets.bucketOf(rows.get(0).sampleId);
+        pipeline.closed(0, lastBucket);
+        pipeline.flush();
+        assertThat(pipeline.assembler.extractOutputValues()).as("a bucket has not answered").isEmpty();
+        assertThat(pipeline.choices).as("no selector decides before every bucket answered").isEmpty();
+
+        // Its marker: the version is out at once (no operator here has seen a watermark).
+        pipeline.buckets.processElement(BucketInput.of(new CheckpointClosing(RUN, 0, lastBucket)), 0L);
+        pipeline.flush();
         List<OutputRecord> records = pipeline.assembler.extractOutputValues();
         assertThat(records).extracting(r -> r.topic)
                 .containsExactlyInAnyOrder(WireFormat.TOPIC_CURRICULUM, WireFormat.TOPIC_CAPABILITIES);
@@ -197,7 +224,8 @@ class SpreadCurationTest {
                         throw new AssertionError(e);
                     }
                 });
-                run.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+                run.closed(0);
+                run.flush();
                 assertThat(run.assembler.extractOutputValues()).hasSize(2);
                 assertThat(run.selectors.numKeyedStateEntries()).isZero();
                 assertThat(run.assembler.numKeyedStateEntries()).isZero();
@@ -238,7 +266,8 @@ class SpreadCurationTest {
         pipeline.plan(release(0, false));
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).as("held until version 0 is out").isPositive();
 
-        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+        pipeline.closed(0);
+        pipeline.flush();
         assertThat(pipeline.assembler.extractOutputValues()).hasSize(2);
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).isZero();
         assertThat(pipeline.selectors.numKeyedStateEntries()).isZero();
@@ -255,8 +284,11 @@ class SpreadCurationTest {
         }
         ProbeModel notice = ProbeModel.releaseOf(RUN, 500L);
         pipeline.plan(release(-1, true));
+        // Markers of a checkpoint closed just before the release may come after the release copy or after the notice.
+        pipeline.closed(0);
         pipeline.buckets.processBroadcastElement(notice, 0L);
         pipeline.row(zero.rows().get(0));
+        pipeline.closed(0);
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).isZero();
         assertThat(pipeline.assembler.numKeyedStateEntries()).as("only the tombstone").isEqualTo(1);
 
@@ -286,7 +318,8 @@ class SpreadCurationTest {
             row(zero.rows().get(i));
             row(laterRows.get(i));
         }
-        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+        pipeline.closed(0);
+        pipeline.flush();
         List<OutputRecord> output = pipeline.assembler.extractOutputValues();
         assertThat(output).hasSize(alone.size());
         for (int i = 0; i < output.size(); i++) {
@@ -303,6 +336,52 @@ class SpreadCurationTest {
             }
         }
         assertThat(waiting).as("checkpoint %d's rows wait in the list they share with checkpoint 0", later).isEqualTo(laterRows.size());
+    }
+
+    /** The probe model is broadcast on another channel than the plan and the markers, and may come last: the fold waits for it. */
+    @Test
+    void bucketsWhoseMarkerAndPlanCameBeforeTheModelFoldWhenItComes() throws Exception {
+        OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
+        List<OutputRecord> modelFirst = versionZeroInOneGo(zero);
+
+        pipeline = new Pipeline(CONFIG, null);
+        zero.rows().forEach(this::row);
+        pipeline.closed(0);
+        pipeline.plan(zero.clustering());
+        pipeline.flush();
+        assertThat(pipeline.assembler.extractOutputValues()).as("no bucket can fold without the probe model").isEmpty();
+
+        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
+        pipeline.flush();
+        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
+        assertThat(output).hasSize(modelFirst.size());
+        for (int i = 0; i < output.size(); i++) {
+            assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(modelFirst.get(i).value);
+        }
+        assertThat(OperatorTestData.keyedState(pipeline.buckets, SampleBuckets.key(RUN, 0), SampleInfluence.CLOSED_THROUGH).value())
+                .as("a folded marker is not kept").isNull();
+    }
+
+    /**
+     * A version some bucket never answers (its run was released by the TTL while the version was on its
+     * way) cannot complete; once the watermark passes its closing, the selector drops its batches.
+     */
+    @Test
+    void aSelectorDropsAVersionStillIncompleteWhenTheWatermarkPassesItsClosing() throws Exception {
+        OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
+        pipeline = new Pipeline(CONFIG, null);
+        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
+        pipeline.plan(zero.clustering());
+        zero.rows().forEach(this::row);
+        pipeline.closed(0, 7);
+        pipeline.flush();
+        assertThat(pipeline.selectors.numKeyedStateEntries()).as("each selector holds 255 batches").isPositive();
+
+        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT);
+        assertThat(pipeline.selectors.numKeyedStateEntries()).as("at the closing's own watermark a batch may still come").isPositive();
+        pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+        assertThat(pipeline.selectors.numKeyedStateEntries()).isZero();
+        assertThat(pipeline.choices).isEmpty();
     }
 
     @Test
@@ -326,7 +405,8 @@ class SpreadCurationTest {
             for (SourceRow row : zero.rows().subList(half, zero.rows().size())) {
                 resumed.row(row);
             }
-            resumed.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+            resumed.closed(0);
+            resumed.flush();
             List<OutputRecord> output = resumed.assembler.extractOutputValues();
             assertThat(output).hasSize(2);
             for (int i = 0; i < output.size(); i++) {
@@ -336,7 +416,7 @@ class SpreadCurationTest {
         }
     }
 
-    /** Version 0's records from a pipeline given the model, the plan and every row before the closing's watermark passes. */
+    /** Version 0's records from a pipeline given the model, the plan and every row before the closing markers. */
     private List<OutputRecord> versionZeroInOneGo(OperatorTestData.PlantedCheckpoint zero) throws Exception {
         try (Pipeline run = new Pipeline(CONFIG, null)) {
             run.buckets.processBroadcastElement(zero.model(), 0L);
@@ -344,7 +424,8 @@ class SpreadCurationTest {
             for (SourceRow row : zero.rows()) {
                 run.row(row);
             }
-            run.watermark(CHECKPOINT_ZERO_CLOSED_AT + 1);
+            run.closed(0);
+            run.flush();
             return run.assembler.extractOutputValues();
         }
     }
