@@ -178,7 +178,8 @@ final class BenchCommand implements Runnable {
                 skip.add("freshness");
             }
             PrintWriter out = spec.commandLine().getOut();
-            Path work = dir == null ? Files.createTempDirectory("cadc-bench-") : Files.createDirectories(dir);
+            // A temporary directory goes away at exit even when the bench is stopped by a signal.
+            Path work = dir == null ? dev.cadc.testing.TemporaryDirectories.create("cadc-bench-") : Files.createDirectories(dir);
             try {
                 run(work, out);
             } finally {

@@ -4,14 +4,11 @@ import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.job.CadcCurationJob;
 import dev.cadc.flink.job.KafkaConnectors;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -31,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * {@code cadc demo}): one TaskManager with a slot per parallel instance, the REST/web endpoint on
  * loopback (the asked port, or any free one when it is taken), a bounded restart strategy (with
  * checkpointing on, Flink's default retries a broken job for minutes) and file-system checkpoints in a
- * temporary directory (the JobManager's in-memory storage rejects state above 5 MB), removed on close.
+ * temporary directory (the JobManager's in-memory storage rejects state above 5 MB) with Flink's own
+ * temporary files (RocksDB's working directories among them), removed on close, or at exit when the
+ * process is stopped by a signal.
  */
 final class LocalFlinkJob implements AutoCloseable {
 
@@ -65,7 +64,9 @@ final class LocalFlinkJob implements AutoCloseable {
     /** As {@link #start(JobConfig, int)}, with {@code tweak} applied last to the cluster's and job's Flink configuration. */
     static LocalFlinkJob start(JobConfig config, int webPort, java.util.function.Consumer<Configuration> tweak) throws Exception {
         KafkaConnectors.createTopics(config);
-        Path checkpoints = Files.createTempDirectory("cadc-job-checkpoints-");
+        // Checkpoints and Flink's own temporary files (RocksDB's working directories, blobs) in one directory,
+        // removed on close and, should the process be stopped by a signal, at exit.
+        Path checkpoints = dev.cadc.testing.TemporaryDirectories.create("cadc-job-");
         MiniCluster cluster = null;
         try {
             Configuration configuration = configuration(config, webPort, checkpoints);
@@ -184,7 +185,8 @@ final class LocalFlinkJob implements AutoCloseable {
         configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
         configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
         configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.resolve("checkpoints").toUri().toString());
+        configuration.set(org.apache.flink.configuration.CoreOptions.TMP_DIRS, checkpoints.resolve("tmp").toString());
         // RocksDB (--state-backend rocksdb) uploads only new files per checkpoint; the heap backend ignores it.
         configuration.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         return configuration;
@@ -202,12 +204,6 @@ final class LocalFlinkJob implements AutoCloseable {
 
     /** Deletes {@code dir} and everything below it; a failure is logged, not thrown. */
     static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            LOG.warn("could not delete the checkpoint directory {}: {}", dir, e.getMessage());
-        }
+        dev.cadc.testing.TemporaryDirectories.delete(dir);
     }
 }

@@ -15,13 +15,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -138,6 +136,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private EmbeddedKafkaBroker(Path dataDir, boolean deleteDataDirOnClose, int port, SaslSslSetup saslSsl, KafkaRaftServer server) {
         this.dataDir = dataDir;
         this.deleteDataDirOnClose = deleteDataDirOnClose;
+        if (deleteDataDirOnClose) {
+            // Also when the process is stopped by a signal, which skips close().
+            TemporaryDirectories.deleteAtExit(dataDir);
+        }
         this.port = port;
         this.saslSsl = saslSsl;
         this.server = server;
@@ -269,7 +271,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         server.shutdown();
         server.awaitShutdown();
         if (deleteDataDirOnClose) {
-            deleteRecursively(dataDir);
+            TemporaryDirectories.delete(dataDir);
         }
         LOG.info("Kafka broker at {} stopped", bootstrapServers());
     }
@@ -419,23 +421,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("port " + port + " on 127.0.0.1 is taken (" + e.getMessage()
                     + "); stop what holds it or choose another with --port", e);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    LOG.warn("could not delete {}: {}", path, e.getMessage());
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("could not delete {}: {}", root, e.getMessage());
         }
     }
 }
