@@ -67,6 +67,7 @@ final class LocalFlinkJob implements AutoCloseable {
         // Checkpoints and Flink's own temporary files (RocksDB's working directories, blobs) in one directory,
         // removed on close and, should the process be stopped by a signal, at exit.
         Path checkpoints = dev.cadc.testing.TemporaryDirectories.create("cadc-job-");
+        java.nio.file.Files.createDirectories(checkpoints.resolve("tmp"));
         MiniCluster cluster = null;
         try {
             Configuration configuration = configuration(config, webPort, checkpoints);
