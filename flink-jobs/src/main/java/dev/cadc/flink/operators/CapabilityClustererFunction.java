@@ -34,6 +34,8 @@ import org.apache.flink.util.OutputTag;
  */
 public final class CapabilityClustererFunction extends KeyedProcessFunction<String, RunEvent, VersionPlan> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CapabilityClustererFunction.class);
+
     public static final OutputTag<ProbeModel> PROBE_MODELS = new OutputTag<>("probe-models", Types.POJO(ProbeModel.class));
 
     /** Each plan once per sample bucket ({@link SampleBuckets#COUNT} copies), for the run's {@link SampleInfluence}. */
@@ -72,6 +74,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
     }
 
     private void close(RunEvent closed, Context ctx, Collector<VersionPlan> out) throws Exception {
+        long started = System.nanoTime();
         RunEvent run = runStart.value();
         int j = closed.checkpoint;
         List<ProbeTrajectories.Row> rows = new ArrayList<>();
@@ -125,6 +128,8 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         ctx.output(PROBE_MODELS, model);
         toBuckets(update, ctx);
         out.collect(update);
+        LOG.info("run {}: checkpoint {} clustered in {} ms: {} capabilities over {} probes; probe model and plan sent to the buckets",
+                run.runId, j, (System.nanoTime() - started) / 1_000_000, current.capabilityCount(), current.probeIds().length);
     }
 
     /** Forgets the run; the builder releases after the run's last version, or at once when the TTL expired it. */
