@@ -17,7 +17,9 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -31,7 +33,8 @@ import org.apache.flink.util.Collector;
  * capability's part of the budget split over every capability's candidate count
  * ({@link WaterFill#limits}); each bucket's batch carries its counts for every capability, so the
  * selector knows its limit from its own input, orders no further than its reach, and needs nothing
- * back from the assembler. Candidates are held only until their version is decided.
+ * back from the assembler. Candidates are held only until their version is decided; their
+ * trajectories apart from them, read one by one when the duplicate guard reaches them.
  */
 public final class CapabilitySelector extends KeyedProcessFunction<String, CandidateBatch, CapabilityChoice> {
 
@@ -39,6 +42,14 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
 
     static final ListStateDescriptor<CandidateBatch> BATCHES =
             new ListStateDescriptor<>("candidate-batches", Types.POJO(CandidateBatch.class));
+
+    /**
+     * Each candidate's trajectory by (version, sample id), apart from its batch: a decision reads only
+     * the trajectories its duplicate checks reach (a few per pick), so on RocksDB the others never come
+     * onto the heap, where holding every candidate's {@code 4 J k} bytes at once used to set the job's heap.
+     */
+    static final MapStateDescriptor<Tuple2<Integer, Long>, float[]> TRAJECTORIES = new MapStateDescriptor<>("candidate-trajectories",
+            Types.TUPLE(Types.INT, Types.LONG), PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO);
 
     /** Batches received per version not decided yet (the list is read only once a version is complete). */
     static final MapStateDescriptor<Integer, Integer> RECEIVED = new MapStateDescriptor<>("batches-received", Types.INT, Types.INT);
@@ -49,6 +60,7 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
 
     private transient ListState<CandidateBatch> batches;
     private transient MapState<Integer, Integer> received;
+    private transient MapState<Tuple2<Integer, Long>, float[]> trajectories;
 
     public CapabilitySelector(JobConfig jobConfig) {
         this.jobConfig = jobConfig;
@@ -59,10 +71,16 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         config = jobConfig.curatorConfig();
         batches = getRuntimeContext().getListState(BATCHES);
         received = getRuntimeContext().getMapState(RECEIVED);
+        trajectories = getRuntimeContext().getMapState(TRAJECTORIES);
     }
 
     @Override
     public void processElement(CandidateBatch batch, Context ctx, Collector<CapabilityChoice> out) throws Exception {
+        int floats = batch.trajectoryFloats;
+        for (int n = 0; floats > 0 && n < batch.ids.length; n++) {
+            trajectories.put(Tuple2.of(batch.checkpoint, batch.ids[n]), Arrays.copyOfRange(batch.trajectories, n * floats, (n + 1) * floats));
+        }
+        batch.trajectories = new float[0];
         batches.add(batch);
         ctx.timerService().registerEventTimeTimer(readyAt(batch));
         Integer before = received.get(batch.checkpoint);
@@ -84,6 +102,15 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
             batches.update(later);
         }
         out.collect(choose(version));
+        forgetTrajectories(version);
+    }
+
+    private void forgetTrajectories(List<CandidateBatch> version) throws Exception {
+        for (CandidateBatch part : version) {
+            for (long id : part.trajectoryFloats > 0 ? part.ids : new long[0]) {
+                trajectories.remove(Tuple2.of(part.checkpoint, id));
+            }
+        }
     }
 
     /**
@@ -95,10 +122,12 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<CapabilityChoice> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         List<CandidateBatch> kept = new ArrayList<>();
+        List<CandidateBatch> droppedBatches = new ArrayList<>();
         java.util.Set<Integer> dropped = new java.util.TreeSet<>();
         for (CandidateBatch held : batches.get()) {
             if (watermark >= readyAt(held)) {
                 dropped.add(held.checkpoint);
+                droppedBatches.add(held);
             } else {
                 kept.add(held);
             }
@@ -106,6 +135,7 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         if (dropped.isEmpty()) {
             return;
         }
+        forgetTrajectories(droppedBatches);
         for (int checkpoint : dropped) {
             LOG.warn("{}: version {} dropped with {} of {} bucket batches (its run was released before every bucket answered)",
                     ctx.getCurrentKey().replace('\u0000', ' '), checkpoint, received.get(checkpoint), SampleBuckets.COUNT);
@@ -122,11 +152,18 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         return batch.watermark == Long.MAX_VALUE ? Long.MAX_VALUE : batch.watermark + 1;
     }
 
+    private float[] trajectoryOf(int checkpoint, long id) {
+        try {
+            return trajectories.get(Tuple2.of(checkpoint, id));
+        } catch (Exception e) {
+            throw new IllegalStateException("candidate " + id + ": its trajectory could not be read from state", e);
+        }
+    }
+
     /** The capability's picks at one version, from every bucket's batch. */
     private CapabilityChoice choose(List<CandidateBatch> parts) {
         CandidateBatch first = parts.get(0);
         int slots = first.probeSlots;
-        int floats = first.trajectoryFloats;
         long sampleCount = 0;
         long[] candidateCounts = new long[first.candidateCounts.length];
         List<int[]> entries = new ArrayList<>();
@@ -143,22 +180,18 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         long[] ids = new long[entries.size()];
         double[][] influence = new double[entries.size()][];
         double[] attributed = new double[entries.size()];
-        CandidateBatch[] trajectoryOf = new CandidateBatch[entries.size()];
-        int[] trajectoryAt = new int[entries.size()];
         for (int i = 0; i < entries.size(); i++) {
             CandidateBatch part = parts.get(entries.get(i)[0]);
             int n = entries.get(i)[1];
             ids[i] = part.ids[n];
             influence[i] = Arrays.copyOfRange(part.influence, n * slots, (n + 1) * slots);
             attributed[i] = part.attributed[n];
-            trajectoryOf[i] = part;
-            trajectoryAt[i] = n * floats;
         }
         long limit = WaterFill.limits(config.budget().resolve(sampleCount), candidateCounts)[first.capabilityIndex];
+        int checkpoint = first.checkpoint;
         DuplicateGuard guard = config.duplicateThreshold() >= 1 ? DuplicateGuard.disabled()
-                // Trajectories are cut out of their batch only when the guard reads them (a few candidates per pick).
-                : new DuplicateGuard(i -> Arrays.copyOfRange(trajectoryOf[i].trajectories, trajectoryAt[i], trajectoryAt[i] + floats),
-                        first.trajectoryCheckpoints, config.duplicateThreshold());
+                // Trajectories are read from state only when the guard reaches them (a few candidates per pick).
+                : new DuplicateGuard(i -> trajectoryOf(checkpoint, ids[i]), first.trajectoryCheckpoints, config.duplicateThreshold());
         CapabilityPicks.Picks picks = CapabilityPicks.pick(config.withinCapability(), slots,
                 CapabilityPicks.of(ids, influence, attributed), guard, WaterFill.reach(limit));
 

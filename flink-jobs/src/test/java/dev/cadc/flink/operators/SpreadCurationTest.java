@@ -376,6 +376,22 @@ class SpreadCurationTest {
         pipeline.closed(0, 7);
         pipeline.flush();
         assertThat(pipeline.selectors.numKeyedStateEntries()).as("each selector holds 255 batches").isPositive();
+        // The batches are held without their trajectories, which wait apart, one entry per candidate.
+        long candidates = 0;
+        long trajectories = 0;
+        for (int c = 0; c < 64; c++) {
+            String key = SampleBuckets.capabilityKey(RUN, c);
+            Iterable<CandidateBatch> held = OperatorTestData.keyedState(pipeline.selectors, key, CapabilitySelector.BATCHES).get();
+            for (CandidateBatch batch : held == null ? List.<CandidateBatch>of() : held) {
+                assertThat(batch.trajectories).isEmpty();
+                candidates += batch.ids.length;
+            }
+            for (var ignored : OperatorTestData.keyedState(pipeline.selectors, key, CapabilitySelector.TRAJECTORIES).keys()) {
+                trajectories++;
+            }
+        }
+        assertThat(candidates).isPositive();
+        assertThat(trajectories).isEqualTo(candidates);
 
         pipeline.watermark(CHECKPOINT_ZERO_CLOSED_AT);
         assertThat(pipeline.selectors.numKeyedStateEntries()).as("at the closing's own watermark a batch may still come").isPositive();
