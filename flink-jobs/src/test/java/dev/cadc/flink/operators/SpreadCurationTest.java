@@ -93,6 +93,15 @@ class SpreadCurationTest {
             buckets.processElement(BucketInput.of(row), 0L);
         }
 
+        /** Checkpoint 0's probe model, its plan and every row, in that order (no closing markers yet). */
+        void modelPlanAndRows(OperatorTestData.PlantedCheckpoint zero) throws Exception {
+            buckets.processBroadcastElement(zero.model(), 0L);
+            plan(zero.clustering());
+            for (SourceRow row : zero.rows()) {
+                row(row);
+            }
+        }
+
         /** The validator's closing markers of {@code checkpoint} to every bucket of the run, except {@code skipped}. */
         void closed(int checkpoint, int... skipped) throws Exception {
             for (int bucket = 0; bucket < SampleBuckets.COUNT; bucket++) {
@@ -258,11 +267,7 @@ class SpreadCurationTest {
     void aRunEndReleasesEveryOperatorsStateOnceTheLastVersionIsOut() throws Exception {
         OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
         pipeline = new Pipeline(CONFIG, null);
-        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
-        pipeline.plan(zero.clustering());
-        for (SourceRow row : zero.rows()) {
-            pipeline.row(row);
-        }
+        pipeline.modelPlanAndRows(zero);
         pipeline.plan(release(0, false));
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).as("held until version 0 is out").isPositive();
 
@@ -370,9 +375,7 @@ class SpreadCurationTest {
     void aSelectorDropsAVersionStillIncompleteWhenTheWatermarkPassesItsClosing() throws Exception {
         OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
         pipeline = new Pipeline(CONFIG, null);
-        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
-        pipeline.plan(zero.clustering());
-        zero.rows().forEach(this::row);
+        pipeline.modelPlanAndRows(zero);
         pipeline.closed(0, 7);
         pipeline.flush();
         assertThat(pipeline.selectors.numKeyedStateEntries()).as("each selector holds 255 batches").isPositive();
@@ -435,11 +438,7 @@ class SpreadCurationTest {
     /** Version 0's records from a pipeline given the model, the plan and every row before the closing markers. */
     private List<OutputRecord> versionZeroInOneGo(OperatorTestData.PlantedCheckpoint zero) throws Exception {
         try (Pipeline run = new Pipeline(CONFIG, null)) {
-            run.buckets.processBroadcastElement(zero.model(), 0L);
-            run.plan(zero.clustering());
-            for (SourceRow row : zero.rows()) {
-                run.row(row);
-            }
+            run.modelPlanAndRows(zero);
             run.closed(0);
             run.flush();
             return run.assembler.extractOutputValues();
