@@ -114,7 +114,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
         nextToClose = context.getState(new ValueStateDescriptor<>("next-to-close", Types.INT));
         lastCheckpoint = context.getState(new ValueStateDescriptor<>("last-checkpoint", Types.INT));
         lifecycle = new RunLifecycle(graceMs, runTtlMs);
-        awaitingRunStart = new AwaitingRunStart(context.getListState(AwaitingRunStart.RECORDS), lifecycle);
+        awaitingRunStart = new AwaitingRunStart(context.getMapState(AwaitingRunStart.RECORDS), context.getState(AwaitingRunStart.NEXT), lifecycle);
         idleDeadline = context.getState(new ValueStateDescriptor<>("idle-deadline", Types.LONG));
         tombstoneUntil = context.getState(new ValueStateDescriptor<>("tombstone-until", Types.LONG));
         metrics = new ValidatorMetrics(context.getMetricGroup());
@@ -178,13 +178,13 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
         out.collect(event);
         // Fires when a bounded input ends (the final watermark): every pending checkpoint closes then.
         ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
-        for (DecodedRecord record : awaitingRunStart.takeAll()) {
+        awaitingRunStart.takeAll(record -> {
             try {
                 accept(record, runId, record.source.timestamp, ctx, out);
             } catch (InvalidRecordException e) {
                 deadLetter(record, e, ctx);
             }
-        }
+        });
     }
 
     private void completeCheckpoint(CheckpointComplete complete, String runId, long eventTime, Context ctx) throws Exception {
