@@ -142,6 +142,28 @@ public final class SketchBatch {
         System.arraycopy(sketches, Objects.checkIndex(row, rowCount) * k, dst, offset, k);
     }
 
+    /**
+     * Writes the columns of {@code rows[from, to)} (row indices, in that order; {@code null}: rows
+     * {@code from..to-1}) little-endian into {@code out} at the given offsets, each column's values back to
+     * back: the data buffers of an Arrow record batch, for {@link SketchCodec.Encoder}.
+     */
+    void writeColumns(java.nio.ByteBuffer out, int[] rows, int from, int to, int steps, int checkpoints, int roles,
+            int sampleIds, int learningRates, int losses, int sketches) {
+        int k = projection.sketchDim();
+        java.nio.FloatBuffer sketchOut = out.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).position(sketches).slice()
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int i = 0; i < to - from; i++) {
+            int row = Objects.checkIndex(rows == null ? from + i : rows[from + i], rowCount);
+            out.putLong(steps + 8 * i, this.steps[row]);
+            out.putInt(checkpoints + 4 * i, this.checkpoints[row]);
+            out.put(roles + i, this.roles[row]);
+            out.putLong(sampleIds + 8 * i, this.sampleIds[row]);
+            out.putFloat(learningRates + 4 * i, this.learningRates[row]);
+            out.putFloat(losses + 4 * i, this.losses[row]);
+            sketchOut.put(i * k, this.sketches, row * k, k);
+        }
+    }
+
     @Override
     public boolean equals(Object other) {
         if (this == other) {
