@@ -114,6 +114,28 @@ class SketchCodecTest {
     }
 
     @Test
+    void aBuilderWithRoomForItsRowsBuildsTheSameBatchAndRowsAddedLaterDoNotTouchIt() {
+        SketchBatch expected = FormatTestData.sketchBatch();
+        SketchBatch.Builder builder = SketchBatch.builder(expected.runId(), expected.projection(), expected.rowCount());
+        for (int row = 0; row < expected.rowCount(); row++) {
+            builder.add(expected.step(row), expected.checkpoint(row), expected.role(row), expected.sampleId(row),
+                    expected.learningRate(row), expected.loss(row), expected.sketch(row));
+        }
+
+        SketchBatch full = builder.build();
+        byte[] encoded = SketchCodec.encode(full);
+        builder.add(99, 3, Role.POOL, 99, 0.5f, 0.5f, FormatTestData.sketch(99, SKETCH_DIM));
+        SketchBatch longer = builder.build();
+
+        assertThat(full).isEqualTo(expected);
+        assertThat(SketchCodec.encode(full)).isEqualTo(encoded).isEqualTo(SketchCodec.encode(expected));
+        assertThat(longer.rowCount()).isEqualTo(expected.rowCount() + 1);
+        assertThat(longer.sampleId(expected.rowCount())).isEqualTo(99);
+        assertThat(longer.sketch(0)).containsExactly(expected.sketch(0));
+        assertThatThrownBy(() -> SketchBatch.builder(RUN_ID, PROJECTION, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void encoderRefusesAnEmptySliceOfRows() {
         try (SketchCodec.Encoder encoder = new SketchCodec.Encoder()) {
             assertThatThrownBy(() -> encoder.encode(FormatTestData.sketchBatch(), null, 2, 2))
