@@ -203,7 +203,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
     }
 
     /** The measurement and the flush time of mode (c) that fell outside its steps. */
-    record Measured(Map<Mode, Timings> timings, double flushSeconds) {}
+    record Measured(Map<Mode, Timings> timings, double flushSeconds, Map<Mode, Map<String, Long>> threadNanos,
+            Map<Mode, Integer> threadSteps) {}
 
     private Measured measure(VqaBenchmark benchmark, Encoded pool, List<VqaItem> warmupItems, SketchPublisher publisher) {
         String runId = "bench-trainer-" + Long.toHexString(System.nanoTime());
@@ -214,6 +215,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
         Map<Mode, SplittableRandom> batches = new EnumMap<>(Mode.class);
         Map<Mode, Timings> timings = new EnumMap<>(Mode.class);
         Map<Mode, SketchPipeline> pipelines = new EnumMap<>(Mode.class);
+        Map<Mode, Map<String, Long>> threadNanos = new EnumMap<>(Mode.class);
+        Map<Mode, Integer> threadSteps = new EnumMap<>(Mode.class);
         for (Mode mode : Mode.values()) {
             models.put(mode, new VqaModel(ImageEncoder.FEATURE_DIM, Questions.COUNT, benchmark.questions().answerCount(), LEARNING_RATE, seed));
             // The stream cadc train draws its warm-up batches from: what is left after choosing the 5%.
@@ -221,6 +224,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
             WarmupStep.warmupItems(pool.items(), random);
             batches.put(mode, random);
             timings.put(mode, Timings.of(total));
+            threadNanos.put(mode, new java.util.HashMap<>());
+            threadSteps.put(mode, 0);
             if (mode != Mode.TRAIN) {
                 pipelines.put(mode, synchronous ? SketchPipeline.inline()
                         : SketchPipeline.background("bench-sketches-" + mode.key, SketchPipeline.DEFAULT_CAPACITY));
@@ -235,6 +240,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
                     SplittableRandom random = batches.get(mode);
                     Timings t = timings.get(mode);
                     SketchPipeline pipeline = pipelines.get(mode);
+                    // Which threads the mode's CPU time goes to, over its timed blocks (those after the warm-up).
+                    ThreadCpuTimes.Snapshot threadsBefore = start >= warmup ? ThreadCpuTimes.snapshot() : null;
                     for (int step = start; step < end; step++) {
                         long cpuBefore = PROCESS.getProcessCpuTime();
                         long began = System.nanoTime();
@@ -273,6 +280,10 @@ final class BenchTrainerCommand implements Callable<Integer> {
                         t.stepNanos()[end - 1] += drain;
                         t.processCpuNanos()[end - 1] += PROCESS.getProcessCpuTime() - cpuBefore;
                     }
+                    if (threadsBefore != null) {
+                        ThreadCpuTimes.addDelta(threadsBefore, ThreadCpuTimes.snapshot(), threadNanos.get(mode));
+                        threadSteps.merge(mode, end - start, Integer::sum);
+                    }
                     if (mode == Mode.PUBLISH) {
                         long flushStart = System.nanoTime();
                         publisher.flush();
@@ -284,7 +295,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
             pipelines.values().forEach(SketchPipeline::close);
             models.values().forEach(VqaModel::close);
         }
-        return new Measured(timings, flushNanos / 1e9);
+        return new Measured(timings, flushNanos / 1e9, threadNanos, threadSteps);
     }
 
     private void report(PrintWriter out, Measured measured) throws java.io.IOException {
@@ -352,6 +363,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
         out.println("CPU time of the whole process per step, mean (all its threads, the local broker's too; not inflated by"
                 + " other processes):" + byCpu);
         out.printf(Locale.ROOT, "producer flushes after the blocks of (c), not in its step times: %.3f s in all%n", measured.flushSeconds());
+        reportThreads(out, measured, modes);
         root.put("publish_flush_s", measured.flushSeconds());
         boolean sameSteps = Arrays.equals(measured.timings().get(Mode.TRAIN).losses(), measured.timings().get(Mode.SKETCH).losses())
                 && Arrays.equals(measured.timings().get(Mode.TRAIN).losses(), measured.timings().get(Mode.PUBLISH).losses());
@@ -370,6 +382,36 @@ final class BenchTrainerCommand implements Callable<Integer> {
             out.println("wrote " + json);
         }
         out.flush();
+    }
+
+    /**
+     * The CPU time per timed step of each group of the process's threads, per mode (Linux only: read from
+     * /proc at the start and the end of each block, the drain included, the producer flush after a block
+     * of (c) not), so the extra CPU time of (b) and (c) can be put down to threads: the sketch pipeline,
+     * the producer's I/O thread, the JIT's compilers, the GC, the training thread itself.
+     */
+    private void reportThreads(PrintWriter out, Measured measured, ObjectNode modes) {
+        java.util.Set<String> groups = new java.util.TreeSet<>();
+        measured.threadNanos().values().forEach(byGroup -> groups.addAll(byGroup.keySet()));
+        if (groups.isEmpty()) {
+            return;
+        }
+        out.println("CPU time per step by thread, mean ms over the timed blocks (from /proc; the JIT's and the GC's threads"
+                + " included; time is put down to the mode whose block was running):");
+        out.printf(Locale.ROOT, "  %-24s %9s %9s %9s%n", "threads", "(a)", "(b)", "(c)");
+        for (String group : groups) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-24s", group));
+            for (Mode mode : Mode.values()) {
+                int counted = measured.threadSteps().get(mode);
+                double ms = counted == 0 ? Double.NaN : measured.threadNanos().get(mode).getOrDefault(group, 0L) / 1e6 / counted;
+                line.append(String.format(Locale.ROOT, " %9.3f", ms));
+                ObjectNode byThread = modes.get(mode.key).has("thread_cpu_mean_ms")
+                        ? (ObjectNode) modes.get(mode.key).get("thread_cpu_mean_ms")
+                        : ((ObjectNode) modes.get(mode.key)).putObject("thread_cpu_mean_ms");
+                byThread.put(group, ms);
+            }
+            out.println(line);
+        }
     }
 
     /** The steps after the warm-up. */

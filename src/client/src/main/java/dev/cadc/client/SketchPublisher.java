@@ -14,6 +14,7 @@ import dev.cadc.core.topic.TopicSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,21 +162,35 @@ public final class SketchPublisher implements AutoCloseable {
         }
         int bytesPerRow = 4 * batch.projection().sketchDim() + 40 + batch.runId().length() * 4;
         int rowsPerRecord = Math.max(1, (maxRecordBytes - RECORD_OVERHEAD_BYTES) / bytesPerRow);
+        int rowCount = batch.rowCount();
         if (spread) {
+            // Rows grouped by partition (ascending), each group in row order, without copying the batch:
+            // the encoder writes each record's slice of rows straight into its value.
             int count = partitionCount();
-            Map<Integer, List<Integer>> rowsByPartition = new java.util.TreeMap<>();
-            for (int row = 0; row < batch.rowCount(); row++) {
-                rowsByPartition.computeIfAbsent(Math.floorMod(batch.sampleId(row), count), p -> new ArrayList<>()).add(row);
+            int[] partitionOf = new int[rowCount];
+            int[] starts = new int[count + 1];
+            for (int row = 0; row < rowCount; row++) {
+                partitionOf[row] = Math.floorMod(batch.sampleId(row), count);
+                starts[partitionOf[row] + 1]++;
             }
-            rowsByPartition.forEach((partition, rows) -> {
-                for (SketchBatch part : split(batch, rows, rowsPerRecord)) {
-                    send(batch.runId(), partition, encoder.encode(part), WireFormat.SCHEMA_VERSION_TEXT,
-                            WireFormat.CONTENT_TYPE_ARROW, null);
+            for (int partition = 0; partition < count; partition++) {
+                starts[partition + 1] += starts[partition];
+            }
+            int[] rows = new int[rowCount];
+            int[] next = Arrays.copyOf(starts, count);
+            for (int row = 0; row < rowCount; row++) {
+                rows[next[partitionOf[row]]++] = row;
+            }
+            for (int partition = 0; partition < count; partition++) {
+                for (int from = starts[partition]; from < starts[partition + 1]; from += rowsPerRecord) {
+                    send(batch.runId(), partition, encoder.encode(batch, rows, from, Math.min(starts[partition + 1], from + rowsPerRecord)),
+                            WireFormat.SCHEMA_VERSION_TEXT, WireFormat.CONTENT_TYPE_ARROW, null);
                 }
-            });
+            }
         } else {
-            for (SketchBatch part : split(batch, allRows(batch), rowsPerRecord)) {
-                send(batch.runId(), encoder.encode(part), WireFormat.CONTENT_TYPE_ARROW, null);
+            for (int from = 0; from < rowCount; from += rowsPerRecord) {
+                send(batch.runId(), encoder.encode(batch, null, from, Math.min(rowCount, from + rowsPerRecord)),
+                        WireFormat.CONTENT_TYPE_ARROW, null);
             }
         }
         Map<Integer, Long> counts = scanRowsByRunAndCheckpoint.computeIfAbsent(batch.runId(), id -> new HashMap<>());
@@ -286,34 +301,6 @@ public final class SketchPublisher implements AutoCloseable {
                 firstFailure.compareAndSet(null, exception);
             }
         });
-    }
-
-    private static List<Integer> allRows(SketchBatch batch) {
-        List<Integer> rows = new ArrayList<>(batch.rowCount());
-        for (int row = 0; row < batch.rowCount(); row++) {
-            rows.add(row);
-        }
-        return rows;
-    }
-
-    /** The given rows, in order, as consecutive slices of at most {@code rowsPerRecord} rows. */
-    private static List<SketchBatch> split(SketchBatch batch, List<Integer> rows, int rowsPerRecord) {
-        if (rows.size() == batch.rowCount() && batch.rowCount() <= rowsPerRecord) {
-            return List.of(batch);
-        }
-        List<SketchBatch> parts = new ArrayList<>();
-        float[] sketch = new float[batch.projection().sketchDim()];
-        for (int from = 0; from < rows.size(); from += rowsPerRecord) {
-            SketchBatch.Builder part = SketchBatch.builder(batch.runId(), batch.projection());
-            for (int index = from; index < Math.min(rows.size(), from + rowsPerRecord); index++) {
-                int row = rows.get(index);
-                batch.copySketch(row, sketch, 0);
-                part.add(batch.step(row), batch.checkpoint(row), batch.role(row), batch.sampleId(row),
-                        batch.learningRate(row), batch.loss(row), sketch);
-            }
-            parts.add(part.build());
-        }
-        return parts;
     }
 
     private static RecordHeader header(String name, String value) {

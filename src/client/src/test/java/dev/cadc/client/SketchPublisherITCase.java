@@ -87,6 +87,12 @@ class SketchPublisherITCase {
         appendRows(expected, checkpointZero);
         appendRows(expected, probesZero);
         assertThat(readBack.build()).isEqualTo(expected.build());
+        // Byte for byte the records the publisher sent before it encoded slices of rows in place.
+        List<byte[]> values = new ArrayList<>();
+        for (SketchBatch batch : List.of(trainRows, checkpointZero, probesZero)) {
+            values.addAll(expectedValues(batch, 1, maxRecordBytes).get(0));
+        }
+        assertThat(sketchRecords).extracting(ConsumerRecord::value).containsExactlyElementsOf(values);
     }
 
     /**
@@ -134,6 +140,41 @@ class SketchPublisherITCase {
         }
         assertThat(used).as("a run spread over every partition").hasSize(partitions);
         assertThat(readIds).hasSize(321);
+        // Byte for byte, partition by partition, the records the publisher sent before it encoded slices of rows in place.
+        for (int partition = 0; partition < partitions; partition++) {
+            int p = partition;
+            List<byte[]> values = new ArrayList<>(expectedValues(pool, partitions, 32 * 1024).getOrDefault(p, List.of()));
+            values.addAll(expectedValues(probes, partitions, 32 * 1024).getOrDefault(p, List.of()));
+            assertThat(records.stream().filter(r -> r.partition() == p && r.headers().lastHeader(WireFormat.HEADER_RECORD_TYPE) == null)
+                    .map(ConsumerRecord::value).toList()).as("partition %d", p).containsExactlyElementsOf(values);
+        }
+    }
+
+    /**
+     * The values the publisher sent for {@code batch} before it encoded slices of rows in place (as it did
+     * up to 2026-11-30): rows grouped by {@code floorMod(sample id, partitions)} (one group when not spread),
+     * each group in row order and cut into records of {@code rowsPerRecord} rows, each record a batch built
+     * row by row and written by {@link SketchCodec#encode}; by partition, in order.
+     */
+    private static Map<Integer, List<byte[]>> expectedValues(SketchBatch batch, int partitions, int maxRecordBytes) {
+        int bytesPerRow = 4 * batch.projection().sketchDim() + 40 + batch.runId().length() * 4;
+        int rowsPerRecord = Math.max(1, (maxRecordBytes - 16 * 1024) / bytesPerRow);
+        Map<Integer, List<Integer>> rowsByPartition = new java.util.TreeMap<>();
+        for (int row = 0; row < batch.rowCount(); row++) {
+            rowsByPartition.computeIfAbsent(Math.floorMod(batch.sampleId(row), partitions), p -> new ArrayList<>()).add(row);
+        }
+        Map<Integer, List<byte[]>> values = new java.util.TreeMap<>();
+        rowsByPartition.forEach((partition, rows) -> {
+            for (int from = 0; from < rows.size(); from += rowsPerRecord) {
+                SketchBatch.Builder part = SketchBatch.builder(batch.runId(), batch.projection());
+                for (int row : rows.subList(from, Math.min(rows.size(), from + rowsPerRecord))) {
+                    part.add(batch.step(row), batch.checkpoint(row), batch.role(row), batch.sampleId(row),
+                            batch.learningRate(row), batch.loss(row), batch.sketch(row));
+                }
+                values.computeIfAbsent(partition, p -> new ArrayList<>()).add(SketchCodec.encode(part.build()));
+            }
+        });
+        return values;
     }
 
     @Test

@@ -85,7 +85,18 @@ public final class SketchBatch {
 
     /** A builder for a batch of run {@code runId} sketched with {@code projection}. */
     public static Builder builder(String runId, ProjectionSpec projection) {
-        return new Builder(runId, projection);
+        return new Builder(runId, projection, Builder.INITIAL_CAPACITY);
+    }
+
+    /**
+     * A builder with room for {@code rows} rows: a batch of exactly that many is built without growing
+     * or copying the columns (the batch takes the builder's arrays; a row added later goes to new ones).
+     */
+    public static Builder builder(String runId, ProjectionSpec projection, int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("a builder's room must be at least one row, got " + rows);
+        }
+        return new Builder(runId, projection, rows);
     }
 
     /** The run every row belongs to (also the Kafka record key). */
@@ -140,6 +151,28 @@ public final class SketchBatch {
     public void copySketch(int row, float[] dst, int offset) {
         int k = projection.sketchDim();
         System.arraycopy(sketches, Objects.checkIndex(row, rowCount) * k, dst, offset, k);
+    }
+
+    /**
+     * Writes the columns of {@code rows[from, to)} (row indices, in that order; {@code null}: rows
+     * {@code from..to-1}) little-endian into {@code out} at the given offsets, each column's values back to
+     * back: the data buffers of an Arrow record batch, for {@link SketchCodec.Encoder}.
+     */
+    void writeColumns(java.nio.ByteBuffer out, int[] rows, int from, int to, int steps, int checkpoints, int roles,
+            int sampleIds, int learningRates, int losses, int sketches) {
+        int k = projection.sketchDim();
+        java.nio.FloatBuffer sketchOut = out.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).position(sketches).slice()
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int i = 0; i < to - from; i++) {
+            int row = Objects.checkIndex(rows == null ? from + i : rows[from + i], rowCount);
+            out.putLong(steps + 8 * i, this.steps[row]);
+            out.putInt(checkpoints + 4 * i, this.checkpoints[row]);
+            out.put(roles + i, this.roles[row]);
+            out.putLong(sampleIds + 8 * i, this.sampleIds[row]);
+            out.putFloat(learningRates + 4 * i, this.learningRates[row]);
+            out.putFloat(losses + 4 * i, this.losses[row]);
+            sketchOut.put(i * k, this.sketches, row * k, k);
+        }
     }
 
     @Override
@@ -220,20 +253,26 @@ public final class SketchBatch {
         private final ProjectionSpec projection;
         private final int k;
         private int rows;
-        private long[] steps = new long[INITIAL_CAPACITY];
-        private int[] checkpoints = new int[INITIAL_CAPACITY];
-        private byte[] roles = new byte[INITIAL_CAPACITY];
-        private long[] sampleIds = new long[INITIAL_CAPACITY];
-        private float[] learningRates = new float[INITIAL_CAPACITY];
-        private float[] losses = new float[INITIAL_CAPACITY];
+        private long[] steps;
+        private int[] checkpoints;
+        private byte[] roles;
+        private long[] sampleIds;
+        private float[] learningRates;
+        private float[] losses;
         private float[] sketches;
 
-        private Builder(String runId, ProjectionSpec projection) {
+        private Builder(String runId, ProjectionSpec projection, int capacity) {
             requireRunId(runId);
             this.runId = runId;
             this.projection = Objects.requireNonNull(projection, "projection");
             this.k = projection.sketchDim();
-            this.sketches = new float[INITIAL_CAPACITY * k];
+            steps = new long[capacity];
+            checkpoints = new int[capacity];
+            roles = new byte[capacity];
+            sampleIds = new long[capacity];
+            learningRates = new float[capacity];
+            losses = new float[capacity];
+            sketches = new float[Math.multiplyExact(capacity, k)];
         }
 
         /**
@@ -280,6 +319,11 @@ public final class SketchBatch {
         public SketchBatch build() {
             if (rows == 0) {
                 throw new IllegalStateException("a sketch batch needs at least one row; none was added");
+            }
+            if (rows == steps.length) {
+                // Full: the batch takes the arrays as they are. They are never written again here, since the
+                // next add finds no room and grows into new arrays.
+                return new SketchBatch(runId, projection, rows, steps, checkpoints, roles, sampleIds, learningRates, losses, sketches);
             }
             return new SketchBatch(runId, projection, rows, Arrays.copyOf(steps, rows),
                     Arrays.copyOf(checkpoints, rows), Arrays.copyOf(roles, rows), Arrays.copyOf(sampleIds, rows),

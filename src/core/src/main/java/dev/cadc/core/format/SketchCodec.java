@@ -9,7 +9,12 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flatbuf.RecordBatch;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
@@ -54,18 +59,137 @@ public final class SketchCodec {
     }
 
     /**
-     * Encodes many batches with one Arrow allocator and one vector root (per projection), where
-     * {@link #encode(SketchBatch)} builds both for every value: for a publisher that encodes a record per
-     * partition and step. The values are the same bytes. Not thread-safe; {@link #close} frees the buffers.
+     * Encodes many batches, or slices of their rows, for a publisher that encodes a record per partition and
+     * step: the values are the bytes {@link SketchCodec#encode(SketchBatch)} writes for a batch of those rows.
+     *
+     * <p>Everything in such a value but the data buffers of its columns depends only on the projection,
+     * the row count and the run id's length in bytes: the schema message, the record batch's header
+     * (lengths and buffer offsets), the validity buffers (all set: no value is null), the run ids' offsets,
+     * the padding and the end-of-stream marker. The encoder writes that <em>frame</em> once per (projection,
+     * rows, run id length) with Arrow's own IPC writer (for a batch of that shape whose values are zero),
+     * keeps it, and then writes a value by copying the frame and the rows' values into the data buffers,
+     * without building Arrow vectors, flatbuffers or IPC messages for each value. Frames are kept for the
+     * {@value #MAX_FRAMES} shapes used last. Not thread-safe; {@link #close} frees Arrow's buffers.
      */
     public static final class Encoder implements AutoCloseable {
+
+        /** Frames kept: a trainer's records come in few shapes (rows per partition and step, full records of a scan). */
+        static final int MAX_FRAMES = 512;
+
+        /** The buffers of a sketch record batch, in the schema's order (IPC layout of each column). */
+        private static final int BUFFERS = 18;
+        private static final int RUN_ID_DATA = 2;
+        private static final int STEP_DATA = 4;
+        private static final int CHECKPOINT_DATA = 6;
+        private static final int ROLE_DATA = 8;
+        private static final int SAMPLE_ID_DATA = 10;
+        private static final int LEARNING_RATE_DATA = 12;
+        private static final int LOSS_DATA = 14;
+        private static final int SKETCH_DATA = 17;
 
         private final BufferAllocator allocator = ArrowIo.encoderAllocator("sketch-encoder");
         private VectorSchemaRoot root;
         private ProjectionSpec rootProjection;
+        private final Map<Shape, Frame> frames = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Shape, Frame> eldest) {
+                return size() > MAX_FRAMES;
+            }
+        };
+
+        /** What a frame depends on. */
+        private record Shape(ProjectionSpec projection, int rows, int runIdBytes) {}
+
+        /**
+         * A value of its shape without the sketches: {@code head} is the value up to the sketches' data
+         * buffer, {@code tail} what follows it; the other offsets are those of the columns' data buffers.
+         */
+        private record Frame(byte[] head, byte[] tail, int length, int runIds, int steps, int checkpoints, int roles,
+                int sampleIds, int learningRates, int losses, int sketches) {}
 
         /** The IPC stream value of {@code batch}, as {@link SketchCodec#encode(SketchBatch)} writes it. */
         public byte[] encode(SketchBatch batch) {
+            return encode(batch, null, 0, batch.rowCount());
+        }
+
+        /**
+         * The IPC stream value of rows {@code rows[from, to)} of {@code batch} (row indices, at least one, in
+         * that order; {@code rows == null}: rows {@code from..to-1}): the bytes
+         * {@link SketchCodec#encode(SketchBatch)} writes for a batch of those rows, without building it.
+         */
+        public byte[] encode(SketchBatch batch, int[] rows, int from, int to) {
+            int count = to - from;
+            if (count < 1) {
+                throw new IllegalArgumentException("a sketch value carries at least one row; got rows " + from + " to " + to);
+            }
+            byte[] runId = batch.runId().getBytes(StandardCharsets.UTF_8);
+            Frame frame = frames.computeIfAbsent(new Shape(batch.projection(), count, runId.length), this::frame);
+            byte[] value = new byte[frame.length()];
+            System.arraycopy(frame.head(), 0, value, 0, frame.head().length);
+            System.arraycopy(frame.tail(), 0, value, frame.length() - frame.tail().length, frame.tail().length);
+            for (int i = 0; i < count; i++) {
+                System.arraycopy(runId, 0, value, frame.runIds() + i * runId.length, runId.length);
+            }
+            batch.writeColumns(ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN), rows, from, to, frame.steps(),
+                    frame.checkpoints(), frame.roles(), frame.sampleIds(), frame.learningRates(), frame.losses(), frame.sketches());
+            return value;
+        }
+
+        /** Writes a value of {@code shape} with Arrow and finds its data buffers. */
+        private Frame frame(Shape shape) {
+            int k = shape.projection().sketchDim();
+            SketchBatch.Builder zeros = SketchBatch.builder("a".repeat(shape.runIdBytes()), shape.projection());
+            float[] sketch = new float[k];
+            for (int row = 0; row < shape.rows(); row++) {
+                zeros.add(0, 0, Role.POOL, 0, 0f, 0f, sketch);
+            }
+            byte[] value = arrowEncode(zeros.build());
+            ByteBuffer bytes = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
+            // The schema message (no body), then the record batch message: continuation marker, metadata length, metadata, body.
+            int batchMessage = 8 + bytes.getInt(4);
+            if (bytes.getInt(0) != -1 || bytes.getInt(batchMessage) != -1) {
+                throw new IllegalStateException("Arrow's IPC writer no longer writes continuation markers; the sketch encoder needs updating");
+            }
+            int metadataLength = bytes.getInt(batchMessage + 4);
+            Message message = Message.getRootAsMessage(bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN)
+                    .position(batchMessage + 8).limit(batchMessage + 8 + metadataLength).slice().order(ByteOrder.LITTLE_ENDIAN));
+            if (message.headerType() != MessageHeader.RecordBatch) {
+                throw new IllegalStateException("the second IPC message of a sketch value is not its record batch");
+            }
+            RecordBatch header = (RecordBatch) message.header(new RecordBatch());
+            int body = batchMessage + 8 + metadataLength;
+            int rows = shape.rows();
+            long[] expected = new long[BUFFERS];
+            Arrays.fill(expected, -1);
+            expected[RUN_ID_DATA] = (long) rows * shape.runIdBytes();
+            expected[STEP_DATA] = 8L * rows;
+            expected[CHECKPOINT_DATA] = 4L * rows;
+            expected[ROLE_DATA] = rows;
+            expected[SAMPLE_ID_DATA] = 8L * rows;
+            expected[LEARNING_RATE_DATA] = 4L * rows;
+            expected[LOSS_DATA] = 4L * rows;
+            expected[SKETCH_DATA] = 4L * rows * k;
+            if (header.length() != rows || header.buffersLength() != BUFFERS || header.compression() != null) {
+                throw new IllegalStateException("unexpected layout of a sketch record batch: " + header.length() + " rows, "
+                        + header.buffersLength() + " buffers");
+            }
+            int[] offsets = new int[BUFFERS];
+            for (int i = 0; i < BUFFERS; i++) {
+                if (expected[i] >= 0 && header.buffers(i).length() != expected[i]) {
+                    throw new IllegalStateException("buffer " + i + " of a sketch record batch holds " + header.buffers(i).length()
+                            + " bytes, expected " + expected[i]);
+                }
+                offsets[i] = Math.toIntExact(body + header.buffers(i).offset());
+            }
+            int sketches = offsets[SKETCH_DATA];
+            int sketchesEnd = Math.toIntExact(sketches + expected[SKETCH_DATA]);
+            return new Frame(Arrays.copyOf(value, sketches), Arrays.copyOfRange(value, sketchesEnd, value.length), value.length,
+                    offsets[RUN_ID_DATA], offsets[STEP_DATA], offsets[CHECKPOINT_DATA], offsets[ROLE_DATA],
+                    offsets[SAMPLE_ID_DATA], offsets[LEARNING_RATE_DATA], offsets[LOSS_DATA], sketches);
+        }
+
+        /** The value of {@code batch} written by Arrow, reusing one vector root per projection. */
+        private byte[] arrowEncode(SketchBatch batch) {
             if (!batch.projection().equals(rootProjection)) {
                 if (root != null) {
                     root.close();
@@ -74,7 +198,10 @@ public final class SketchCodec {
                 rootProjection = batch.projection();
             }
             fill(root, batch);
-            return ArrowIo.writeSingleBatch(root);
+            byte[] value = ArrowIo.writeSingleBatch(root);
+            // A frame is written once per shape: give the buffers back rather than hold the largest shape's.
+            root.clear();
+            return value;
         }
 
         @Override

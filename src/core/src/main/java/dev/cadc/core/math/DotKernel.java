@@ -48,6 +48,15 @@ public abstract class DotKernel {
      */
     abstract boolean anyAbove(float[] data, int rowCount, int dim, float[] query, int queryOffset, double threshold);
 
+    /**
+     * {@code sums[o] += x * weights[offset + o]} for every {@code o < length}: each term the float weight
+     * widened to double, multiplied by {@code x} in double, then added to {@code sums[o]} in double (never a
+     * fused multiply-add), so every kernel gives the same bits as this plain loop. The inner step of an affine
+     * layer {@code input W + b} summed in double along the rows of a row-major {@code W} (the reference
+     * trainer's plain-Java forward pass). Arguments are not checked beyond Java's array bounds.
+     */
+    public abstract void scaledAdd(double[] sums, double x, float[] weights, int offset, int length);
+
     @Override
     public String toString() {
         return name();

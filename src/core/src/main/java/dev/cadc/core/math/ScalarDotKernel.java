@@ -121,4 +121,11 @@ final class ScalarDotKernel extends DotKernel {
         out[2] = sc;
         out[3] = se;
     }
+
+    @Override
+    public void scaledAdd(double[] sums, double x, float[] weights, int offset, int length) {
+        for (int o = 0; o < length; o++) {
+            sums[o] += x * weights[offset + o];
+        }
+    }
 }

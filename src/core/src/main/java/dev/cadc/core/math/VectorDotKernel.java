@@ -1,6 +1,9 @@
 package dev.cadc.core.math;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,6 +22,11 @@ final class VectorDotKernel extends DotKernel {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
+
+    /** {@link #scaledAdd}: doubles in the preferred shape, and floats of the same lane count to widen into them. */
+    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> WIDENED =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2));
 
     VectorDotKernel() {
         if (LANES < 4) {
@@ -220,5 +228,21 @@ final class VectorDotKernel extends DotKernel {
             sum += (double) query[queryOffset + d] * data[base + d * lanes + lane];
         }
         return sum;
+    }
+
+    @Override
+    public void scaledAdd(double[] sums, double x, float[] weights, int offset, int length) {
+        // Lane by lane the scalar loop's operations: widen (exact), multiply in double, add in double.
+        DoubleVector factor = DoubleVector.broadcast(DOUBLES, x);
+        int lanes = DOUBLES.length();
+        int o = 0;
+        for (int bound = length - length % lanes; o < bound; o += lanes) {
+            DoubleVector widened = (DoubleVector) FloatVector.fromArray(WIDENED, weights, offset + o)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector.fromArray(DOUBLES, sums, o).add(factor.mul(widened)).intoArray(sums, o);
+        }
+        for (; o < length; o++) {
+            sums[o] += x * weights[offset + o];
+        }
     }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cadc.core.format.FormatTestData.RawSketch;
 import dev.cadc.core.sketch.ProjectionKind;
+import dev.cadc.core.sketch.ProjectionSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -62,6 +63,126 @@ class SketchCodecTest {
                 assertThat(encoder.encode(batch)).as("rows %d", batch.rowCount()).isEqualTo(SketchCodec.encode(batch));
             }
         }
+    }
+
+    /**
+     * The encoder writes values from frames it keeps per shape (projection, rows, run id length): byte for byte
+     * what Arrow's writer ({@link SketchCodec#encode(SketchBatch)}) writes, for whole batches and for slices of
+     * their rows in any order, for many shapes, each shape met again with other values, and after frames were
+     * dropped for newer shapes.
+     */
+    @Test
+    void encoderWritesArrowsBytesForEveryShapeAndSliceOfRows() {
+        Random random = new Random(11);
+        String[] runIds = {"r", "run-2025-demo", "team-a.run-2025-01-07:3", "x".repeat(128), "r\u00e9sum\u00e9-\u4e00"};
+        int[] widths = {1, 3, 8, 512};
+        try (SketchCodec.Encoder encoder = new SketchCodec.Encoder()) {
+            for (int round = 0; round < 120; round++) {
+                int k = widths[random.nextInt(widths.length)];
+                ProjectionSpec projection = new ProjectionSpec(k, random.nextLong(),
+                        random.nextBoolean() ? ProjectionKind.KRONECKER : ProjectionKind.DENSE);
+                SketchBatch batch = randomBatch(random, runIds[random.nextInt(runIds.length)], projection, 1 + random.nextInt(70));
+
+                assertThat(encoder.encode(batch)).as("round %d, whole batch", round).isEqualTo(SketchCodec.encode(batch));
+                int[] order = shuffledRows(random, batch.rowCount());
+                int from = random.nextInt(order.length);
+                int to = from + 1 + random.nextInt(order.length - from);
+                assertThat(encoder.encode(batch, order, from, to)).as("round %d, rows %d..%d of a shuffle", round, from, to)
+                        .isEqualTo(SketchCodec.encode(rowsOf(batch, order, from, to)));
+                assertThat(encoder.encode(batch, null, from, to)).as("round %d, consecutive rows %d..%d", round, from, to)
+                        .isEqualTo(SketchCodec.encode(rowsOf(batch, null, from, to)));
+                // The same shape again with other values: the frame is reused, the values are this batch's.
+                SketchBatch again = randomBatch(random, "q".repeat(batch.runId().getBytes(java.nio.charset.StandardCharsets.UTF_8).length),
+                        projection, batch.rowCount());
+                assertThat(encoder.encode(again)).as("round %d, same shape", round).isEqualTo(SketchCodec.encode(again));
+            }
+            // More shapes than the encoder keeps frames for, then the first ones again.
+            ProjectionSpec small = new ProjectionSpec(2, 5L, ProjectionKind.KRONECKER);
+            for (int rows = 1; rows <= SketchCodec.Encoder.MAX_FRAMES + 20; rows++) {
+                SketchBatch batch = randomBatch(random, "run", small, rows);
+                if (rows % 97 == 1) {
+                    assertThat(encoder.encode(batch)).as("%d rows", rows).isEqualTo(SketchCodec.encode(batch));
+                } else {
+                    encoder.encode(batch);
+                }
+            }
+            for (int rows = 1; rows <= 3; rows++) {
+                SketchBatch batch = randomBatch(random, "run", small, rows);
+                assertThat(encoder.encode(batch)).as("%d rows after eviction", rows).isEqualTo(SketchCodec.encode(batch));
+            }
+        }
+    }
+
+    @Test
+    void aBuilderWithRoomForItsRowsBuildsTheSameBatchAndRowsAddedLaterDoNotTouchIt() {
+        SketchBatch expected = FormatTestData.sketchBatch();
+        SketchBatch.Builder builder = SketchBatch.builder(expected.runId(), expected.projection(), expected.rowCount());
+        for (int row = 0; row < expected.rowCount(); row++) {
+            builder.add(expected.step(row), expected.checkpoint(row), expected.role(row), expected.sampleId(row),
+                    expected.learningRate(row), expected.loss(row), expected.sketch(row));
+        }
+
+        SketchBatch full = builder.build();
+        byte[] encoded = SketchCodec.encode(full);
+        builder.add(99, 3, Role.POOL, 99, 0.5f, 0.5f, FormatTestData.sketch(99, SKETCH_DIM));
+        SketchBatch longer = builder.build();
+
+        assertThat(full).isEqualTo(expected);
+        assertThat(SketchCodec.encode(full)).isEqualTo(encoded).isEqualTo(SketchCodec.encode(expected));
+        assertThat(longer.rowCount()).isEqualTo(expected.rowCount() + 1);
+        assertThat(longer.sampleId(expected.rowCount())).isEqualTo(99);
+        assertThat(longer.sketch(0)).containsExactly(expected.sketch(0));
+        assertThatThrownBy(() -> SketchBatch.builder(RUN_ID, PROJECTION, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void encoderRefusesAnEmptySliceOfRows() {
+        try (SketchCodec.Encoder encoder = new SketchCodec.Encoder()) {
+            assertThatThrownBy(() -> encoder.encode(FormatTestData.sketchBatch(), null, 2, 2))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    private static SketchBatch randomBatch(Random random, String runId, ProjectionSpec projection, int rows) {
+        SketchBatch.Builder builder = SketchBatch.builder(runId, projection);
+        float[] sketch = new float[projection.sketchDim()];
+        float[] specials = {0f, -0f, Float.MIN_VALUE, -Float.MAX_VALUE, Float.MAX_VALUE, 1e-30f};
+        for (int row = 0; row < rows; row++) {
+            for (int i = 0; i < sketch.length; i++) {
+                sketch[i] = random.nextInt(10) == 0 ? specials[random.nextInt(specials.length)] : (float) random.nextGaussian();
+            }
+            Role role = Role.values()[random.nextInt(Role.values().length)];
+            int checkpoint = role == Role.TRAIN ? random.nextInt(5) - 1 : random.nextInt(Integer.MAX_VALUE);
+            long sampleId = random.nextBoolean() ? random.nextLong() : random.nextInt(40_000);
+            builder.add(random.nextBoolean() ? random.nextInt(10_000) : random.nextLong() & Long.MAX_VALUE, checkpoint, role, sampleId,
+                    random.nextFloat() * 0.01f, random.nextFloat() * 5, sketch);
+        }
+        return builder.build();
+    }
+
+    private static int[] shuffledRows(Random random, int rows) {
+        int[] order = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            order[i] = i;
+        }
+        for (int i = rows - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        return order;
+    }
+
+    /** A batch of rows {@code rows[from, to)} of {@code batch} ({@code null}: consecutive rows), built row by row. */
+    private static SketchBatch rowsOf(SketchBatch batch, int[] rows, int from, int to) {
+        SketchBatch.Builder builder = SketchBatch.builder(batch.runId(), batch.projection());
+        for (int i = from; i < to; i++) {
+            int row = rows == null ? i : rows[i];
+            builder.add(batch.step(row), batch.checkpoint(row), batch.role(row), batch.sampleId(row), batch.learningRate(row),
+                    batch.loss(row), batch.sketch(row));
+        }
+        return builder.build();
     }
 
     @Test

@@ -39,9 +39,28 @@ public final class Sketcher {
             throw new IllegalArgumentException("the reference trainer sketches with the kronecker projection");
         }
         this.projection = projection;
-        this.projector = new KroneckerProjector(projection.seed(), weights.layerShapes(), projection.sketchDim());
+        this.projector = projector(projection, weights);
         this.weights = weights;
         this.means = means;
+    }
+
+    /** The projector made last (immutable; its factor matrices are the same for every batch of a run). */
+    private static final java.util.concurrent.atomic.AtomicReference<KroneckerProjector> LAST_PROJECTOR =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * The projector of {@code projection} for the model's layers: the one made last when it is the same
+     * (seed, layers, k), instead of drawing its Rademacher factors again for every batch.
+     */
+    private static KroneckerProjector projector(ProjectionSpec projection, ModelWeights weights) {
+        KroneckerProjector last = LAST_PROJECTOR.get();
+        if (last != null && last.seed() == projection.seed() && last.sketchDim() == projection.sketchDim()
+                && last.layers().equals(weights.layerShapes())) {
+            return last;
+        }
+        KroneckerProjector made = new KroneckerProjector(projection.seed(), weights.layerShapes(), projection.sketchDim());
+        LAST_PROJECTOR.set(made);
+        return made;
     }
 
     /**
@@ -96,15 +115,13 @@ public final class Sketcher {
     private List<SketchBatch> toBatches(String runId, List<VqaItem> items, Role role, int checkpoint, long step, float learningRate,
             Sketch[] sketches) {
         List<SketchBatch> batches = new ArrayList<>();
-        SketchBatch.Builder builder = SketchBatch.builder(runId, projection);
-        for (int i = 0; i < items.size(); i++) {
-            builder.add(step, checkpoint, role, items.get(i).id(), learningRate, sketches[i].loss(), sketches[i].sketch());
-            if (builder.rowCount() == ROWS_PER_BATCH) {
-                batches.add(builder.build());
-                builder = SketchBatch.builder(runId, projection);
+        // Each builder has room for exactly its batch's rows: no growing, and the batch takes its arrays uncopied.
+        for (int from = 0; from < items.size(); from += ROWS_PER_BATCH) {
+            int to = Math.min(items.size(), from + ROWS_PER_BATCH);
+            SketchBatch.Builder builder = SketchBatch.builder(runId, projection, to - from);
+            for (int i = from; i < to; i++) {
+                builder.add(step, checkpoint, role, items.get(i).id(), learningRate, sketches[i].loss(), sketches[i].sketch());
             }
-        }
-        if (builder.rowCount() > 0) {
             batches.add(builder.build());
         }
         return batches;
