@@ -64,7 +64,11 @@ public class VersionPlan {
         return copy;
     }
 
-    /** The event time at which an operator whose watermark reached it has every part of this version. */
+    /**
+     * The event time at which an operator whose watermark reached it has every part of this version
+     * that will ever come (versions are built by count before that; the assembler uses it to end a TTL
+     * release's tombstone).
+     */
     public long readyAt() {
         return watermark == Long.MAX_VALUE ? Long.MAX_VALUE : watermark + 1;
     }
