@@ -140,6 +140,23 @@ class SketchValidatorTest {
                 .containsExactly(tuple(0, 3L, false));
     }
 
+    /** Many records before the run-start (a replay of a spread run): taken one by one, in arrival order, none kept. */
+    @Test
+    void recordsWaitingForTheirRunStartGoOnInArrivalOrder() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        int[] arrival = {3, 1, 4, 0, 2};
+        for (int checkpoint : arrival) {
+            process(records.sketches(batch(checkpoint, 0, 2, 0)));
+        }
+        assertThat(harness.numKeyedStateEntries()).as("the waiting records (one map) and their arrival counter").isEqualTo(2);
+        process(records.runStart());
+
+        assertThat(sourceRows()).extracting(r -> r.checkpoint).containsExactly(3, 3, 1, 1, 4, 4, 0, 0, 2, 2);
+        assertThat(OperatorTestData.keyedState(harness, RUN, AwaitingRunStart.RECORDS).isEmpty()).isTrue();
+        assertThat(OperatorTestData.keyedState(harness, RUN, AwaitingRunStart.NEXT).value()).isNull();
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+    }
+
     @Test
     void sketchesWithoutARunStartWithinTheGracePeriodAreDeadLetteredWithTheirSourceOffset() throws Exception {
         OperatorTestData.Records records = OperatorTestData.records();
