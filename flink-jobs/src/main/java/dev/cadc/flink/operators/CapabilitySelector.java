@@ -91,24 +91,17 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         }
         // Every bucket of the run has sent its batch of this version: decide it.
         received.remove(batch.checkpoint);
-        List<CandidateBatch> version = new ArrayList<>();
-        List<CandidateBatch> later = new ArrayList<>();
-        for (CandidateBatch held : batches.get()) {
-            (held.checkpoint == batch.checkpoint ? version : later).add(held);
-        }
-        if (later.isEmpty()) {
-            batches.clear();
-        } else {
-            batches.update(later);
-        }
+        List<CandidateBatch> version = ListStates.take(batches, held -> held.checkpoint == batch.checkpoint);
         out.collect(choose(version));
         forgetTrajectories(version);
     }
 
-    private void forgetTrajectories(List<CandidateBatch> version) throws Exception {
-        for (CandidateBatch part : version) {
-            for (long id : part.trajectoryFloats > 0 ? part.ids : new long[0]) {
-                trajectories.remove(Tuple2.of(part.checkpoint, id));
+    private void forgetTrajectories(List<CandidateBatch> parts) throws Exception {
+        for (CandidateBatch part : parts) {
+            if (part.trajectoryFloats > 0) {
+                for (long id : part.ids) {
+                    trajectories.remove(Tuple2.of(part.checkpoint, id));
+                }
             }
         }
     }
@@ -121,30 +114,12 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<CapabilityChoice> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
-        List<CandidateBatch> kept = new ArrayList<>();
-        List<CandidateBatch> droppedBatches = new ArrayList<>();
-        java.util.Set<Integer> dropped = new java.util.TreeSet<>();
-        for (CandidateBatch held : batches.get()) {
-            if (watermark >= readyAt(held)) {
-                dropped.add(held.checkpoint);
-                droppedBatches.add(held);
-            } else {
-                kept.add(held);
-            }
-        }
-        if (dropped.isEmpty()) {
-            return;
-        }
-        forgetTrajectories(droppedBatches);
-        for (int checkpoint : dropped) {
+        List<CandidateBatch> dropped = ListStates.take(batches, held -> watermark >= readyAt(held));
+        forgetTrajectories(dropped);
+        for (int checkpoint : dropped.stream().mapToInt(part -> part.checkpoint).distinct().sorted().toArray()) {
             LOG.warn("{}: version {} dropped with {} of {} bucket batches (its run was released before every bucket answered)",
                     ctx.getCurrentKey().replace('\u0000', ' '), checkpoint, received.get(checkpoint), SampleBuckets.COUNT);
             received.remove(checkpoint);
-        }
-        if (kept.isEmpty()) {
-            batches.clear();
-        } else {
-            batches.update(kept);
         }
     }
 

@@ -17,7 +17,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
@@ -178,18 +182,10 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         if (model.released) {
             // Rows and markers of a run the TTL released may have reached a bucket after its release copy: drop them.
             for (ListStateDescriptor<Contribution> slot : ROWS) {
-                ctx.applyToKeyedState(slot, (key, state) -> {
-                    List<Contribution> kept = new ArrayList<>();
-                    state.get().forEach(row -> {
-                        if (!row.runId.equals(model.runId)) {
-                            kept.add(row);
-                        }
-                    });
-                    state.update(kept);
-                });
+                ctx.applyToKeyedState(slot, (key, state) -> ListStates.take(state, row -> row.runId.equals(model.runId)));
             }
-            java.util.Set<String> runKeys = java.util.stream.IntStream.range(0, SampleBuckets.COUNT)
-                    .mapToObj(bucket -> SampleBuckets.key(model.runId, bucket)).collect(java.util.stream.Collectors.toSet());
+            Set<String> runKeys = IntStream.range(0, SampleBuckets.COUNT)
+                    .mapToObj(bucket -> SampleBuckets.key(model.runId, bucket)).collect(Collectors.toSet());
             ctx.applyToKeyedState(CLOSED_THROUGH, (key, state) -> {
                 if (runKeys.contains(key)) {
                     state.clear();
@@ -213,7 +209,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
      * on each of the three). Then releases the bucket if its run ended and nothing is left to build.
      */
     private void foldWhatIsReady(String key, ReadOnlyBroadcastState<String, ProbeModel> models,
-            java.util.function.Consumer<BucketSummary> summaries, Collector<CandidateBatch> out) throws Exception {
+            Consumer<BucketSummary> summaries, Collector<CandidateBatch> out) throws Exception {
         Integer closed = closedThrough.value();
         VersionPlan plan;
         while (closed != null && (plan = plans.first()) != null && plan.checkpoint <= closed) {
@@ -259,7 +255,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     }
 
     /** Scores the bucket's samples under clustering j; candidates to their selectors, the summary to the assembler. */
-    private void emit(String key, VersionPlan plan, Map<Long, SampleState> folded, java.util.function.Consumer<BucketSummary> summaries,
+    private void emit(String key, VersionPlan plan, Map<Long, SampleState> folded, Consumer<BucketSummary> summaries,
             Collector<CandidateBatch> out) throws Exception {
         List<Long> ids = new ArrayList<>();
         for (Long id : samples.keys()) {

@@ -132,14 +132,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
                 return;
             }
             int checkpoint = plan.checkpoint;
-            List<VersionPart> version = new ArrayList<>();
-            List<VersionPart> later = new ArrayList<>();
-            if (expected > 0) {
-                for (VersionPart part : parts.get()) {
-                    (part.checkpoint() == checkpoint ? version : later).add(part);
-                }
-                parts.update(later);
-            }
+            List<VersionPart> version = expected == 0 ? List.of() : ListStates.take(parts, part -> part.checkpoint() == checkpoint);
             received.remove(checkpoint);
             plans.remove(plan);
             build(runId, plan, version, out);

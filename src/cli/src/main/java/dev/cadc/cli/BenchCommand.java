@@ -184,7 +184,7 @@ final class BenchCommand implements Runnable {
                 run(work, out);
             } finally {
                 if (dir == null) {
-                    LocalFlinkJob.deleteRecursively(work);
+                    dev.cadc.testing.TemporaryDirectories.delete(work);
                 }
             }
             return 0;

@@ -3,6 +3,7 @@ package dev.cadc.cli;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.job.CadcCurationJob;
 import dev.cadc.flink.job.KafkaConnectors;
+import dev.cadc.testing.TemporaryDirectories;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,14 +46,15 @@ final class LocalFlinkJob implements AutoCloseable {
 
     private final MiniCluster cluster;
     private final JobID jobId;
-    private final Path checkpoints;
+    /** The job's temporary directory: checkpoints and Flink's own temporary files. */
+    private final Path directory;
     private final int webPort;
     private boolean closed;
 
-    private LocalFlinkJob(MiniCluster cluster, JobID jobId, Path checkpoints, int webPort) {
+    private LocalFlinkJob(MiniCluster cluster, JobID jobId, Path directory, int webPort) {
         this.cluster = cluster;
         this.jobId = jobId;
-        this.checkpoints = checkpoints;
+        this.directory = directory;
         this.webPort = webPort;
     }
 
@@ -66,11 +68,11 @@ final class LocalFlinkJob implements AutoCloseable {
         KafkaConnectors.createTopics(config);
         // Checkpoints and Flink's own temporary files (RocksDB's working directories, blobs) in one directory,
         // removed on close and, should the process be stopped by a signal, at exit.
-        Path checkpoints = dev.cadc.testing.TemporaryDirectories.create("cadc-job-");
-        java.nio.file.Files.createDirectories(checkpoints.resolve("tmp"));
+        Path directory = TemporaryDirectories.create("cadc-job-");
+        java.nio.file.Files.createDirectories(directory.resolve("tmp"));
         MiniCluster cluster = null;
         try {
-            Configuration configuration = configuration(config, webPort, checkpoints);
+            Configuration configuration = configuration(config, webPort, directory);
             tweak.accept(configuration);
             StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration);
             CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
@@ -85,12 +87,12 @@ final class LocalFlinkJob implements AutoCloseable {
             cluster.submitJob(jobGraph).get();
             LOG.info("job '{}' ({}) submitted: parallelism {}, {}, reading {} at {}", JOB_NAME, jobGraph.getJobID(),
                     config.parallelism, config.bounded ? "bounded" : "unbounded", config.sketchesTopic, config.bootstrap);
-            return new LocalFlinkJob(cluster, jobGraph.getJobID(), checkpoints, port);
+            return new LocalFlinkJob(cluster, jobGraph.getJobID(), directory, port);
         } catch (Exception e) {
             if (cluster != null) {
                 closeQuietly(cluster);
             }
-            deleteRecursively(checkpoints);
+            TemporaryDirectories.delete(directory);
             throw e;
         }
     }
@@ -154,7 +156,7 @@ final class LocalFlinkJob implements AutoCloseable {
         return cluster.requestJobResult(jobId).get();
     }
 
-    /** Cancels the job (if running), closes the cluster and removes the checkpoints; idempotent. */
+    /** Cancels the job (if running), closes the cluster and removes its directory (checkpoints, temporary files); idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -171,10 +173,10 @@ final class LocalFlinkJob implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         closeQuietly(cluster);
-        deleteRecursively(checkpoints);
+        TemporaryDirectories.delete(directory);
     }
 
-    private static Configuration configuration(JobConfig config, int webPort, Path checkpoints) {
+    private static Configuration configuration(JobConfig config, int webPort, Path directory) {
         Configuration configuration = CadcCurationJob.configuration(config);
         configuration.set(PipelineOptions.NAME, JOB_NAME);
         configuration.set(RestOptions.ADDRESS, "localhost");
@@ -186,8 +188,8 @@ final class LocalFlinkJob implements AutoCloseable {
         configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
         configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
         configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.resolve("checkpoints").toUri().toString());
-        configuration.set(org.apache.flink.configuration.CoreOptions.TMP_DIRS, checkpoints.resolve("tmp").toString());
+        configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, directory.resolve("checkpoints").toUri().toString());
+        configuration.set(org.apache.flink.configuration.CoreOptions.TMP_DIRS, directory.resolve("tmp").toString());
         // RocksDB (--state-backend rocksdb) uploads only new files per checkpoint; the heap backend ignores it.
         configuration.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         return configuration;
@@ -201,10 +203,5 @@ final class LocalFlinkJob implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Deletes {@code dir} and everything below it; a failure is logged, not thrown. */
-    static void deleteRecursively(Path dir) {
-        dev.cadc.testing.TemporaryDirectories.delete(dir);
     }
 }

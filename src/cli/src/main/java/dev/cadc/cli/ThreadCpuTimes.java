@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.List;
 
 /**
  * The CPU time of each of this process's threads, read from Linux's {@code /proc/self/task/<tid>/schedstat}
@@ -64,11 +64,6 @@ final class ThreadCpuTimes {
         });
     }
 
-    /** A sorted copy, for reports. */
-    static Map<String, Long> sorted(Map<String, Long> byGroup) {
-        return new TreeMap<>(byGroup);
-    }
-
     /**
      * The group a thread's kernel name belongs to: the JVM's numbered threads ({@code GC Thread#0},
      * {@code C2 CompilerThread1}) are counted together, and {@code java} is the main thread, the one
@@ -81,24 +76,22 @@ final class ThreadCpuTimes {
         if (name.equals("java")) {
             return "main (training step)";
         }
-        if (name.startsWith("C2 Compiler")) {
-            return "JIT C2";
-        }
-        if (name.startsWith("C1 Compiler")) {
-            return "JIT C1";
-        }
-        if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
-            return "GC and VM";
-        }
-        if (name.startsWith("bench-sketches")) {
-            return "sketch pipeline";
-        }
-        if (name.startsWith("kafka-producer")) {
-            return "Kafka producer I/O";
-        }
-        if (name.startsWith("JFR ")) {
-            return "JFR";
+        for (Map.Entry<String, String> prefix : GROUPS) {
+            if (name.startsWith(prefix.getKey())) {
+                return prefix.getValue();
+            }
         }
         return "other (a local broker's too)";
     }
+
+    /** Thread-name prefixes and their groups, tried in order. */
+    private static final List<Map.Entry<String, String>> GROUPS = List.of(
+            Map.entry("C2 Compiler", "JIT C2"),
+            Map.entry("C1 Compiler", "JIT C1"),
+            Map.entry("GC Thread", "GC and VM"),
+            Map.entry("G1 ", "GC and VM"),
+            Map.entry("VM Thread", "GC and VM"),
+            Map.entry("bench-sketches", "sketch pipeline"),
+            Map.entry("kafka-producer", "Kafka producer I/O"),
+            Map.entry("JFR ", "JFR"));
 }

@@ -86,7 +86,7 @@ class SessionClusterITCase {
     @BeforeAll
     static void startCluster() throws Exception {
         Path dir = Path.of("target", "session-cluster-itcase").toAbsolutePath();
-        LocalFlinkJob.deleteRecursively(dir);
+        dev.cadc.testing.TemporaryDirectories.deleteRecursively(dir);
         cluster = ClusterProcess.start(dir, 2, 2, CLUSTER_TIMEOUT);
         rest = new FlinkRestClient(cluster.restAddress());
     }

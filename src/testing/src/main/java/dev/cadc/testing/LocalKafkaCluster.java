@@ -10,12 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
@@ -201,7 +199,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
             // the JVM is exiting: the hook runs anyway
         }
         if (deleteDataDirOnClose) {
-            deleteRecursively(dataDir);
+            TemporaryDirectories.deleteRecursively(dataDir);
         }
         LOG.info("Kafka cluster stopped");
     }
@@ -288,17 +286,6 @@ public final class LocalKafkaCluster implements AutoCloseable {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot find a free loopback port", e);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            LOG.warn("could not delete {}: {}", root, e.getMessage());
         }
     }
 }

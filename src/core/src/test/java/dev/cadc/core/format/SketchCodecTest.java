@@ -11,8 +11,12 @@ import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -161,17 +165,9 @@ class SketchCodecTest {
     }
 
     private static int[] shuffledRows(Random random, int rows) {
-        int[] order = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            order[i] = i;
-        }
-        for (int i = rows - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = order[i];
-            order[i] = order[j];
-            order[j] = swap;
-        }
-        return order;
+        List<Integer> order = new ArrayList<>(IntStream.range(0, rows).boxed().toList());
+        Collections.shuffle(order, random);
+        return order.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** A batch of rows {@code rows[from, to)} of {@code batch} ({@code null}: consecutive rows), built row by row. */

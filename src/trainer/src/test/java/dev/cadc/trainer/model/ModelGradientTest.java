@@ -1,5 +1,8 @@
 package dev.cadc.trainer.model;
 
+import static dev.cadc.trainer.model.ModelTestData.ANSWERS;
+import static dev.cadc.trainer.model.ModelTestData.IMAGE_DIM;
+import static dev.cadc.trainer.model.ModelTestData.QUESTIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -8,10 +11,6 @@ import org.junit.jupiter.api.Test;
 
 /** The plain-Java forward pass and closed-form per-sample gradients agree with DJL's engine. */
 class ModelGradientTest {
-
-    private static final int IMAGE_DIM = 24;
-    private static final int QUESTIONS = 16;
-    private static final int ANSWERS = 28;
 
     @Test
     void closedFormPerSampleGradientEqualsAutogradAtBatchSizeOne() {

@@ -5,6 +5,11 @@ import java.util.SplittableRandom;
 /** Random model weights for tests that check how the plain-Java model computes, not what it learned. */
 public final class ModelTestData {
 
+    /** The sizes of the small model the model tests build. */
+    public static final int IMAGE_DIM = 24;
+    public static final int QUESTIONS = 16;
+    public static final int ANSWERS = 28;
+
     private ModelTestData() {}
 
     /** Weights of a model of the given sizes, every value uniform in [-0.5, 0.5). */

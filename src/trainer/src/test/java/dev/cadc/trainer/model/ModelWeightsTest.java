@@ -1,5 +1,8 @@
 package dev.cadc.trainer.model;
 
+import static dev.cadc.trainer.model.ModelTestData.ANSWERS;
+import static dev.cadc.trainer.model.ModelTestData.IMAGE_DIM;
+import static dev.cadc.trainer.model.ModelTestData.QUESTIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.SplittableRandom;
@@ -7,10 +10,6 @@ import org.junit.jupiter.api.Test;
 
 /** The plain-Java forward pass computes every sum in the order it is defined in, so its values are reproducible bit for bit. */
 class ModelWeightsTest {
-
-    private static final int IMAGE_DIM = 24;
-    private static final int QUESTIONS = 16;
-    private static final int ANSWERS = 28;
 
     @Test
     void forwardEqualsTheColumnByColumnSumsBitForBit() {

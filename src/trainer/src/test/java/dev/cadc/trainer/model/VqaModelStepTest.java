@@ -1,5 +1,8 @@
 package dev.cadc.trainer.model;
 
+import static dev.cadc.trainer.model.ModelTestData.ANSWERS;
+import static dev.cadc.trainer.model.ModelTestData.IMAGE_DIM;
+import static dev.cadc.trainer.model.ModelTestData.QUESTIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -15,10 +18,6 @@ import org.junit.jupiter.api.Test;
  * one more).
  */
 class VqaModelStepTest {
-
-    private static final int IMAGE_DIM = 24;
-    private static final int QUESTIONS = 16;
-    private static final int ANSWERS = 28;
 
     @Test
     void stepsAreBitForBitThoseZeroingWithDjlsCollector() {
@@ -61,11 +60,9 @@ class VqaModelStepTest {
     }
 
     private static float[][] images(SplittableRandom random) {
-        float[][] images = new float[8][IMAGE_DIM];
-        for (float[] image : images) {
-            for (int i = 0; i < IMAGE_DIM; i++) {
-                image[i] = (float) (random.nextDouble() * 2 - 1);
-            }
+        float[][] images = new float[8][];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = ModelTestData.values(random, IMAGE_DIM);
         }
         return images;
     }
