@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Influence: one pass per checkpoint, in checkpoint order, adds each sample's term
  *       {@code eta_j <u_j(x_i), u_j(v_p)>} to {@code A(i, p)} (double; one term per sample and
  *       checkpoint, so the sums do not depend on row order or thread count).
- *   <li>Scores, balanced selection with duplicate skipping (trajectories of a shortlist of candidates
- *       loaded in a further pass, widened and redone if the selection reaches past it), stages.
+ *   <li>Scores, balanced selection with duplicate skipping, stages. The guard's trajectories are kept
+ *       by the influence pass when all of them fit in a quarter of the heap ({@link SampleTrajectories});
+ *       otherwise a shortlist of candidates' is loaded in a further pass, widened and redone if the
+ *       selection reaches past it.
  * </ol>
  */
 public final class Curator {
@@ -53,9 +55,16 @@ public final class Curator {
     private static final double SHORTLIST_HEAP_FRACTION = 0.25;
 
     private final CuratorConfig config;
+    private final double trajectoryHeapFraction;
 
     public Curator(CuratorConfig config) {
+        this(config, SHORTLIST_HEAP_FRACTION);
+    }
+
+    /** A curator whose duplicate guard may hold trajectories up to {@code trajectoryHeapFraction} of the heap (tests). */
+    Curator(CuratorConfig config, double trajectoryHeapFraction) {
         this.config = config;
+        this.trajectoryHeapFraction = trajectoryHeapFraction;
     }
 
     /**
@@ -71,7 +80,8 @@ public final class Curator {
             InfluenceTable influence,
             CapabilityScorer.Score[] scores,
             int[] influenceCheckpoints,
-            int newestCheckpoint) {}
+            int newestCheckpoint,
+            DuplicateGuard.TrajectoryLookup keptTrajectories) {}
 
     /** A curation with what led to it: the analysis and the selection (for explanations). */
     public record Detailed(Analysis analysis, Selection selection, CurationResult result) {}
@@ -99,7 +109,8 @@ public final class Curator {
         CapabilityScorer.Score[] scores = CurriculumVersion.score(analysis.clustering(), analysis.influence()::row,
                 analysis.influence().sampleCount(), config);
         Analysis rescored = new Analysis(analysis.runId(), analysis.sketchDim(), analysis.sourceRole(), analysis.trajectories(),
-                analysis.clustering(), analysis.influence(), scores, analysis.influenceCheckpoints(), analysis.newestCheckpoint());
+                analysis.clustering(), analysis.influence(), scores, analysis.influenceCheckpoints(), analysis.newestCheckpoint(),
+                analysis.keptTrajectories());
         long budget = config.budget().resolve(rescored.influence().sampleCount());
         Selection selection = select(source, rescored, budget);
         return new Detailed(rescored, selection, assemble(rescored, selection));
@@ -111,6 +122,9 @@ public final class Curator {
      * one pass. For applying the guard to selections made by other rankings.
      */
     public static DuplicateGuard.TrajectoryLookup trajectories(SketchSource source, Analysis analysis) {
+        if (analysis.keptTrajectories() != null) {
+            return analysis.keptTrajectories();
+        }
         BitSet all = new BitSet(analysis.influence().sampleCount());
         all.set(0, analysis.influence().sampleCount());
         Map<Integer, float[]> loaded = loadTrajectories(source, analysis, all);
@@ -145,12 +159,30 @@ public final class Curator {
         }
         Clustering clustering = clusterer.current();
 
-        InfluenceTable influence = accumulateInfluence(source, runId, sketchDim, sourceRole, survey, trajectories);
+        int[] influenceCheckpoints = survey.influenceCheckpoints.stream().mapToInt(Integer::intValue).toArray();
+        SampleTrajectories kept = keepsTrajectories(survey.sampleIds.length, influenceCheckpoints.length, sketchDim)
+                ? new SampleTrajectories(survey.sampleIds.length, influenceCheckpoints, sketchDim)
+                : null;
+        InfluenceTable influence = accumulateInfluence(source, runId, sketchDim, sourceRole, survey, trajectories, kept);
         CapabilityScorer.Score[] scores = CurriculumVersion.score(clustering, influence::row, influence.sampleCount(), config);
         int newestCheckpoint = Math.max(survey.probesByCheckpoint.lastKey(),
                 survey.influenceCheckpoints.isEmpty() ? -1 : survey.influenceCheckpoints.last());
         return new Analysis(runId, sketchDim, sourceRole, trajectories, clustering, influence, scores,
-                survey.influenceCheckpoints.stream().mapToInt(Integer::intValue).toArray(), newestCheckpoint);
+                influenceCheckpoints, newestCheckpoint, kept == null ? null : kept.lookup());
+    }
+
+    /**
+     * Whether every sample's trajectory fits in the share of the heap the duplicate guard may use
+     * ({@link #trajectoryHeapFraction}): then the fold keeps them as it goes and selection reads the
+     * sketches no more; otherwise selection loads a shortlist's in a pass of their own.
+     */
+    private boolean keepsTrajectories(int sampleCount, int checkpointCount, int sketchDim) {
+        return config.duplicateThreshold() < 1
+                && SampleTrajectories.bytes(sampleCount, checkpointCount, sketchDim) <= trajectoryBytesAllowed();
+    }
+
+    private long trajectoryBytesAllowed() {
+        return (long) (Runtime.getRuntime().maxMemory() * trajectoryHeapFraction);
     }
 
     private Survey survey(SketchSource source, String runId, int sketchDim, Role sourceRole) {
@@ -190,7 +222,7 @@ public final class Curator {
      * each sample still gets its terms in ascending checkpoint order. Otherwise one read per checkpoint.
      */
     private InfluenceTable accumulateInfluence(SketchSource source, String runId, int sketchDim, Role sourceRole,
-            Survey survey, ProbeTrajectories trajectories) {
+            Survey survey, ProbeTrajectories trajectories, SampleTrajectories kept) {
         InfluenceTable table = new InfluenceTable(survey.sampleIds, trajectories.probeCount());
         if (survey.influenceOrder.holds()) {
             CheckpointPass[] current = {null};
@@ -204,7 +236,7 @@ public final class Curator {
                         if (current[0] != null) {
                             current[0].finish();
                         }
-                        current[0] = new CheckpointPass(runId, checkpoint, sketchDim, sourceRole, survey, trajectories, table);
+                        current[0] = new CheckpointPass(runId, checkpoint, sketchDim, sourceRole, survey, trajectories, table, kept);
                     }
                     current[0].add(batch, rows);
                 });
@@ -215,7 +247,7 @@ public final class Curator {
             return table;
         }
         for (int checkpoint : survey.influenceCheckpoints) {
-            CheckpointPass pass = new CheckpointPass(runId, checkpoint, sketchDim, sourceRole, survey, trajectories, table);
+            CheckpointPass pass = new CheckpointPass(runId, checkpoint, sketchDim, sourceRole, survey, trajectories, table, kept);
             scan(source, batch -> {
                 if (batch.runId().equals(runId)) {
                     int[] rows = rowsByCheckpoint(batch, sourceRole).get(checkpoint);
@@ -252,10 +284,13 @@ public final class Curator {
         private final BitSet seen;
         private final java.util.Set<Long> repeated;
         private final Map<Integer, List<SampleCheckpoint.RowContribution>> steps = new HashMap<>();
+        /** Where the samples' trajectory parts go as they are folded, or {@code null}. */
+        private final SampleTrajectories kept;
 
         CheckpointPass(String runId, int checkpoint, int sketchDim, Role sourceRole, Survey survey,
-                ProbeTrajectories trajectories, InfluenceTable table) {
+                ProbeTrajectories trajectories, InfluenceTable table, SampleTrajectories kept) {
             this.checkpoint = checkpoint;
+            this.kept = kept;
             this.runId = runId;
             this.sourceRole = sourceRole;
             this.table = table;
@@ -272,10 +307,11 @@ public final class Curator {
 
         /** Folds {@code rows} (this checkpoint's influence rows of {@code batch}, ascending). */
         void add(SketchBatch batch, int[] rows) {
-            if (probes == null) {
+            if (probes == null && kept == null) {
                 return;
             }
             List<CheckpointFold.SampleRows> singles = new ArrayList<>(rows.length);
+            IntStream.Builder singleSamples = IntStream.builder();
             for (int row : rows) {
                 int sample = table.indexOf(batch.sampleId(row));
                 if (sourceRole == Role.TRAIN || repeated.contains(batch.sampleId(row))) {
@@ -283,15 +319,28 @@ public final class Curator {
                             batch.step(row), batch.learningRate(row), batch.sketch(row), null));
                 } else if (!seen.get(sample)) {
                     seen.set(sample);
+                    singleSamples.add(sample);
                     singles.add(new CheckpointFold.SampleRows(table.row(sample), List.of(new SampleCheckpoint.RowContribution(
                             batch.step(row), batch.learningRate(row), batch.sketch(row), null))));
                 }
             }
-            // Each sample gets exactly one term per checkpoint, so rows may be added in parallel.
-            CheckpointFold.fold(probes, false, singles, true);
+            if (kept != null) {
+                // One part per sample and checkpoint (the fold's counted row, normalised as the fold does).
+                int[] samples = singleSamples.build().toArray();
+                IntStream.range(0, samples.length).parallel().forEach(s -> kept.putSingle(
+                        samples[s], checkpoint, singles.get(s).rows().get(0).sketch()));
+            }
+            if (probes != null) {
+                // Each sample gets exactly one term per checkpoint, so rows may be added in parallel.
+                CheckpointFold.fold(probes, false, singles, true);
+            }
         }
 
         void finish() {
+            if (kept != null) {
+                boolean trainSource = sourceRole == Role.TRAIN;
+                steps.forEach((sample, sampleRows) -> kept.putCounted(sample, checkpoint, SampleCheckpoint.counted(sampleRows, trainSource)));
+            }
             if (probes == null) {
                 return;
             }
@@ -312,10 +361,14 @@ public final class Curator {
             return CurriculumVersion.select(clustering, influence, scores, config, null, 0);
         }
         int[] checkpoints = analysis.influenceCheckpoints();
-        int trajectoryFloats = checkpoints.length * sketchDim;
+        if (analysis.keptTrajectories() != null) {
+            LOG.info("run {}: selecting {} of {} samples (every trajectory kept from the fold for duplicate checks)",
+                    analysis.runId(), budget, scores.length);
+            return CurriculumVersion.select(clustering, influence, scores, config, analysis.keptTrajectories(), checkpoints.length);
+        }
         int[] candidates = IntStream.range(0, scores.length).filter(i -> scores[i].isCandidate()).toArray();
-        long allBytes = (long) candidates.length * trajectoryFloats * Float.BYTES;
-        long allowedBytes = (long) (Runtime.getRuntime().maxMemory() * SHORTLIST_HEAP_FRACTION);
+        long allBytes = SampleTrajectories.bytes(candidates.length, checkpoints.length, sketchDim);
+        long allowedBytes = trajectoryBytesAllowed();
         int depth = allBytes <= allowedBytes ? Integer.MAX_VALUE : initialDepth(clustering, budget);
         while (true) {
             BitSet shortlist = depth == Integer.MAX_VALUE ? bits(candidates) : shortlist(clustering, influence, scores, depth);

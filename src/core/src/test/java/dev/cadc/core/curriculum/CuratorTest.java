@@ -263,6 +263,59 @@ class CuratorTest extends CurationTestBase {
         }
     }
 
+    /**
+     * When every trajectory fits in the guard's share of the heap the fold keeps them and selection
+     * reads the sketches no more: the same trajectories, bit for bit, as a pass of their own loads
+     * (POOL with re-sent rows, and TRAIN steps, shuffled so one read per checkpoint), the same
+     * curriculum as the shortlist path, one read fewer.
+     */
+    @Test
+    void trajectoriesKeptFromTheFoldEqualThoseLoadedInAPassOfTheirOwn() {
+        PlantedSketches.PlantedSet pool = planted(4, 64, 21);
+        List<SketchBatch> poolWithRepeats = new java.util.ArrayList<>(pool.batches());
+        SketchBatch first = pool.batches().get(0);
+        SketchBatch.Builder repeats = SketchBatch.builder(first.runId(), first.projection());
+        for (SketchBatch batch : pool.batches()) {
+            for (int r = 0; r < batch.rowCount() && repeats.rowCount() < 40; r++) {
+                if (batch.role(r) == Role.POOL && batch.sampleId(r) % 3 == 0) {
+                    float[] other = batch.sketch(r).clone();
+                    other[1] = -other[1] * 2;
+                    repeats.add(batch.step(r), batch.checkpoint(r), Role.POOL, batch.sampleId(r), batch.learningRate(r),
+                            batch.loss(r), other);
+                }
+            }
+        }
+        poolWithRepeats.add(repeats.build());
+        PlantedSketches.PlantedSet train = PlantedSketches.generate(PlantedConfig.of(RUN, 22, 3, 64).withTrainSteps(300));
+        record Case(List<SketchBatch> batches, InfluenceSource source) {}
+        List<Case> cases = List.of(new Case(poolWithRepeats, InfluenceSource.POOL), new Case(pool.batches(), InfluenceSource.POOL),
+                new Case(shuffledRows(train.batches(), 4, 50), InfluenceSource.TRAIN));
+        for (Case c : cases) {
+            int[] reads = {0};
+            SketchSource source = visitor -> {
+                reads[0]++;
+                c.batches().forEach(visitor);
+            };
+            Curator keeping = new Curator(CuratorConfig.defaults(), 1.0);
+            Curator.Analysis kept = keeping.analyse(source, RUN, 64, c.source());
+            Curator.Analysis loaded = new Curator(CuratorConfig.defaults(), 0).analyse(source, RUN, 64, c.source());
+            assertThat(kept.keptTrajectories()).isNotNull();
+            assertThat(loaded.keptTrajectories()).isNull();
+            DuplicateGuard.TrajectoryLookup fromPass = Curator.trajectories(source, loaded);
+            for (int i = 0; i < kept.influence().sampleCount(); i++) {
+                assertThat(kept.keptTrajectories().trajectory(i)).as("sample %d", i).isEqualTo(fromPass.trajectory(i));
+            }
+
+            reads[0] = 0;
+            CurationResult keptResult = keeping.curate(source, RUN, 64, c.source());
+            int keptReads = reads[0];
+            reads[0] = 0;
+            CurationResult shortlisted = new Curator(CuratorConfig.defaults(), 0).curate(source, RUN, 64, c.source());
+            assertThat(keptResult).isEqualTo(shortlisted);
+            assertThat(keptReads).as("reads with trajectories kept").isLessThan(reads[0]);
+        }
+    }
+
     @Test
     void theGuardOverAnyRankingTakesTheFirstSamplesThatAreNoNearDuplicates() {
         PlantedSketches.PlantedSet set = planted(3, 64, 19);
