@@ -47,6 +47,7 @@ final class BucketFold {
         int k = plan.sketchDim;
         List<CheckpointFold.SampleRows> folds = new ArrayList<>();
         List<SampleState> states = new ArrayList<>();
+        List<float[]> parts = new ArrayList<>();
         for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
             SampleState state = samples.get(entry.getKey());
             if (state == null) {
@@ -56,18 +57,20 @@ final class BucketFold {
                 state.parts = new float[0];
             }
             states.add(state);
-            folds.add(new CheckpointFold.SampleRows(state.influence, entry.getValue()));
+            float[] part = new float[k];
+            parts.add(part);
+            folds.add(new CheckpointFold.SampleRows(state.influence, entry.getValue(), part));
         }
         CheckpointFold.fold(probes, plan.trainSource, folds, false);
         Map<Long, SampleState> folded = new java.util.HashMap<>();
         int s = 0;
         for (Map.Entry<Long, List<SampleCheckpoint.RowContribution>> entry : bySample.entrySet()) {
+            float[] part = parts.get(s);
             SampleState state = states.get(s++);
-            List<SampleCheckpoint.RowContribution> counted = SampleCheckpoint.counted(entry.getValue(), plan.trainSource);
             state.partCheckpoints = Arrays.copyOf(state.partCheckpoints, state.partCheckpoints.length + 1);
             state.partCheckpoints[state.partCheckpoints.length - 1] = plan.checkpoint;
             state.parts = Arrays.copyOf(state.parts, state.parts.length + k);
-            System.arraycopy(SampleCheckpoint.trajectoryPart(counted, k), 0, state.parts, state.parts.length - k, k);
+            System.arraycopy(part, 0, state.parts, state.parts.length - k, k);
             samples.put(entry.getKey(), state);
             folded.put(entry.getKey(), state);
         }

@@ -17,7 +17,6 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -49,7 +48,7 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
      * onto the heap, where holding every candidate's {@code 4 J k} bytes at once used to set the job's heap.
      */
     static final MapStateDescriptor<Tuple2<Integer, Long>, float[]> TRAJECTORIES = new MapStateDescriptor<>("candidate-trajectories",
-            Types.TUPLE(Types.INT, Types.LONG), PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO);
+            Types.TUPLE(Types.INT, Types.LONG), dev.cadc.flink.records.BulkArrays.FLOATS);
 
     /** Batches received per version not decided yet (the list is read only once a version is complete). */
     static final MapStateDescriptor<Integer, Integer> RECEIVED = new MapStateDescriptor<>("batches-received", Types.INT, Types.INT);

@@ -1,5 +1,7 @@
 package dev.cadc.flink.operators;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+import dev.cadc.flink.records.BulkArrays;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.core.influence.ProbeCheckpoint;
@@ -95,8 +97,10 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
 
     /** What a bucket keeps of one sample. */
     public static class SampleState {
+        @TypeInfo(BulkArrays.Doubles.class)
         public double[] influence;
         public int[] partCheckpoints;
+        @TypeInfo(BulkArrays.Floats.class)
         public float[] parts;
 
         public SampleState() {}

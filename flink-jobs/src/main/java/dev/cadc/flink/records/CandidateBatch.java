@@ -1,5 +1,6 @@
 package dev.cadc.flink.records;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 /**
  * One sample bucket's candidates of one capability at version {@code checkpoint}, for that
  * capability's selector: ids (ascending), each candidate's {@code A(i, p)} over the capability's
@@ -28,8 +29,11 @@ public class CandidateBatch {
     public int trajectoryCheckpoints;
     public int trajectoryFloats;
     public long[] ids;
+    @TypeInfo(BulkArrays.Doubles.class)
     public double[] influence;
+    @TypeInfo(BulkArrays.Doubles.class)
     public double[] attributed;
+    @TypeInfo(BulkArrays.Floats.class)
     public float[] trajectories;
 
     public CandidateBatch() {}

@@ -1,5 +1,6 @@
 package dev.cadc.flink.records;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 /**
  * A capability selector's answer at version {@code checkpoint}: the capability's pick order up to twice
  * its limit ({@code WaterFill.reach}), each pick with its {@code I(i, c)}; whether it ran out of
@@ -11,6 +12,7 @@ public class CapabilityChoice {
     public int checkpoint;
     public int capabilityId;
     public long[] picks;
+    @TypeInfo(BulkArrays.Doubles.class)
     public double[] influence;
     public boolean exhausted;
     public long[] duplicates;

@@ -1,5 +1,6 @@
 package dev.cadc.flink.records;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 /** One influence-source row waiting in its sample bucket for its checkpoint's fold ({@code terms} unused). */
 public class Contribution {
     public String runId;
@@ -7,7 +8,9 @@ public class Contribution {
     public int checkpoint;
     public long step;
     public float learningRate;
+    @TypeInfo(BulkArrays.Floats.class)
     public float[] sketch;
+    @TypeInfo(BulkArrays.Doubles.class)
     public double[] terms;
 
     public Contribution() {}

@@ -1,5 +1,6 @@
 package dev.cadc.flink.records;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 /**
  * The model the sample buckets ({@code SampleInfluence}) need for one checkpoint of a run: the probes' unit sketches
  * at that checkpoint (row-major {@code probeIds.length x sketchDim}, zero rows for probes without a
@@ -16,6 +17,7 @@ public class ProbeModel {
     public int checkpoint;
     public int sketchDim;
     public long[] probeIds;
+    @TypeInfo(BulkArrays.Floats.class)
     public float[] unitSketches;
     public long freeAfterWatermark;
     public boolean released;

@@ -1,5 +1,6 @@
 package dev.cadc.flink.records;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.RunStart;
 import dev.cadc.core.sketch.ProjectionKind;
@@ -41,6 +42,7 @@ public class RunEvent {
     public int checkpoint;
     public long sampleId;
     public float loss;
+    @TypeInfo(BulkArrays.Floats.class)
     public float[] sketch;
 
     public long sourceRows;

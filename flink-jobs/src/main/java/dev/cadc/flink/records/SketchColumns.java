@@ -1,5 +1,6 @@
 package dev.cadc.flink.records;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.sketch.ProjectionKind;
@@ -19,9 +20,12 @@ public class SketchColumns {
     public int[] checkpoints;
     public byte[] roles;
     public long[] sampleIds;
+    @TypeInfo(BulkArrays.Floats.class)
     public float[] learningRates;
+    @TypeInfo(BulkArrays.Floats.class)
     public float[] losses;
     /** Row-major: row {@code r} occupies {@code [r * sketchDim, (r + 1) * sketchDim)}. */
+    @TypeInfo(BulkArrays.Floats.class)
     public float[] sketches;
 
     public SketchColumns() {}

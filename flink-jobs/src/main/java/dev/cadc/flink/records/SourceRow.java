@@ -1,5 +1,6 @@
 package dev.cadc.flink.records;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 /** A row of a run's influence source (POOL or TRAIN), on its way to its sample bucket ({@code SampleInfluence}). */
 public class SourceRow {
     public String runId;
@@ -7,6 +8,7 @@ public class SourceRow {
     public int checkpoint;
     public long step;
     public float learningRate;
+    @TypeInfo(BulkArrays.Floats.class)
     public float[] sketch;
 
     public SourceRow() {}

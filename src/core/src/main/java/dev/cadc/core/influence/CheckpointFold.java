@@ -17,8 +17,17 @@ public final class CheckpointFold {
 
     private CheckpointFold() {}
 
-    /** One sample's rows at the checkpoint and the row {@code A(i, .)} they add to. */
-    public record SampleRows(double[] influence, List<SampleCheckpoint.RowContribution> rows) {}
+    /**
+     * One sample's rows at the checkpoint and the row {@code A(i, .)} they add to; when {@code part} is
+     * given (length k), it receives the sample's trajectory part at the checkpoint
+     * ({@link SampleCheckpoint#trajectoryPart} of its counted rows), from the unit sketch the fold
+     * computes anyway for a single row.
+     */
+    public record SampleRows(double[] influence, List<SampleCheckpoint.RowContribution> rows, float[] part) {
+        public SampleRows(double[] influence, List<SampleCheckpoint.RowContribution> rows) {
+            this(influence, rows, null);
+        }
+    }
 
     /**
      * @param parallel whether blocks may run on the common fork-join pool (the batch curator); a Flink
@@ -38,13 +47,15 @@ public final class CheckpointFold {
             float[][] sketches = new float[count][];
             double[] etas = new double[count];
             double[][] targets = new double[count][];
+            float[][] parts = new float[count][];
             for (int i = 0; i < count; i++) {
                 SampleCheckpoint.RowContribution row = single.get(from + i).rows().get(0);
                 sketches[i] = row.sketch();
                 etas[i] = row.learningRate();
                 targets[i] = single.get(from + i).influence();
+                parts[i] = single.get(from + i).part();
             }
-            probes.addTermsBlock(sketches, etas, targets);
+            probes.addTermsBlock(sketches, etas, targets, parts);
         });
         IntStream rest = IntStream.range(0, several.size());
         (parallel ? rest.parallel() : rest).forEach(s -> {
@@ -52,6 +63,9 @@ public final class CheckpointFold {
             List<SampleCheckpoint.RowContribution> counted = new ArrayList<>();
             for (SampleCheckpoint.RowContribution row : SampleCheckpoint.counted(sample.rows(), trainSource)) {
                 counted.add(SampleCheckpoint.contribution(probes, row.step(), row.learningRate(), row.sketch()));
+            }
+            if (sample.part() != null) {
+                System.arraycopy(SampleCheckpoint.trajectoryPart(counted, sample.part().length), 0, sample.part(), 0, sample.part().length);
             }
             double[] terms = SampleCheckpoint.terms(counted);
             double[] target = sample.influence();

@@ -69,6 +69,14 @@ public final class ProbeCheckpoint {
      * @param sketches the samples' raw sketches; {@code etas[s]} and {@code targets[s]} are sample s's
      */
     public void addTermsBlock(float[][] sketches, double[] etas, double[][] targets) {
+        addTermsBlock(sketches, etas, targets, null);
+    }
+
+    /**
+     * {@link #addTermsBlock(float[][], double[], double[][])}, copying sample s's unit sketch into
+     * {@code units[s]} (length k) where {@code units} and {@code units[s]} are not null.
+     */
+    public void addTermsBlock(float[][] sketches, double[] etas, double[][] targets, float[][] unitsOut) {
         int count = sketches.length;
         if (count == 0) {
             return;
@@ -82,6 +90,13 @@ public final class ProbeCheckpoint {
                 throw new IllegalArgumentException("sample sketch has " + sketches[s].length + " floats, probes have " + sketchDim);
             }
             Vectors.copyNormalized(sketches[s], 0, sketchDim, units, s * sketchDim);
+        }
+        if (unitsOut != null) {
+            for (int s = 0; s < count; s++) {
+                if (unitsOut[s] != null) {
+                    System.arraycopy(units, s * sketchDim, unitsOut[s], 0, sketchDim);
+                }
+            }
         }
         double[] dots = new double[count * probeCount];
         probes.dots(units, 0, count, dots, 0);

@@ -1,0 +1,267 @@
+package dev.cadc.flink.records;
+
+import java.io.IOException;
+import java.lang.reflect.Type;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import org.apache.flink.api.common.serialization.SerializerConfig;
+import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * Types for the job's large {@code float[]} and {@code double[]} fields (sketches, trajectories,
+ * influence rows) that Flink writes in one block: its own array serializers write element by element
+ * through {@code DataOutputView.writeFloat}, which was a quarter of the job's CPU (heap snapshots of
+ * the buckets' state, network copies of rows). Put on a POJO field with
+ * {@code @TypeInfo(BulkArrays.Floats.class)} or {@code @TypeInfo(BulkArrays.Doubles.class)}, or use
+ * {@link #FLOATS} / {@link #DOUBLES} in a state descriptor.
+ *
+ * <p>Format: the length (int), then the elements' raw IEEE 754 bits, little-endian (raw: a NaN keeps its
+ * payload; fixed order: a checkpoint reads the same on any machine). Not null-safe: a POJO serializer
+ * marks null fields itself. State written by Flink's own array serializers does not restore into these.
+ */
+public final class BulkArrays {
+
+    private BulkArrays() {}
+
+    public static final TypeInformation<float[]> FLOATS = new ArrayInfo<>(float[].class, FloatsSerializer.INSTANCE);
+    public static final TypeInformation<double[]> DOUBLES = new ArrayInfo<>(double[].class, DoublesSerializer.INSTANCE);
+
+    /** For {@code @TypeInfo} on a {@code float[]} field. */
+    public static final class Floats extends TypeInfoFactory<float[]> {
+        @Override
+        public TypeInformation<float[]> createTypeInfo(Type type, Map<String, TypeInformation<?>> genericParameters) {
+            return FLOATS;
+        }
+    }
+
+    /** For {@code @TypeInfo} on a {@code double[]} field. */
+    public static final class Doubles extends TypeInfoFactory<double[]> {
+        @Override
+        public TypeInformation<double[]> createTypeInfo(Type type, Map<String, TypeInformation<?>> genericParameters) {
+            return DOUBLES;
+        }
+    }
+
+    /** Writes and reads {@code float[]} as one block. */
+    public static final class FloatsSerializer extends TypeSerializerSingleton<float[]> {
+        static final FloatsSerializer INSTANCE = new FloatsSerializer();
+
+        @Override
+        public boolean isImmutableType() {
+            return false;
+        }
+
+        @Override
+        public float[] createInstance() {
+            return new float[0];
+        }
+
+        @Override
+        public float[] copy(float[] from) {
+            return from.clone();
+        }
+
+        @Override
+        public float[] copy(float[] from, float[] reuse) {
+            return from.clone();
+        }
+
+        @Override
+        public int getLength() {
+            return -1;
+        }
+
+        @Override
+        public void serialize(float[] record, DataOutputView target) throws IOException {
+            byte[] bytes = new byte[record.length * Float.BYTES];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(record);
+            target.writeInt(record.length);
+            target.write(bytes);
+        }
+
+        @Override
+        public float[] deserialize(DataInputView source) throws IOException {
+            byte[] bytes = new byte[checkedLength(source.readInt()) * Float.BYTES];
+            source.readFully(bytes);
+            float[] record = new float[bytes.length / Float.BYTES];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(record);
+            return record;
+        }
+
+        @Override
+        public float[] deserialize(float[] reuse, DataInputView source) throws IOException {
+            return deserialize(source);
+        }
+
+        @Override
+        public void copy(DataInputView source, DataOutputView target) throws IOException {
+            int length = checkedLength(source.readInt());
+            target.writeInt(length);
+            target.write(source, length * Float.BYTES);
+        }
+
+        @Override
+        public TypeSerializerSnapshot<float[]> snapshotConfiguration() {
+            return new FloatsSnapshot();
+        }
+    }
+
+    /** Writes and reads {@code double[]} as one block. */
+    public static final class DoublesSerializer extends TypeSerializerSingleton<double[]> {
+        static final DoublesSerializer INSTANCE = new DoublesSerializer();
+
+        @Override
+        public boolean isImmutableType() {
+            return false;
+        }
+
+        @Override
+        public double[] createInstance() {
+            return new double[0];
+        }
+
+        @Override
+        public double[] copy(double[] from) {
+            return from.clone();
+        }
+
+        @Override
+        public double[] copy(double[] from, double[] reuse) {
+            return from.clone();
+        }
+
+        @Override
+        public int getLength() {
+            return -1;
+        }
+
+        @Override
+        public void serialize(double[] record, DataOutputView target) throws IOException {
+            byte[] bytes = new byte[record.length * Double.BYTES];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(record);
+            target.writeInt(record.length);
+            target.write(bytes);
+        }
+
+        @Override
+        public double[] deserialize(DataInputView source) throws IOException {
+            byte[] bytes = new byte[checkedLength(source.readInt()) * Double.BYTES];
+            source.readFully(bytes);
+            double[] record = new double[bytes.length / Double.BYTES];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(record);
+            return record;
+        }
+
+        @Override
+        public double[] deserialize(double[] reuse, DataInputView source) throws IOException {
+            return deserialize(source);
+        }
+
+        @Override
+        public void copy(DataInputView source, DataOutputView target) throws IOException {
+            int length = checkedLength(source.readInt());
+            target.writeInt(length);
+            target.write(source, length * Double.BYTES);
+        }
+
+        @Override
+        public TypeSerializerSnapshot<double[]> snapshotConfiguration() {
+            return new DoublesSnapshot();
+        }
+    }
+
+    /** Restores {@link FloatsSerializer} from a checkpoint. */
+    public static final class FloatsSnapshot extends SimpleTypeSerializerSnapshot<float[]> {
+        public FloatsSnapshot() {
+            super(() -> FloatsSerializer.INSTANCE);
+        }
+    }
+
+    /** Restores {@link DoublesSerializer} from a checkpoint. */
+    public static final class DoublesSnapshot extends SimpleTypeSerializerSnapshot<double[]> {
+        public DoublesSnapshot() {
+            super(() -> DoublesSerializer.INSTANCE);
+        }
+    }
+
+    private static int checkedLength(int length) throws IOException {
+        if (length < 0 || length > Integer.MAX_VALUE / Double.BYTES) {
+            throw new IOException("corrupt array length " + length);
+        }
+        return length;
+    }
+
+    /** The type information of one bulk array type. */
+    private static final class ArrayInfo<T> extends TypeInformation<T> {
+        private final Class<T> arrayClass;
+        private final TypeSerializer<T> serializer;
+
+        ArrayInfo(Class<T> arrayClass, TypeSerializer<T> serializer) {
+            this.arrayClass = arrayClass;
+            this.serializer = serializer;
+        }
+
+        @Override
+        public boolean isBasicType() {
+            return false;
+        }
+
+        @Override
+        public boolean isTupleType() {
+            return false;
+        }
+
+        @Override
+        public int getArity() {
+            return 1;
+        }
+
+        @Override
+        public int getTotalFields() {
+            return 1;
+        }
+
+        @Override
+        public Class<T> getTypeClass() {
+            return arrayClass;
+        }
+
+        @Override
+        public boolean isKeyType() {
+            return false;
+        }
+
+        @Override
+        public TypeSerializer<T> createSerializer(SerializerConfig config) {
+            return serializer;
+        }
+
+        @Override
+        public String toString() {
+            return "BulkArrays<" + arrayClass.getSimpleName() + ">";
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ArrayInfo<?> info && info.arrayClass == arrayClass;
+        }
+
+        @Override
+        public int hashCode() {
+            return arrayClass.hashCode();
+        }
+
+        @Override
+        public boolean canEqual(Object other) {
+            return other instanceof ArrayInfo<?>;
+        }
+    }
+}
