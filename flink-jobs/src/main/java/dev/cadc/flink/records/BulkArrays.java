@@ -81,18 +81,26 @@ public final class BulkArrays {
 
         @Override
         public void serialize(float[] record, DataOutputView target) throws IOException {
-            byte[] bytes = new byte[record.length * Float.BYTES];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(record);
             target.writeInt(record.length);
-            target.write(bytes);
+            ByteBuffer scratch = SCRATCH.get();
+            for (int from = 0; from < record.length; from += SCRATCH_BYTES / Float.BYTES) {
+                int count = Math.min(SCRATCH_BYTES / Float.BYTES, record.length - from);
+                scratch.clear();
+                scratch.asFloatBuffer().put(record, from, count);
+                target.write(scratch.array(), 0, count * Float.BYTES);
+            }
         }
 
         @Override
         public float[] deserialize(DataInputView source) throws IOException {
-            byte[] bytes = new byte[checkedLength(source.readInt()) * Float.BYTES];
-            source.readFully(bytes);
-            float[] record = new float[bytes.length / Float.BYTES];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(record);
+            float[] record = new float[checkedLength(source.readInt())];
+            ByteBuffer scratch = SCRATCH.get();
+            for (int from = 0; from < record.length; from += SCRATCH_BYTES / Float.BYTES) {
+                int count = Math.min(SCRATCH_BYTES / Float.BYTES, record.length - from);
+                scratch.clear();
+                source.readFully(scratch.array(), 0, count * Float.BYTES);
+                scratch.asFloatBuffer().get(record, from, count);
+            }
             return record;
         }
 
@@ -145,18 +153,26 @@ public final class BulkArrays {
 
         @Override
         public void serialize(double[] record, DataOutputView target) throws IOException {
-            byte[] bytes = new byte[record.length * Double.BYTES];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(record);
             target.writeInt(record.length);
-            target.write(bytes);
+            ByteBuffer scratch = SCRATCH.get();
+            for (int from = 0; from < record.length; from += SCRATCH_BYTES / Double.BYTES) {
+                int count = Math.min(SCRATCH_BYTES / Double.BYTES, record.length - from);
+                scratch.clear();
+                scratch.asDoubleBuffer().put(record, from, count);
+                target.write(scratch.array(), 0, count * Double.BYTES);
+            }
         }
 
         @Override
         public double[] deserialize(DataInputView source) throws IOException {
-            byte[] bytes = new byte[checkedLength(source.readInt()) * Double.BYTES];
-            source.readFully(bytes);
-            double[] record = new double[bytes.length / Double.BYTES];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(record);
+            double[] record = new double[checkedLength(source.readInt())];
+            ByteBuffer scratch = SCRATCH.get();
+            for (int from = 0; from < record.length; from += SCRATCH_BYTES / Double.BYTES) {
+                int count = Math.min(SCRATCH_BYTES / Double.BYTES, record.length - from);
+                scratch.clear();
+                source.readFully(scratch.array(), 0, count * Double.BYTES);
+                scratch.asDoubleBuffer().get(record, from, count);
+            }
             return record;
         }
 
@@ -191,6 +207,12 @@ public final class BulkArrays {
             super(() -> DoublesSerializer.INSTANCE);
         }
     }
+
+    /** Bytes converted at a time: arrays go through a small per-thread buffer, not a copy of their own. */
+    static final int SCRATCH_BYTES = 64 * 1024;
+
+    private static final ThreadLocal<ByteBuffer> SCRATCH =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocate(SCRATCH_BYTES).order(ByteOrder.LITTLE_ENDIAN));
 
     private static int checkedLength(int length) throws IOException {
         if (length < 0 || length > Integer.MAX_VALUE / Double.BYTES) {

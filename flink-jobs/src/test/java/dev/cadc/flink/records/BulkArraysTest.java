@@ -18,7 +18,7 @@ class BulkArraysTest {
 
     @Test
     void floatsRoundTripBitForBitIncludingNaNPayloadsAndSignedZeros() throws IOException {
-        float[] values = new float[1027];
+        float[] values = new float[3 * BulkArrays.SCRATCH_BYTES / Float.BYTES + 3];
         SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) random.nextGaussian();
@@ -27,6 +27,7 @@ class BulkArraysTest {
         values[1] = Float.intBitsToFloat(0x7fc01234);
         values[2] = Float.NEGATIVE_INFINITY;
         values[3] = Float.MIN_VALUE;
+        values[values.length - 1] = Float.intBitsToFloat(0xff800001);
         float[] back = roundTrip(BulkArrays.FloatsSerializer.INSTANCE, values);
         assertThat(back).hasSize(values.length);
         for (int i = 0; i < values.length; i++) {
@@ -37,7 +38,7 @@ class BulkArraysTest {
 
     @Test
     void doublesRoundTripBitForBit() throws IOException {
-        double[] values = new SplittableRandom(8).doubles(513).toArray();
+        double[] values = new SplittableRandom(8).doubles(2 * BulkArrays.SCRATCH_BYTES / Double.BYTES + 5).toArray();
         values[0] = -0.0;
         values[1] = Double.longBitsToDouble(0x7ff8000000abcdefL);
         double[] back = roundTrip(BulkArrays.DoublesSerializer.INSTANCE, values);
