@@ -50,9 +50,26 @@ public final class BulkArrays {
         }
     }
 
-    /** Writes and reads {@code float[]} as one block. */
-    public static final class FloatsSerializer extends TypeSerializerSingleton<float[]> {
-        static final FloatsSerializer INSTANCE = new FloatsSerializer();
+    /**
+     * Writes and reads one kind of primitive array as one block: the length, then the elements' bytes,
+     * converted {@link #SCRATCH_BYTES} at a time through a per-thread buffer.
+     */
+    abstract static class BlockSerializer<T> extends TypeSerializerSingleton<T> {
+        private final int elementBytes;
+
+        BlockSerializer(int elementBytes) {
+            this.elementBytes = elementBytes;
+        }
+
+        abstract int length(T record);
+
+        abstract T allocate(int length);
+
+        /** Puts elements {@code from..from+count-1} of {@code record} at the start of {@code scratch}. */
+        abstract void put(ByteBuffer scratch, T record, int from, int count);
+
+        /** Gets elements {@code from..from+count-1} of {@code record} from the start of {@code scratch}. */
+        abstract void get(ByteBuffer scratch, T record, int from, int count);
 
         @Override
         public boolean isImmutableType() {
@@ -60,18 +77,20 @@ public final class BulkArrays {
         }
 
         @Override
-        public float[] createInstance() {
-            return new float[0];
+        public T createInstance() {
+            return allocate(0);
         }
 
         @Override
-        public float[] copy(float[] from) {
-            return from.clone();
+        public T copy(T from) {
+            T copy = allocate(length(from));
+            System.arraycopy(from, 0, copy, 0, length(from));
+            return copy;
         }
 
         @Override
-        public float[] copy(float[] from, float[] reuse) {
-            return from.clone();
+        public T copy(T from, T reuse) {
+            return copy(from);
         }
 
         @Override
@@ -80,32 +99,36 @@ public final class BulkArrays {
         }
 
         @Override
-        public void serialize(float[] record, DataOutputView target) throws IOException {
-            target.writeInt(record.length);
+        public void serialize(T record, DataOutputView target) throws IOException {
+            int length = length(record);
+            target.writeInt(length);
             ByteBuffer scratch = SCRATCH.get();
-            for (int from = 0; from < record.length; from += SCRATCH_BYTES / Float.BYTES) {
-                int count = Math.min(SCRATCH_BYTES / Float.BYTES, record.length - from);
+            int chunk = SCRATCH_BYTES / elementBytes;
+            for (int from = 0; from < length; from += chunk) {
+                int count = Math.min(chunk, length - from);
                 scratch.clear();
-                scratch.asFloatBuffer().put(record, from, count);
-                target.write(scratch.array(), 0, count * Float.BYTES);
+                put(scratch, record, from, count);
+                target.write(scratch.array(), 0, count * elementBytes);
             }
         }
 
         @Override
-        public float[] deserialize(DataInputView source) throws IOException {
-            float[] record = new float[checkedLength(source.readInt())];
+        public T deserialize(DataInputView source) throws IOException {
+            T record = allocate(checkedLength(source.readInt()));
+            int length = length(record);
             ByteBuffer scratch = SCRATCH.get();
-            for (int from = 0; from < record.length; from += SCRATCH_BYTES / Float.BYTES) {
-                int count = Math.min(SCRATCH_BYTES / Float.BYTES, record.length - from);
+            int chunk = SCRATCH_BYTES / elementBytes;
+            for (int from = 0; from < length; from += chunk) {
+                int count = Math.min(chunk, length - from);
                 scratch.clear();
-                source.readFully(scratch.array(), 0, count * Float.BYTES);
-                scratch.asFloatBuffer().get(record, from, count);
+                source.readFully(scratch.array(), 0, count * elementBytes);
+                get(scratch, record, from, count);
             }
             return record;
         }
 
         @Override
-        public float[] deserialize(float[] reuse, DataInputView source) throws IOException {
+        public T deserialize(T reuse, DataInputView source) throws IOException {
             return deserialize(source);
         }
 
@@ -113,7 +136,36 @@ public final class BulkArrays {
         public void copy(DataInputView source, DataOutputView target) throws IOException {
             int length = checkedLength(source.readInt());
             target.writeInt(length);
-            target.write(source, length * Float.BYTES);
+            target.write(source, length * elementBytes);
+        }
+    }
+
+    /** Writes and reads {@code float[]} as one block. */
+    public static final class FloatsSerializer extends BlockSerializer<float[]> {
+        static final FloatsSerializer INSTANCE = new FloatsSerializer();
+
+        FloatsSerializer() {
+            super(Float.BYTES);
+        }
+
+        @Override
+        int length(float[] record) {
+            return record.length;
+        }
+
+        @Override
+        float[] allocate(int length) {
+            return new float[length];
+        }
+
+        @Override
+        void put(ByteBuffer scratch, float[] record, int from, int count) {
+            scratch.asFloatBuffer().put(record, from, count);
+        }
+
+        @Override
+        void get(ByteBuffer scratch, float[] record, int from, int count) {
+            scratch.asFloatBuffer().get(record, from, count);
         }
 
         @Override
@@ -123,69 +175,31 @@ public final class BulkArrays {
     }
 
     /** Writes and reads {@code double[]} as one block. */
-    public static final class DoublesSerializer extends TypeSerializerSingleton<double[]> {
+    public static final class DoublesSerializer extends BlockSerializer<double[]> {
         static final DoublesSerializer INSTANCE = new DoublesSerializer();
 
-        @Override
-        public boolean isImmutableType() {
-            return false;
+        DoublesSerializer() {
+            super(Double.BYTES);
         }
 
         @Override
-        public double[] createInstance() {
-            return new double[0];
+        int length(double[] record) {
+            return record.length;
         }
 
         @Override
-        public double[] copy(double[] from) {
-            return from.clone();
+        double[] allocate(int length) {
+            return new double[length];
         }
 
         @Override
-        public double[] copy(double[] from, double[] reuse) {
-            return from.clone();
+        void put(ByteBuffer scratch, double[] record, int from, int count) {
+            scratch.asDoubleBuffer().put(record, from, count);
         }
 
         @Override
-        public int getLength() {
-            return -1;
-        }
-
-        @Override
-        public void serialize(double[] record, DataOutputView target) throws IOException {
-            target.writeInt(record.length);
-            ByteBuffer scratch = SCRATCH.get();
-            for (int from = 0; from < record.length; from += SCRATCH_BYTES / Double.BYTES) {
-                int count = Math.min(SCRATCH_BYTES / Double.BYTES, record.length - from);
-                scratch.clear();
-                scratch.asDoubleBuffer().put(record, from, count);
-                target.write(scratch.array(), 0, count * Double.BYTES);
-            }
-        }
-
-        @Override
-        public double[] deserialize(DataInputView source) throws IOException {
-            double[] record = new double[checkedLength(source.readInt())];
-            ByteBuffer scratch = SCRATCH.get();
-            for (int from = 0; from < record.length; from += SCRATCH_BYTES / Double.BYTES) {
-                int count = Math.min(SCRATCH_BYTES / Double.BYTES, record.length - from);
-                scratch.clear();
-                source.readFully(scratch.array(), 0, count * Double.BYTES);
-                scratch.asDoubleBuffer().get(record, from, count);
-            }
-            return record;
-        }
-
-        @Override
-        public double[] deserialize(double[] reuse, DataInputView source) throws IOException {
-            return deserialize(source);
-        }
-
-        @Override
-        public void copy(DataInputView source, DataOutputView target) throws IOException {
-            int length = checkedLength(source.readInt());
-            target.writeInt(length);
-            target.write(source, length * Double.BYTES);
+        void get(ByteBuffer scratch, double[] record, int from, int count) {
+            scratch.asDoubleBuffer().get(record, from, count);
         }
 
         @Override

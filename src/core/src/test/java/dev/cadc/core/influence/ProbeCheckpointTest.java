@@ -10,7 +10,7 @@ class ProbeCheckpointTest {
 
     /** A block of samples gets, bit for bit, the terms each would get alone (the batch path uses blocks). */
     @ParameterizedTest
-    @CsvSource({"1, 37, 5", "2, 64, 17", "3, 130, 3", "4, 255, 33", "4, 1024, 100"})
+    @CsvSource({"1, 37, 5", "2, 64, 17", "3, 130, 3", "4, 255, 33", "4, 1024, 100", "7, 101, 40", "31, 256, 70", "32, 1024, 100"})
     void aBlockOfSamplesGetsTheTermsOfOneCallPerSample(int count, int dim, int probes) {
         SplittableRandom random = new SplittableRandom(dim * 31L + count);
         float[] unitProbes = new float[probes * dim];
