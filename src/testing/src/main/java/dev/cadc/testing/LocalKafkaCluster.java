@@ -44,14 +44,15 @@ public final class LocalKafkaCluster implements AutoCloseable {
     }
 
     private final Path dataDir;
-    private final boolean deleteDataDirOnClose;
+    /** What close deletes: the caller's whole data directory (a retried start's attempt lives inside it), or null. */
+    private final Path deleteOnClose;
     private final List<Node> nodes;
     private final Thread exitHook;
     private boolean closed;
 
-    private LocalKafkaCluster(Path dataDir, boolean deleteDataDirOnClose, List<Node> nodes) {
+    private LocalKafkaCluster(Path dataDir, Path deleteOnClose, List<Node> nodes) {
         this.dataDir = dataDir;
-        this.deleteDataDirOnClose = deleteDataDirOnClose;
+        this.deleteOnClose = deleteOnClose;
         this.nodes = nodes;
         this.exitHook = new Thread(() -> nodes.forEach(node -> node.process().destroyForcibly()), "cadc-kafka-cluster-exit");
         Runtime.getRuntime().addShutdownHook(exitHook);
@@ -82,7 +83,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             Path attemptDir = attempt == 1 ? dataDir : dataDir.resolve("attempt-" + attempt);
             try {
-                return startOnce(size, attemptDir, deleteDataDirOnClose);
+                return startOnce(size, attemptDir, deleteDataDirOnClose ? dataDir : null);
             } catch (NodeExitedException e) {
                 if (attempt == START_ATTEMPTS) {
                     throw e;
@@ -101,14 +102,14 @@ public final class LocalKafkaCluster implements AutoCloseable {
         }
     }
 
-    private static LocalKafkaCluster startOnce(int size, Path dataDir, boolean deleteDataDirOnClose) {
+    private static LocalKafkaCluster startOnce(int size, Path dataDir, Path deleteOnClose) {
         StringBuilder quorum = new StringBuilder();
         for (int nodeId = 1; nodeId <= size; nodeId++) {
             quorum.append(nodeId == 1 ? "" : ",").append(nodeId).append('@').append(LOOPBACK).append(':').append(freePort());
         }
         EmbeddedKafkaBroker.ClusterMember first = EmbeddedKafkaBroker.ClusterMember.of(1, quorum.toString());
         List<Node> nodes = new ArrayList<>();
-        LocalKafkaCluster cluster = new LocalKafkaCluster(dataDir, deleteDataDirOnClose, nodes);
+        LocalKafkaCluster cluster = new LocalKafkaCluster(dataDir, deleteOnClose, nodes);
         try {
             for (int nodeId = 1; nodeId <= size; nodeId++) {
                 nodes.add(launch(nodeId, quorum.toString(), first.clusterId(), freePort(), dataDir.resolve("node-" + nodeId)));
@@ -198,8 +199,8 @@ public final class LocalKafkaCluster implements AutoCloseable {
         } catch (IllegalStateException e) {
             // the JVM is exiting: the hook runs anyway
         }
-        if (deleteDataDirOnClose) {
-            TemporaryDirectories.deleteRecursively(dataDir);
+        if (deleteOnClose != null) {
+            TemporaryDirectories.deleteRecursively(deleteOnClose);
         }
         LOG.info("Kafka cluster stopped");
     }
