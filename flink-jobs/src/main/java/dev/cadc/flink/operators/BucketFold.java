@@ -15,9 +15,10 @@ import org.apache.flink.api.common.state.MapState;
 
 /**
  * Checkpoint j's fold into one sample bucket's state: the core {@link CheckpointFold} (the batch
- * reference's, four samples per pass over the probes), each sample's term of j added after those of
- * 0..j-1, so the sums are the batch reference's bit for bit; then each sample's trajectory part of j
- * ({@link SampleCheckpoint#trajectoryPart} of its counted rows, as the batch reference loads it).
+ * reference's, {@link ProbeCheckpoint#BLOCK} samples per pass over the probes), each sample's term of j
+ * added after those of 0..j-1, so the sums are the batch reference's bit for bit; then each sample's
+ * trajectory part of j, which the fold hands back ({@link SampleCheckpoint#trajectoryPart} of its
+ * counted rows, as the batch reference keeps or loads it).
  */
 final class BucketFold {
 

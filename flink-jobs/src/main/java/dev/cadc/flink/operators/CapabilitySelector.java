@@ -8,6 +8,7 @@ import dev.cadc.core.curriculum.WaterFill;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.CapabilityChoice;
 import dev.cadc.flink.records.SampleBuckets;
+import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -123,7 +124,7 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
     }
 
     private static long readyAt(CandidateBatch batch) {
-        return batch.watermark == Long.MAX_VALUE ? Long.MAX_VALUE : batch.watermark + 1;
+        return VersionPlan.readyAt(batch.watermark);
     }
 
     private float[] trajectoryOf(int checkpoint, long id) {

@@ -1,13 +1,12 @@
 package dev.cadc.flink.operators;
 
-import org.apache.flink.api.common.typeinfo.TypeInfo;
-import dev.cadc.flink.records.BulkArrays;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.flink.records.BucketInput;
 import dev.cadc.flink.records.BucketSummary;
+import dev.cadc.flink.records.BulkArrays;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.CheckpointClosing;
 import dev.cadc.flink.records.Contribution;
@@ -34,6 +33,7 @@ import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
@@ -50,7 +50,7 @@ import org.apache.flink.util.OutputTag;
  *       once the marker is here every row of j is here; the fold runs as soon as the marker, the bucket's
  *       copy of the plan and the checkpoint's probe model (broadcast) are all in, whichever comes last,
  *       without waiting for event time. The fold is core {@link dev.cadc.core.influence.CheckpointFold}
- *       (the batch reference's), four samples per pass over the probes: the {@code N x P x k} products of
+ *       (the batch reference's), a block of samples per pass over the probes: the {@code N x P x k} products of
  *       TracIn, spread over every subtask. Versions are folded in checkpoint order, each sample adding
  *       its term of j after those of 0..j-1, so the sums are the batch reference's bit for bit.
  *   <li>Then every sample of the bucket is scored under clustering j and the candidates go to their
@@ -313,7 +313,8 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     /**
      * Drops models (and TTL release notices) whose checkpoint's rows have all been seen here: this
      * subtask's watermark is past the validator's watermark when it closed the checkpoint (see
-     * {@link ProbeModel}); the fold of that checkpoint ran at that watermark's timer, before. Done when
+     * {@link ProbeModel}); every marker and plan copy of that checkpoint came before that watermark, so
+     * every bucket here has folded it. Done when
      * the next model comes, since broadcast state is read-only elsewhere.
      */
     private void dropModelsNoRowCanNeed(BroadcastState<String, ProbeModel> models, long watermark) throws Exception {

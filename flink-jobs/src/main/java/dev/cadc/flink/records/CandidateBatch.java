@@ -1,6 +1,7 @@
 package dev.cadc.flink.records;
 
 import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * One sample bucket's candidates of one capability at version {@code checkpoint}, for that
  * capability's selector: ids (ascending), each candidate's {@code A(i, p)} over the capability's

@@ -1,6 +1,7 @@
 package dev.cadc.flink.records;
 
 import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * A capability selector's answer at version {@code checkpoint}: the capability's pick order up to twice
  * its limit ({@code WaterFill.reach}), each pick with its {@code I(i, c)}; whether it ran out of

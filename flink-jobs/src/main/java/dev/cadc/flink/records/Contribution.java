@@ -1,6 +1,7 @@
 package dev.cadc.flink.records;
 
 import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /** One influence-source row waiting in its sample bucket for its checkpoint's fold ({@code terms} unused). */
 public class Contribution {
     public String runId;

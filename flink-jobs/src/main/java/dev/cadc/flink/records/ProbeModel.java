@@ -1,6 +1,7 @@
 package dev.cadc.flink.records;
 
 import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * The model the sample buckets ({@code SampleInfluence}) need for one checkpoint of a run: the probes' unit sketches
  * at that checkpoint (row-major {@code probeIds.length x sketchDim}, zero rows for probes without a

@@ -1,11 +1,11 @@
 package dev.cadc.flink.records;
 
-import org.apache.flink.api.common.typeinfo.TypeInfo;
 import dev.cadc.core.format.InfluenceSource;
 import dev.cadc.core.format.RunStart;
 import dev.cadc.core.sketch.ProjectionKind;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * What the validator tells a run's capability clusterer, in the order it decided them: the run's

@@ -1,10 +1,10 @@
 package dev.cadc.flink.records;
 
-import org.apache.flink.api.common.typeinfo.TypeInfo;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * A decoded, valid sketch batch on its way from the parallel {@code RecordDecoder} to its run's

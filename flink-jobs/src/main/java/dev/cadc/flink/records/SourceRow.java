@@ -1,6 +1,7 @@
 package dev.cadc.flink.records;
 
 import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /** A row of a run's influence source (POOL or TRAIN), on its way to its sample bucket ({@code SampleInfluence}). */
 public class SourceRow {
     public String runId;

@@ -70,6 +70,11 @@ public class VersionPlan {
      * release's tombstone).
      */
     public long readyAt() {
+        return readyAt(watermark);
+    }
+
+    /** The event time just past a closing's {@code watermark} (the end of input stays the end of input). */
+    public static long readyAt(long watermark) {
         return watermark == Long.MAX_VALUE ? Long.MAX_VALUE : watermark + 1;
     }
 }

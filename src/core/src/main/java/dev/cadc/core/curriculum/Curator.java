@@ -286,11 +286,13 @@ public final class Curator {
         private final Map<Integer, List<SampleCheckpoint.RowContribution>> steps = new HashMap<>();
         /** Where the samples' trajectory parts go as they are folded, or {@code null}. */
         private final SampleTrajectories kept;
+        private final int sketchDim;
 
         CheckpointPass(String runId, int checkpoint, int sketchDim, Role sourceRole, Survey survey,
                 ProbeTrajectories trajectories, InfluenceTable table, SampleTrajectories kept) {
             this.checkpoint = checkpoint;
             this.kept = kept;
+            this.sketchDim = sketchDim;
             this.runId = runId;
             this.sourceRole = sourceRole;
             this.table = table;
@@ -321,34 +323,49 @@ public final class Curator {
                     seen.set(sample);
                     singleSamples.add(sample);
                     singles.add(new CheckpointFold.SampleRows(table.row(sample), List.of(new SampleCheckpoint.RowContribution(
-                            batch.step(row), batch.learningRate(row), batch.sketch(row), null))));
+                            batch.step(row), batch.learningRate(row), batch.sketch(row), null)), part()));
                 }
             }
-            if (kept != null) {
-                // One part per sample and checkpoint (the fold's counted row, normalised as the fold does).
-                int[] samples = singleSamples.build().toArray();
-                IntStream.range(0, samples.length).parallel().forEach(s -> kept.putSingle(
-                        samples[s], checkpoint, singles.get(s).rows().get(0).sketch()));
-            }
-            if (probes != null) {
-                // Each sample gets exactly one term per checkpoint, so rows may be added in parallel.
-                CheckpointFold.fold(probes, false, singles, true);
-            }
+            // Each sample gets exactly one term per checkpoint, so rows may be added in parallel.
+            foldAndKeep(singleSamples.build().toArray(), singles, false);
         }
 
         void finish() {
-            if (kept != null) {
-                boolean trainSource = sourceRole == Role.TRAIN;
-                steps.forEach((sample, sampleRows) -> kept.putCounted(sample, checkpoint, SampleCheckpoint.counted(sampleRows, trainSource)));
+            int[] samples = steps.keySet().stream().mapToInt(Integer::intValue).toArray();
+            List<CheckpointFold.SampleRows> several = new ArrayList<>();
+            for (int sample : samples) {
+                several.add(new CheckpointFold.SampleRows(table.row(sample), steps.get(sample), part()));
             }
+            foldAndKeep(samples, several, sourceRole == Role.TRAIN);
             if (probes == null) {
                 return;
             }
-            List<CheckpointFold.SampleRows> several = new ArrayList<>();
-            steps.forEach((sample, sampleRows) -> several.add(new CheckpointFold.SampleRows(table.row(sample), sampleRows)));
-            CheckpointFold.fold(probes, sourceRole == Role.TRAIN, several, true);
             LOG.info("run {}: influence of checkpoint {} folded in ({} samples)", runId, checkpoint,
                     sourceRole == Role.POOL ? seen.cardinality() + steps.size() : steps.size());
+        }
+
+        /** A trajectory part for the fold to fill when trajectories are kept, else none. */
+        private float[] part() {
+            return kept == null ? null : new float[sketchDim];
+        }
+
+        /**
+         * Folds {@code rows} (of samples {@code samples}, in the same order) and keeps their trajectory
+         * parts: the fold's (the core rule, from the unit sketches it computes for the dots), or the same
+         * rule alone when the checkpoint has no probe sketches and so no terms.
+         */
+        private void foldAndKeep(int[] samples, List<CheckpointFold.SampleRows> rows, boolean trainSource) {
+            if (probes != null) {
+                CheckpointFold.fold(probes, trainSource, rows, true);
+            } else if (kept != null) {
+                rows.forEach(sample -> System.arraycopy(SampleCheckpoint.trajectoryPart(
+                        SampleCheckpoint.counted(sample.rows(), trainSource), sketchDim), 0, sample.part(), 0, sketchDim));
+            }
+            if (kept != null) {
+                for (int s = 0; s < samples.length; s++) {
+                    kept.put(samples[s], checkpoint, rows.get(s).part());
+                }
+            }
         }
     }
 

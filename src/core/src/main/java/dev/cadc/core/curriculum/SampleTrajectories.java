@@ -1,15 +1,13 @@
 package dev.cadc.core.curriculum;
 
 import dev.cadc.core.influence.SampleCheckpoint;
-import dev.cadc.core.math.Vectors;
-import java.util.List;
 
 /**
  * Every influence sample's trajectory (its unit sketches over the influence checkpoints, concatenated:
  * what the duplicate guard compares), kept by the batch curator while it folds, so selection needs no
- * further read of the sketches. Each part is what {@link SampleCheckpoint#trajectoryPart} makes of the
- * sample's counted rows at that checkpoint, bit for bit; a checkpoint without a row stays zero, as in
- * the trajectories the curator otherwise loads in a pass of their own.
+ * further read of the sketches. Each part is the one the fold hands back ({@link SampleCheckpoint#trajectoryPart}
+ * of the sample's counted rows at that checkpoint); a checkpoint without a row stays zero, as in the
+ * trajectories the curator otherwise loads in a pass of their own.
  */
 final class SampleTrajectories {
 
@@ -28,14 +26,8 @@ final class SampleTrajectories {
         return sampleCount * checkpointCount * sketchDim * Float.BYTES;
     }
 
-    /** Sample {@code sample}'s part at {@code checkpoint} from its one counted row: the unit sketch. */
-    void putSingle(int sample, int checkpoint, float[] sketch) {
-        Vectors.copyNormalized(sketch, 0, sketchDim, trajectory(sample), slot(checkpoint) * sketchDim);
-    }
-
-    /** Sample {@code sample}'s part at {@code checkpoint} from its counted rows. */
-    void putCounted(int sample, int checkpoint, List<SampleCheckpoint.RowContribution> counted) {
-        float[] part = SampleCheckpoint.trajectoryPart(counted, sketchDim);
+    /** Sample {@code sample}'s part at {@code checkpoint} (length k), as the fold made it. */
+    void put(int sample, int checkpoint, float[] part) {
         System.arraycopy(part, 0, trajectory(sample), slot(checkpoint) * sketchDim, sketchDim);
     }
 
