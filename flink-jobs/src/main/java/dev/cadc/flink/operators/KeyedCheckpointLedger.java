@@ -72,11 +72,11 @@ final class KeyedCheckpointLedger implements CheckpointLedger {
         });
     }
 
-    private interface StateCall<T> {
+    interface StateCall<T> {
         T call() throws Exception;
     }
 
-    private static <T> T unchecked(StateCall<T> call) {
+    static <T> T unchecked(StateCall<T> call) {
         try {
             return call.call();
         } catch (RuntimeException e) {

@@ -1,8 +1,10 @@
 package dev.cadc.flink.records;
 
 import dev.cadc.core.format.InvalidRecordException;
+import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.core.format.ReasonCode;
 import dev.cadc.core.format.RecordKind;
+import dev.cadc.core.run.RunGate;
 
 /**
  * A record of {@code cadc.sketches} after the parallel {@code RecordDecoder}: what it is, whose it
@@ -11,7 +13,7 @@ import dev.cadc.core.format.RecordKind;
  * on every subtask, and their outcome travels with it so the validator applies them in its usual
  * order (headers, then the run's release, then waiting for the run-start, then the body).
  */
-public class DecodedRecord {
+public class DecodedRecord implements RunGate.GateRecord {
     /**
      * The record as read, value included: a dead letter carries the original bytes, and control
      * records (small) are decoded by the validator. For a sketch batch this doubles the bytes that
@@ -47,4 +49,39 @@ public class DecodedRecord {
         }
     }
 
+    @Override
+    public RecordKind kind() {
+        return kind;
+    }
+
+    @Override
+    public String runId() {
+        return runId;
+    }
+
+    /** The record's Kafka timestamp (the job's event time). */
+    @Override
+    public long eventTime() {
+        return source.timestamp;
+    }
+
+    @Override
+    public byte[] controlValue() {
+        return source.value;
+    }
+
+    @Override
+    public ProjectionSpec projection() {
+        return batch.projection();
+    }
+
+    @Override
+    public byte[] roles() {
+        return batch.roles;
+    }
+
+    @Override
+    public int[] checkpoints() {
+        return batch.checkpoints;
+    }
 }

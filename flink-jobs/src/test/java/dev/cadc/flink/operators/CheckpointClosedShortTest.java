@@ -85,7 +85,7 @@ class CheckpointClosedShortTest {
             }
         };
         appender.start();
-        LoggerConfig logger = new LoggerConfig(SketchValidator.class.getName(), Level.WARN, false);
+        LoggerConfig logger = new LoggerConfig(dev.cadc.core.run.RunGate.class.getName(), Level.WARN, false);
         logger.addAppender(appender, Level.WARN, null);
         context.getConfiguration().addLogger(logger.getName(), logger);
         context.updateLoggers();

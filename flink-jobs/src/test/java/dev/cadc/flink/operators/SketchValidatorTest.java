@@ -152,8 +152,8 @@ class SketchValidatorTest {
         process(records.runStart());
 
         assertThat(sourceRows()).extracting(r -> r.checkpoint).containsExactly(3, 3, 1, 1, 4, 4, 0, 0, 2, 2);
-        assertThat(OperatorTestData.keyedState(harness, RUN, AwaitingRunStart.RECORDS).isEmpty()).isTrue();
-        assertThat(OperatorTestData.keyedState(harness, RUN, AwaitingRunStart.NEXT).value()).isNull();
+        assertThat(OperatorTestData.keyedState(harness, RUN, KeyedRunStore.AWAITING).isEmpty()).isTrue();
+        assertThat(OperatorTestData.keyedState(harness, RUN, KeyedRunStore.NEXT_ARRIVAL).value()).isNull();
         assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
     }
 
