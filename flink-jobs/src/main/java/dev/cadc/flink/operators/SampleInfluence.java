@@ -1,38 +1,30 @@
 package dev.cadc.flink.operators;
 
 import dev.cadc.core.curriculum.CuratorConfig;
-import dev.cadc.flink.config.JobConfig;
 import dev.cadc.core.influence.ProbeCheckpoint;
-import dev.cadc.core.influence.SampleCheckpoint;
+import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.records.BucketInput;
 import dev.cadc.flink.records.BucketSummary;
 import dev.cadc.flink.records.BulkArrays;
 import dev.cadc.flink.records.CandidateBatch;
-import dev.cadc.flink.records.CheckpointClosing;
 import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SampleBuckets;
-import dev.cadc.flink.records.SourceRow;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
@@ -40,24 +32,23 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * A run's influence, keyed by (run, sample bucket): each key holds the {@code A(i, .)} and the
- * trajectory of the samples of one bucket, so a run's influence state and its scoring are spread over
- * every subtask.
+ * A run's influence, keyed by (run, sample bucket): each key ({@link SampleBucket}) holds the
+ * {@code A(i, .)} and the trajectory of the samples of one bucket, so a run's influence state and its
+ * scoring are spread over every subtask.
  *
  * <ul>
  *   <li>Rows wait in keyed state until their version is folded. The run's validator sends every bucket
- *       a closing marker after the checkpoint's rows, on the same channel ({@link CheckpointClosing}), so
- *       once the marker is here every row of j is here; the fold runs as soon as the marker, the bucket's
- *       copy of the plan and the checkpoint's probe model (broadcast) are all in, whichever comes last,
- *       without waiting for event time. The fold is core {@link dev.cadc.core.influence.CheckpointFold}
- *       (the batch reference's), a block of samples per pass over the probes: the {@code N x P x k} products of
- *       TracIn, spread over every subtask. Versions are folded in checkpoint order, each sample adding
- *       its term of j after those of 0..j-1, so the sums are the batch reference's bit for bit.
+ *       a closing marker after the checkpoint's rows, on the same channel, so once the marker is here
+ *       every row of j is here; the fold runs as soon as the marker, the bucket's copy of the plan and
+ *       the checkpoint's probe model (broadcast) are all in, whichever comes last, without waiting for
+ *       event time. The fold is core {@link dev.cadc.core.influence.CheckpointFold} (the batch
+ *       reference's): the {@code N x P x k} products of TracIn, spread over every subtask, in checkpoint
+ *       order, so the sums are the batch reference's bit for bit.
  *   <li>Then every sample of the bucket is scored under clustering j and the candidates go to their
  *       capability's selector ({@link CandidateBatch}, one per capability, with the bucket's sample
- *       count), the bucket's summary (attributed counts, harmful ids) to the run's assembler. Every
- *       bucket answers every version that has probes, even without samples, so the selectors and the
- *       assembler know they have every part by count ({@link SampleBuckets#COUNT}).
+ *       count), the bucket's summary to the run's assembler. Every bucket answers every version that has
+ *       probes, even without samples, so the selectors and the assembler know they have every part by
+ *       count ({@link SampleBuckets#COUNT}).
  * </ul>
  *
  * <p>State per pool sample: {@code A(i, .)} ({@code 8 P} bytes) and its trajectory parts ({@code 4 k}
@@ -75,26 +66,6 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     /** Each bucket's summary of a version, for the run's assembler. */
     public static final OutputTag<BucketSummary> SUMMARIES = new OutputTag<>("bucket-summaries", Types.POJO(BucketSummary.class));
 
-    /**
-     * The bucket's rows not folded yet (their version's watermark has not passed), in
-     * {@value #ROW_SLOTS} lists by checkpoint modulo {@value #ROW_SLOTS}: a fold reads only its own
-     * checkpoint's list and clears it, instead of reading and rewriting every waiting row (on RocksDB each
-     * read deserialises the whole list). Rows of another checkpoint share a list only when
-     * {@value #ROW_SLOTS} or more checkpoints are open at once; the fold then keeps them.
-     */
-    static final int ROW_SLOTS = 4;
-
-    static final List<ListStateDescriptor<Contribution>> ROWS = java.util.stream.IntStream.range(0, ROW_SLOTS)
-            .mapToObj(slot -> new ListStateDescriptor<>("rows-not-folded-" + slot, Types.POJO(Contribution.class)))
-            .toList();
-
-    /** The newest checkpoint whose closing marker is here and whose version is not folded yet. */
-    static final ValueStateDescriptor<Integer> CLOSED_THROUGH = new ValueStateDescriptor<>("closed-through", Types.INT);
-
-    /** The bucket's samples by id. */
-    static final MapStateDescriptor<Long, SampleState> SAMPLES =
-            new MapStateDescriptor<>("samples", Types.LONG, Types.POJO(SampleState.class));
-
     /** What a bucket keeps of one sample. */
     public static class SampleState {
         @TypeInfo(BulkArrays.Doubles.class)
@@ -109,13 +80,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     private final JobConfig jobConfig;
 
     private transient CuratorConfig config;
-
-    private transient List<ListState<Contribution>> rows;
-    private transient MapState<Long, SampleState> samples;
-    private transient PendingVersions plans;
-    private transient ValueState<long[]> probeIds;
-    private transient ValueState<Integer> releaseAfter;
-    private transient ValueState<Integer> closedThrough;
+    private transient SampleBucket bucket;
     private transient Map<String, ProbeCheckpoint> probeCheckpoints;
     private transient Map<String, Integer> samplesByBucket;
     private transient volatile long buffered;
@@ -127,54 +92,37 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     @Override
     public void open(OpenContext openContext) {
         config = jobConfig.curatorConfig();
-        var context = getRuntimeContext();
-        rows = ROWS.stream().map(context::getListState).toList();
-        samples = context.getMapState(SAMPLES);
-        plans = new PendingVersions(context.getMapState(PendingVersions.PLANS));
-        probeIds = context.getState(new ValueStateDescriptor<>("probe-ids", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
-        closedThrough = context.getState(CLOSED_THROUGH);
+        bucket = new SampleBucket(getRuntimeContext());
         probeCheckpoints = new HashMap<>();
-        samplesByBucket = new java.util.concurrent.ConcurrentHashMap<>();
+        samplesByBucket = new ConcurrentHashMap<>();
+        var metrics = getRuntimeContext().getMetricGroup();
         // Rows waiting for their version's fold, counted since this subtask started (not restored with the state).
-        context.getMetricGroup().gauge("bufferedSketches", () -> Math.max(0, buffered));
-        context.getMetricGroup().gauge("influenceStateSamples",
-                () -> samplesByBucket.values().stream().mapToLong(Integer::longValue).sum());
+        metrics.gauge("bufferedSketches", () -> Math.max(0, buffered));
+        metrics.gauge("influenceStateSamples", () -> samplesByBucket.values().stream().mapToLong(Integer::longValue).sum());
     }
 
     @Override
     public void processElement(BucketInput input, ReadOnlyContext ctx, Collector<CandidateBatch> out) throws Exception {
+        String runId = input.row != null ? input.row.runId : input.closing != null ? input.closing.runId : input.plan.runId;
+        if (input.plan == null && ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(runId))) {
+            return; // released by its TTL: its open checkpoints never close
+        }
         if (input.row != null) {
-            SourceRow row = input.row;
-            if (ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(row.runId))) {
-                return; // released by its TTL: its open checkpoints never close
-            }
-            Contribution contribution = new Contribution(row.runId, row.sampleId, row.checkpoint, row.step,
-                    row.learningRate, row.sketch, null);
             buffered++;
-            rowsOf(row.checkpoint).add(contribution);
+            bucket.add(input.row);
             return;
         }
         if (input.closing != null) {
-            if (ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(input.closing.runId))) {
-                return;
-            }
-            // Markers come in checkpoint order: the newest covers the older ones still waiting for their plan.
-            closedThrough.update(input.closing.checkpoint);
-            foldWhatIsReady(ctx.getCurrentKey(), ctx.getBroadcastState(MODELS), summary -> ctx.output(SUMMARIES, summary), out);
-            return;
-        }
-        VersionPlan plan = input.plan;
-        if (plan.kind == VersionPlan.Kind.RELEASE) {
-            if (plan.expired) {
+            bucket.closedThrough(input.closing.checkpoint);
+        } else if (input.plan.kind == VersionPlan.Kind.RELEASE) {
+            if (input.plan.expired) {
                 clear(ctx.getCurrentKey());
                 return;
             }
-            releaseAfter.update(plan.checkpoint);
-            releaseIfDone(ctx.getCurrentKey());
-            return;
+            bucket.releaseAfter(input.plan.checkpoint);
+        } else {
+            bucket.add(input.plan);
         }
-        plans.add(plan);
         foldWhatIsReady(ctx.getCurrentKey(), ctx.getBroadcastState(MODELS), summary -> ctx.output(SUMMARIES, summary), out);
     }
 
@@ -185,12 +133,12 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         models.put(model.modelKey(), model);
         if (model.released) {
             // Rows and markers of a run the TTL released may have reached a bucket after its release copy: drop them.
-            for (ListStateDescriptor<Contribution> slot : ROWS) {
+            for (ListStateDescriptor<Contribution> slot : SampleBucket.ROWS) {
                 ctx.applyToKeyedState(slot, (key, state) -> ListStates.take(state, row -> row.runId.equals(model.runId)));
             }
             Set<String> runKeys = IntStream.range(0, SampleBuckets.COUNT)
-                    .mapToObj(bucket -> SampleBuckets.key(model.runId, bucket)).collect(Collectors.toSet());
-            ctx.applyToKeyedState(CLOSED_THROUGH, (key, state) -> {
+                    .mapToObj(b -> SampleBuckets.key(model.runId, b)).collect(Collectors.toSet());
+            ctx.applyToKeyedState(SampleBucket.CLOSED_THROUGH, (key, state) -> {
                 if (runKeys.contains(key)) {
                     state.clear();
                 }
@@ -198,9 +146,8 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
             return;
         }
         // Buckets whose marker and plan of this checkpoint came before its model fold now.
-        String runKey = model.runId;
         ctx.applyToKeyedState(PendingVersions.PLANS, (key, state) -> {
-            if (state.contains(model.checkpoint) && state.get(model.checkpoint).runId.equals(runKey)) {
+            if (state.contains(model.checkpoint) && state.get(model.checkpoint).runId.equals(model.runId)) {
                 foldWhatIsReady(key, models, summary -> ctx.output(SUMMARIES, summary), out);
             }
         });
@@ -208,105 +155,47 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
 
     /**
      * Folds and scores, in checkpoint order, every held version whose three parts are here: its plan,
-     * its closing marker (so every row of the checkpoint is here: they came before it on the same
-     * channel) and its probe model (broadcast; it may come before or after the other two, so this runs
-     * on each of the three). Then releases the bucket if its run ended and nothing is left to build.
+     * its closing marker and its probe model (broadcast; it may come before or after the other two, so
+     * this runs on each of the three). Then releases the bucket if its run ended and nothing is left.
      */
     private void foldWhatIsReady(String key, ReadOnlyBroadcastState<String, ProbeModel> models,
             Consumer<BucketSummary> summaries, Collector<CandidateBatch> out) throws Exception {
-        Integer closed = closedThrough.value();
         VersionPlan plan;
-        while (closed != null && (plan = plans.first()) != null && plan.checkpoint <= closed) {
+        while ((plan = bucket.nextClosed()) != null) {
             ProbeModel model = models.get(ProbeModel.modelKey(plan.runId, plan.checkpoint));
             if (model == null) {
                 break; // it is on its way on the broadcast input
             }
-            plans.remove(plan);
-            emit(key, plan, fold(plan, model), summaries, out);
-            if (plan.checkpoint == closed) {
-                closedThrough.clear();
-                closed = null;
-            }
+            ProbeCheckpoint probes = probeCheckpoints.computeIfAbsent(model.modelKey(),
+                    k -> new ProbeCheckpoint(model.checkpoint, model.sketchDim, model.unitSketches));
+            SampleBucket.Folded folded = bucket.fold(plan, probes);
+            buffered -= folded.rows();
+            emit(key, plan, folded.states(), summaries, out);
         }
-        releaseIfDone(key);
-    }
-
-    /**
-     * Adds checkpoint j's terms to the bucket's samples and appends their trajectory parts
-     * ({@link BucketFold}), with j's probe model.
-     */
-    private Map<Long, SampleState> fold(VersionPlan plan, ProbeModel model) throws Exception {
-        List<Contribution> later = new ArrayList<>();
-        ListState<Contribution> slot = rowsOf(plan.checkpoint);
-        TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = BucketFold.rowsOf(plan.checkpoint, slot.get(), later);
-        if (bySample.isEmpty() && samples.isEmpty()) {
-            return Map.of(); // a bucket without samples keeps nothing
+        if (bucket.releaseIfDone()) {
+            samplesByBucket.remove(key);
         }
-        BucketFold.alignProbes(samples, probeIds.value(), plan.probeIds);
-        probeIds.update(plan.probeIds);
-        if (bySample.isEmpty()) {
-            return Map.of();
-        }
-        if (later.isEmpty()) {
-            slot.clear();
-        } else {
-            slot.update(later);
-        }
-        buffered -= bySample.values().stream().mapToInt(List::size).sum();
-        ProbeCheckpoint probes = probeCheckpoints.computeIfAbsent(model.modelKey(),
-                key -> new ProbeCheckpoint(model.checkpoint, model.sketchDim, model.unitSketches));
-        return BucketFold.fold(samples, bySample, probes, plan);
     }
 
     /** Scores the bucket's samples under clustering j; candidates to their selectors, the summary to the assembler. */
     private void emit(String key, VersionPlan plan, Map<Long, SampleState> folded, Consumer<BucketSummary> summaries,
             Collector<CandidateBatch> out) throws Exception {
-        List<Long> ids = new ArrayList<>();
-        for (Long id : samples.keys()) {
-            ids.add(id);
-        }
-        if (ids.isEmpty()) {
+        long[] sampleIds = bucket.sampleIds();
+        if (sampleIds.length == 0) {
             samplesByBucket.remove(key);
         } else {
-            samplesByBucket.put(key, ids.size());
+            samplesByBucket.put(key, sampleIds.length);
         }
         if (plan.probeIds.length == 0) {
             return; // no capabilities: the assembler expects no parts
         }
-        long[] sampleIds = ids.stream().mapToLong(Long::longValue).sorted().toArray();
-        SampleState[] states = new SampleState[sampleIds.length];
-        for (int i = 0; i < sampleIds.length; i++) {
-            SampleState state = folded.get(sampleIds[i]);
-            states[i] = state != null ? state : samples.get(sampleIds[i]);
-        }
-        BucketScores scores = BucketScores.of(plan, sampleIds, states, config);
+        BucketScores scores = BucketScores.of(plan, sampleIds, bucket.states(sampleIds, folded), config);
         scores.batches().forEach(out::collect);
         summaries.accept(scores.summary());
     }
 
-    /** The list of waiting rows that holds checkpoint {@code checkpoint}'s. */
-    private ListState<Contribution> rowsOf(int checkpoint) {
-        return rows.get(Math.floorMod(checkpoint, ROW_SLOTS));
-    }
-
-    /**
-     * After the run-end's last version is folded and sent, nothing of the bucket is kept. The release
-     * copy comes after the copies of every plan up to the last (one channel, in order), so once it is
-     * here and no plan is pending, every version has been sent.
-     */
-    private void releaseIfDone(String key) throws Exception {
-        if (releaseAfter.value() != null && plans.isEmpty()) {
-            clear(key);
-        }
-    }
-
     private void clear(String key) {
-        rows.forEach(ListState::clear);
-        samples.clear();
-        plans.clear();
-        probeIds.clear();
-        releaseAfter.clear();
-        closedThrough.clear();
+        bucket.clear();
         samplesByBucket.remove(key);
     }
 
@@ -314,8 +203,8 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
      * Drops models (and TTL release notices) whose checkpoint's rows have all been seen here: this
      * subtask's watermark is past the validator's watermark when it closed the checkpoint (see
      * {@link ProbeModel}); every marker and plan copy of that checkpoint came before that watermark, so
-     * every bucket here has folded it. Done when
-     * the next model comes, since broadcast state is read-only elsewhere.
+     * every bucket here has folded it. Done when the next model comes, since broadcast state is
+     * read-only elsewhere.
      */
     private void dropModelsNoRowCanNeed(BroadcastState<String, ProbeModel> models, long watermark) throws Exception {
         List<String> done = new ArrayList<>();
@@ -329,5 +218,4 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
             probeCheckpoints.remove(key);
         }
     }
-
 }

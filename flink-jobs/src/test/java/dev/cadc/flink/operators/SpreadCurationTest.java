@@ -246,7 +246,7 @@ class SpreadCurationTest {
                 for (int bucket : perBucket.keySet()) {
                     long size = 0;
                     for (Long ignored : OperatorTestData.keyedState(run.buckets, SampleBuckets.key(RUN, bucket),
-                            SampleInfluence.SAMPLES).keys()) {
+                            SampleBucket.SAMPLES).keys()) {
                         size++;
                     }
                     assertThat(size).isEqualTo(perBucket.get(bucket));
@@ -312,7 +312,7 @@ class SpreadCurationTest {
         OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
         List<OutputRecord> alone = versionZeroInOneGo(zero);
 
-        int later = SampleInfluence.ROW_SLOTS;
+        int later = SampleBucket.ROW_SLOTS;
         List<SourceRow> laterRows = zero.rows().stream()
                 .map(row -> new SourceRow(row.runId, row.sampleId, later, row.step, row.learningRate, row.sketch))
                 .toList();
@@ -334,7 +334,7 @@ class SpreadCurationTest {
         for (int bucket = 0; bucket < SampleBuckets.COUNT; bucket++) {
             // The backend's own list state (not the operator's view) is null when empty.
             Iterable<dev.cadc.flink.records.Contribution> held = OperatorTestData.keyedState(pipeline.buckets,
-                    SampleBuckets.key(RUN, bucket), SampleInfluence.ROWS.get(0)).get();
+                    SampleBuckets.key(RUN, bucket), SampleBucket.ROWS.get(0)).get();
             for (dev.cadc.flink.records.Contribution row : held == null ? List.<dev.cadc.flink.records.Contribution>of() : held) {
                 assertThat(row.checkpoint).isEqualTo(later);
                 waiting++;
@@ -363,7 +363,7 @@ class SpreadCurationTest {
         for (int i = 0; i < output.size(); i++) {
             assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(modelFirst.get(i).value);
         }
-        assertThat(OperatorTestData.keyedState(pipeline.buckets, SampleBuckets.key(RUN, 0), SampleInfluence.CLOSED_THROUGH).value())
+        assertThat(OperatorTestData.keyedState(pipeline.buckets, SampleBuckets.key(RUN, 0), SampleBucket.CLOSED_THROUGH).value())
                 .as("a folded marker is not kept").isNull();
     }
 
