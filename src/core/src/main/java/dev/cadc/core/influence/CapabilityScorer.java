@@ -112,10 +112,12 @@ public final class CapabilityScorer {
         int m = strongest;
         int[] top = new int[m];
         int filled = 0;
-        // A sorted insertion over P probes: m is small (10), P a few hundred.
+        // A sorted insertion over P probes: m is small (10), P a few hundred. Most probes fall below the
+        // m-th magnitude so far, which is kept in a local instead of read back through top[] each time.
+        double mth = Double.NaN;
         for (int p = 0; p < influence.length; p++) {
             double magnitude = Math.abs(influence[p]);
-            if (filled == m && magnitude <= Math.abs(influence[top[m - 1]])) {
+            if (filled == m && magnitude <= mth) {
                 continue;
             }
             int position = filled == m ? m - 1 : filled++;
@@ -124,6 +126,9 @@ public final class CapabilityScorer {
                 position--;
             }
             top[position] = p;
+            if (filled == m) {
+                mth = Math.abs(influence[top[m - 1]]);
+            }
         }
         int[] result = java.util.Arrays.copyOf(top, filled);
         java.util.Arrays.sort(result);

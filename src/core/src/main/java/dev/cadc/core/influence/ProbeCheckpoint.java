@@ -94,8 +94,8 @@ public final class ProbeCheckpoint {
             if (sketches[s].length != sketchDim) {
                 throw new IllegalArgumentException("sample sketch has " + sketches[s].length + " floats, probes have " + sketchDim);
             }
-            Vectors.copyNormalized(sketches[s], 0, sketchDim, units, s * sketchDim);
         }
+        Vectors.copyNormalized(sketches, count, sketchDim, units);
         if (unitsOut != null) {
             for (int s = 0; s < count; s++) {
                 if (unitsOut[s] != null) {

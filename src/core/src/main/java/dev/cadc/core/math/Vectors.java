@@ -59,11 +59,61 @@ public final class Vectors {
      */
     public static double copyNormalized(float[] source, int offset, int length, float[] target, int targetOffset) {
         double norm = norm(source, offset, length);
-        double scale = norm == 0 ? 0 : 1.0 / norm;
-        for (int i = 0; i < length; i++) {
-            target[targetOffset + i] = (float) (source[offset + i] * scale);
-        }
+        scale(source, offset, length, norm, target, targetOffset);
         return norm;
+    }
+
+    /**
+     * {@link #copyNormalized} of {@code sources[0..count)}, each of length {@code length}, into
+     * {@code target} (source {@code s} from {@code target[s * length]}), bit for bit as one call per
+     * source. The norms of four sources are summed in one loop: each sum still adds its squares one by
+     * one in index order (so every sum is {@link #norm}'s), but the four chains of dependent additions
+     * overlap instead of each waiting on its own previous addition, which is what bounds {@link #norm}.
+     */
+    public static void copyNormalized(float[][] sources, int count, int length, float[] target) {
+        double[] norms = norms(sources, count, length);
+        for (int s = 0; s < count; s++) {
+            scale(sources[s], 0, length, norms[s], target, s * length);
+        }
+    }
+
+    /** {@link #norm} of each of {@code sources[0..count)}, bit for bit, four sums in one loop. */
+    static double[] norms(float[][] sources, int count, int length) {
+        double[] norms = new double[count];
+        int s = 0;
+        for (; s + 4 <= count; s += 4) {
+            float[] a = sources[s];
+            float[] b = sources[s + 1];
+            float[] c = sources[s + 2];
+            float[] d = sources[s + 3];
+            double sumA = 0;
+            double sumB = 0;
+            double sumC = 0;
+            double sumD = 0;
+            for (int i = 0; i < length; i++) {
+                double x = a[i];
+                sumA += x * x;
+                double y = b[i];
+                sumB += y * y;
+                double z = c[i];
+                sumC += z * z;
+                double w = d[i];
+                sumD += w * w;
+            }
+            norms[s] = Math.sqrt(sumA);
+            norms[s + 1] = Math.sqrt(sumB);
+            norms[s + 2] = Math.sqrt(sumC);
+            norms[s + 3] = Math.sqrt(sumD);
+        }
+        for (; s < count; s++) {
+            norms[s] = norm(sources[s], 0, length);
+        }
+        return norms;
+    }
+
+    /** {@code target[targetOffset..)} = {@code source[offset..offset+length)} divided by {@code norm} (zero stays zero). */
+    private static void scale(float[] source, int offset, int length, double norm, float[] target, int targetOffset) {
+        DotKernels.active().scale(source, offset, length, norm == 0 ? 0 : 1.0 / norm, target, targetOffset);
     }
 
     /** A unit-normalised copy of {@code v}; a zero vector stays zero. */
