@@ -19,8 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Normalising a fold block's raw sample sketches ({@link ProbeCheckpoint#BLOCK} of k = 1024 floats) before
  * their dot products, three ways with the same bits: the former plain loops, one
- * {@link Vectors#copyNormalized} call per sketch (the scaling through the vector kernel), and the block
- * call (four norms summed in one loop, too). An operation is one block.
+ * {@link Vectors#copyNormalized} call per sketch (the scaling four elements per pass), and the block call
+ * (four norms summed in one loop, too). An operation is one block.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -65,7 +65,7 @@ public class NormalizationBenchmark {
         return units;
     }
 
-    /** One {@link Vectors#copyNormalized} call per sketch (the kernel's scaling). */
+    /** One {@link Vectors#copyNormalized} call per sketch (the scaling four elements per pass). */
     @Benchmark
     public float[] oneByOne() {
         for (int s = 0; s < sketches.length; s++) {
@@ -74,7 +74,7 @@ public class NormalizationBenchmark {
         return units;
     }
 
-    /** The block call the fold uses (four norms per loop, the kernel's scaling). */
+    /** The block call the fold uses (four norms per loop, too). */
     @Benchmark
     public float[] block() {
         Vectors.copyNormalized(sketches, sketches.length, K, units);

@@ -57,14 +57,6 @@ public abstract class DotKernel {
      */
     public abstract void scaledAdd(double[] sums, double x, float[] weights, int offset, int length);
 
-    /**
-     * {@code target[targetOffset + i] = (float) (source[offset + i] * scale)} for every {@code i < length}:
-     * each element widened to double, multiplied in double, rounded to float, so every kernel gives the
-     * bits of this plain loop (unit-normalising a sketch). Arguments are not checked beyond Java's array
-     * bounds.
-     */
-    public abstract void scale(float[] source, int offset, int length, double scale, float[] target, int targetOffset);
-
     @Override
     public String toString() {
         return name();

@@ -128,11 +128,4 @@ final class ScalarDotKernel extends DotKernel {
             sums[o] += x * weights[offset + o];
         }
     }
-
-    @Override
-    public void scale(float[] source, int offset, int length, double scale, float[] target, int targetOffset) {
-        for (int i = 0; i < length; i++) {
-            target[targetOffset + i] = (float) (source[offset + i] * scale);
-        }
-    }
 }

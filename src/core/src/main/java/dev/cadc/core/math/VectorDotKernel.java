@@ -245,23 +245,4 @@ final class VectorDotKernel extends DotKernel {
             sums[o] += x * weights[offset + o];
         }
     }
-
-    @Override
-    public void scale(float[] source, int offset, int length, double scale, float[] target, int targetOffset) {
-        // Lane by lane the scalar loop's operations: widen (exact), multiply in double, round to float. The
-        // scalar loop runs at about one element per 9 cycles here: each conversion writes only the low part
-        // of its register, so consecutive elements wait on one another.
-        DoubleVector factor = DoubleVector.broadcast(DOUBLES, scale);
-        int lanes = DOUBLES.length();
-        int i = 0;
-        for (int bound = length - length % lanes; i < bound; i += lanes) {
-            DoubleVector widened = (DoubleVector) FloatVector.fromArray(WIDENED, source, offset + i)
-                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            ((FloatVector) widened.mul(factor).convertShape(VectorOperators.D2F, WIDENED, 0))
-                    .intoArray(target, targetOffset + i);
-        }
-        for (; i < length; i++) {
-            target[targetOffset + i] = (float) (source[offset + i] * scale);
-        }
-    }
 }

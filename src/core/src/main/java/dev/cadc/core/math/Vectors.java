@@ -113,7 +113,25 @@ public final class Vectors {
 
     /** {@code target[targetOffset..)} = {@code source[offset..offset+length)} divided by {@code norm} (zero stays zero). */
     private static void scale(float[] source, int offset, int length, double norm, float[] target, int targetOffset) {
-        DotKernels.active().scale(source, offset, length, norm == 0 ? 0 : 1.0 / norm, target, targetOffset);
+        double scale = norm == 0 ? 0 : 1.0 / norm;
+        // Four elements per pass, each with the plain loop's operations (widen, multiply in double, round
+        // to float): the plain loop ran at about 9 cycles per element, each conversion waiting on the
+        // register the previous one wrote; four independent ones per pass run about 3x faster (JMH,
+        // NormalizationBenchmark). The same bits, element by element.
+        int i = 0;
+        for (; i + 4 <= length; i += 4) {
+            double a = source[offset + i];
+            double b = source[offset + i + 1];
+            double c = source[offset + i + 2];
+            double d = source[offset + i + 3];
+            target[targetOffset + i] = (float) (a * scale);
+            target[targetOffset + i + 1] = (float) (b * scale);
+            target[targetOffset + i + 2] = (float) (c * scale);
+            target[targetOffset + i + 3] = (float) (d * scale);
+        }
+        for (; i < length; i++) {
+            target[targetOffset + i] = (float) (source[offset + i] * scale);
+        }
     }
 
     /** A unit-normalised copy of {@code v}; a zero vector stays zero. */
