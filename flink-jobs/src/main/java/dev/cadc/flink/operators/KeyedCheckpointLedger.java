@@ -2,26 +2,21 @@ package dev.cadc.flink.operators;
 
 import dev.cadc.core.run.CheckpointLedger;
 import dev.cadc.core.run.CheckpointProgress;
-import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 
 /**
  * The core {@link CheckpointLedger} of the current key (a run) over Flink keyed state: the progress of
- * each open checkpoint and the next checkpoint to close. When {@code closed} is given, the progress of
- * every checkpoint removed (closed) goes into it, for the validator's log line.
+ * each open checkpoint and the next checkpoint to close.
  */
 final class KeyedCheckpointLedger implements CheckpointLedger {
 
     private final MapState<Integer, CheckpointProgress> progress;
     private final ValueState<Integer> nextToClose;
-    private final Map<Integer, CheckpointProgress> closed;
 
-    KeyedCheckpointLedger(MapState<Integer, CheckpointProgress> progress, ValueState<Integer> nextToClose,
-            Map<Integer, CheckpointProgress> closed) {
+    KeyedCheckpointLedger(MapState<Integer, CheckpointProgress> progress, ValueState<Integer> nextToClose) {
         this.progress = progress;
         this.nextToClose = nextToClose;
-        this.closed = closed;
     }
 
     @Override
@@ -40,9 +35,6 @@ final class KeyedCheckpointLedger implements CheckpointLedger {
     @Override
     public void remove(int checkpoint) {
         unchecked(() -> {
-            if (closed != null) {
-                closed.put(checkpoint, progress.get(checkpoint));
-            }
             progress.remove(checkpoint);
             return null;
         });

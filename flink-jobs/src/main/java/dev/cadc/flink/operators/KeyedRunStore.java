@@ -61,8 +61,8 @@ final class KeyedRunStore implements RunGate.Store<DecodedRecord> {
     }
 
     @Override
-    public CheckpointLedger ledger(Map<Integer, CheckpointProgress> closedInto) {
-        return new KeyedCheckpointLedger(progress, nextToClose, closedInto);
+    public CheckpointLedger ledger() {
+        return new KeyedCheckpointLedger(progress, nextToClose);
     }
 
     @Override

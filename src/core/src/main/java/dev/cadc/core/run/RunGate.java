@@ -76,8 +76,8 @@ public final class RunGate<R extends RunGate.GateRecord> {
 
         void setRunStart(RunStart start);
 
-        /** The run's open checkpoints; the progress of each checkpoint it closes goes into {@code closedInto} when given. */
-        CheckpointLedger ledger(Map<Integer, CheckpointProgress> closedInto);
+        /** The run's open checkpoints. */
+        CheckpointLedger ledger();
 
         /** The last checkpoint named by the run's run-end, or null. */
         Integer lastCheckpoint();
@@ -321,11 +321,49 @@ public final class RunGate<R extends RunGate.GateRecord> {
         }
     }
 
+    /** The run's tracker; {@code closedInto}, when given, receives the progress of each checkpoint it closes. */
     private CheckpointTracker tracker(Store<R> store, Map<Integer, CheckpointProgress> closedInto) {
         RunStart run = store.runStart();
         Integer last = store.lastCheckpoint();
-        return new CheckpointTracker(store.ledger(closedInto), run != null && sourceRole(run) == Role.TRAIN, graceMs,
+        CheckpointLedger ledger = closedInto == null ? store.ledger() : recordingClosed(store.ledger(), closedInto);
+        return new CheckpointTracker(ledger, run != null && sourceRole(run) == Role.TRAIN, graceMs,
                 last == null ? CheckpointTracker.NOT_ENDED : last);
+    }
+
+    /** {@code ledger}, putting the progress of each checkpoint it closes (removes) into {@code closedInto}. */
+    private static CheckpointLedger recordingClosed(CheckpointLedger ledger, Map<Integer, CheckpointProgress> closedInto) {
+        return new CheckpointLedger() {
+            @Override
+            public CheckpointProgress get(int checkpoint) {
+                return ledger.get(checkpoint);
+            }
+
+            @Override
+            public void put(int checkpoint, CheckpointProgress progress) {
+                ledger.put(checkpoint, progress);
+            }
+
+            @Override
+            public void remove(int checkpoint) {
+                closedInto.put(checkpoint, ledger.get(checkpoint));
+                ledger.remove(checkpoint);
+            }
+
+            @Override
+            public int highestOpen() {
+                return ledger.highestOpen();
+            }
+
+            @Override
+            public int nextToClose() {
+                return ledger.nextToClose();
+            }
+
+            @Override
+            public void setNextToClose(int checkpoint) {
+                ledger.setNextToClose(checkpoint);
+            }
+        };
     }
 
     /** The run's influence source: TRAIN rows or POOL rows. */

@@ -200,42 +200,8 @@ class RunGateTest {
         }
 
         @Override
-        public CheckpointLedger ledger(Map<Integer, CheckpointProgress> closedInto) {
-            if (closedInto == null) {
-                return ledger;
-            }
-            return new CheckpointLedger() {
-                @Override
-                public CheckpointProgress get(int checkpoint) {
-                    return ledger.get(checkpoint);
-                }
-
-                @Override
-                public void put(int checkpoint, CheckpointProgress progress) {
-                    ledger.put(checkpoint, progress);
-                }
-
-                @Override
-                public void remove(int checkpoint) {
-                    closedInto.put(checkpoint, ledger.get(checkpoint));
-                    ledger.remove(checkpoint);
-                }
-
-                @Override
-                public int highestOpen() {
-                    return ledger.highestOpen();
-                }
-
-                @Override
-                public int nextToClose() {
-                    return ledger.nextToClose();
-                }
-
-                @Override
-                public void setNextToClose(int checkpoint) {
-                    ledger.setNextToClose(checkpoint);
-                }
-            };
+        public CheckpointLedger ledger() {
+            return ledger;
         }
 
         @Override
