@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  *       the run TTL is released terminally; either leaves only a tombstone, forgotten one TTL later.
  * </ul>
  *
+ * <p>A gate holds no run's state (the store does), so one gate serves every run of a driver; it is not
+ * thread-safe (one per driver thread, as one per Flink subtask).
+ *
  * @param <R> the record type of the driver
  */
 public final class RunGate<R extends RunGate.GateRecord> {
