@@ -3,7 +3,6 @@ package dev.cadc.core.math;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,10 +22,8 @@ final class VectorDotKernel extends DotKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
 
-    /** {@link #scaledAdd}: doubles in the preferred shape, and floats of the same lane count to widen into them. */
+    /** {@link #scaledAdd}: doubles in the preferred shape (half as many lanes as {@link #SPECIES}). */
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> WIDENED =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2));
 
     VectorDotKernel() {
         if (LANES < 4) {
@@ -232,14 +229,20 @@ final class VectorDotKernel extends DotKernel {
 
     @Override
     public void scaledAdd(double[] sums, double x, float[] weights, int offset, int length) {
-        // Lane by lane the scalar loop's operations: widen (exact), multiply in double, add in double.
+        // Lane by lane the scalar loop's operations: widen (exact), multiply in double, add in double. The
+        // floats are loaded in the kernel's own shape (SPECIES) and widened half by half: a JVM that also
+        // ran FloatVectors of a second shape lost the intrinsics of sums4 (the dot kernel ran 4x slower
+        // after this method had widened half-shape vectors; ShapeMixBenchmark).
         DoubleVector factor = DoubleVector.broadcast(DOUBLES, x);
-        int lanes = DOUBLES.length();
+        int half = DOUBLES.length();
         int o = 0;
-        for (int bound = length - length % lanes; o < bound; o += lanes) {
-            DoubleVector widened = (DoubleVector) FloatVector.fromArray(WIDENED, weights, offset + o)
-                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector.fromArray(DOUBLES, sums, o).add(factor.mul(widened)).intoArray(sums, o);
+        if (half * 2 == LANES) {
+            // One widening per half: the load reads a whole vector, of which the lower half is used.
+            for (int bound = length - LANES; o <= bound; o += half) {
+                DoubleVector widened = (DoubleVector) FloatVector.fromArray(SPECIES, weights, offset + o)
+                        .convertShape(VectorOperators.F2D, DOUBLES, 0);
+                DoubleVector.fromArray(DOUBLES, sums, o).add(factor.mul(widened)).intoArray(sums, o);
+            }
         }
         for (; o < length; o++) {
             sums[o] += x * weights[offset + o];
