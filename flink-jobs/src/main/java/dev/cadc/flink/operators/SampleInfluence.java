@@ -103,8 +103,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
 
     @Override
     public void processElement(BucketInput input, ReadOnlyContext ctx, Collector<CandidateBatch> out) throws Exception {
-        String runId = input.row != null ? input.row.runId : input.closing != null ? input.closing.runId : input.plan.runId;
-        if (input.plan == null && ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(runId))) {
+        if (input.plan == null && ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(input.runId()))) {
             return; // released by its TTL: its open checkpoints never close
         }
         if (input.row != null) {

@@ -16,7 +16,6 @@ import dev.cadc.flink.records.SketchColumns;
 import dev.cadc.flink.records.SourceRow;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -76,26 +75,23 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
         if (ctx.timestamp() != null) {
             record.source.timestamp = ctx.timestamp();
         }
-        gate.onRecord(record, ctx.timerService().currentWatermark(), store, new Decisions(ctx.getCurrentKey(), ctx, ctx.timerService(), out));
+        gate.onRecord(record, ctx.timerService().currentWatermark(), store, new Decisions(ctx, out));
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<RunEvent> out) throws Exception {
-        gate.onProgress(ctx.getCurrentKey(), ctx.timerService().currentWatermark(), store,
-                new Decisions(ctx.getCurrentKey(), ctx, ctx.timerService(), out));
+        gate.onProgress(ctx.getCurrentKey(), ctx.timerService().currentWatermark(), store, new Decisions(ctx, out));
     }
 
-    /** The gate's decisions for one run, carried out on this operator's outputs, timers and metrics. */
+    /** The gate's decisions for the current run (key), carried out on this operator's outputs, timers and metrics. */
     private final class Decisions implements RunGate.Effects<DecodedRecord> {
         private final String runId;
         private final Context ctx;
-        private final TimerService timers;
         private final Collector<RunEvent> out;
 
-        Decisions(String runId, Context ctx, TimerService timers, Collector<RunEvent> out) {
-            this.runId = runId;
+        Decisions(Context ctx, Collector<RunEvent> out) {
+            this.runId = ctx.getCurrentKey();
             this.ctx = ctx;
-            this.timers = timers;
             this.out = out;
         }
 
@@ -146,12 +142,12 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
 
         @Override
         public void wakeAt(long time) {
-            timers.registerEventTimeTimer(time);
+            ctx.timerService().registerEventTimeTimer(time);
         }
 
         @Override
         public void cancelWake(long time) {
-            timers.deleteEventTimeTimer(time);
+            ctx.timerService().deleteEventTimeTimer(time);
         }
     }
 }

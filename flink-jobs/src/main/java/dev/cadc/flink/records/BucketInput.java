@@ -32,11 +32,14 @@ public class BucketInput {
         return input;
     }
 
+    /** The run of the row, the marker or the plan copy. */
+    public String runId() {
+        return row != null ? row.runId : closing != null ? closing.runId : plan.runId;
+    }
+
     /** The bucket's key: (run, bucket of the row's sample), or the marker's or the plan copy's bucket. */
     public String key() {
-        if (row != null) {
-            return SampleBuckets.key(row.runId, SampleBuckets.bucketOf(row.sampleId));
-        }
-        return closing != null ? SampleBuckets.key(closing.runId, closing.bucket) : SampleBuckets.key(plan.runId, plan.bucket);
+        int bucket = row != null ? SampleBuckets.bucketOf(row.sampleId) : closing != null ? closing.bucket : plan.bucket;
+        return SampleBuckets.key(runId(), bucket);
     }
 }

@@ -7,8 +7,8 @@ import static dev.cadc.flink.operators.OperatorTestData.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.cadc.core.run.RunGate;
 import dev.cadc.flink.records.DecodedRecord;
-import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.RunEvent;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +85,7 @@ class CheckpointClosedShortTest {
             }
         };
         appender.start();
-        LoggerConfig logger = new LoggerConfig(dev.cadc.core.run.RunGate.class.getName(), Level.WARN, false);
+        LoggerConfig logger = new LoggerConfig(RunGate.class.getName(), Level.WARN, false);
         logger.addAppender(appender, Level.WARN, null);
         context.getConfiguration().addLogger(logger.getName(), logger);
         context.updateLoggers();

@@ -230,14 +230,14 @@ final class VectorDotKernel extends DotKernel {
     @Override
     public void scaledAdd(double[] sums, double x, float[] weights, int offset, int length) {
         // Lane by lane the scalar loop's operations: widen (exact), multiply in double, add in double. The
-        // floats are loaded in the kernel's own shape (SPECIES) and widened half by half: a JVM that also
-        // ran FloatVectors of a second shape lost the intrinsics of sums4 (the dot kernel ran 4x slower
-        // after this method had widened half-shape vectors; ShapeMixBenchmark).
+        // floats are loaded in the kernel's own shape (SPECIES), of which the lower half is widened: a JVM
+        // that also ran FloatVectors of a second shape lost the intrinsics of sums4 (the dot kernel ran 4x
+        // slower after this method had loaded half-shape vectors; ShapeMixBenchmark).
         DoubleVector factor = DoubleVector.broadcast(DOUBLES, x);
         int half = DOUBLES.length();
         int o = 0;
         if (half * 2 == LANES) {
-            // One widening per half: the load reads a whole vector, of which the lower half is used.
+            // The load reads a whole vector; its lower half is widened, and the next pass starts at the upper.
             for (int bound = length - LANES; o <= bound; o += half) {
                 DoubleVector widened = (DoubleVector) FloatVector.fromArray(SPECIES, weights, offset + o)
                         .convertShape(VectorOperators.F2D, DOUBLES, 0);
