@@ -81,7 +81,8 @@ final class BenchCommand implements Runnable {
                 "checkpoint by checkpoint; for each checkpoint, the time from sending its checkpoint-complete to a",
                 "read_committed consumer of the curriculum topic seeing its version (p50, p99 against the checkpoint",
                 "interval + 1 s). Prints rows/s, wall time and the process's peak RSS during each stage, the ratios, and",
-                "the job's peak checkpointed state per pool sample. Default size: 100,000 pool samples x 4 checkpoints",
+                "the job's peak checkpointed state per pool sample (on RocksDB also its peak live state, RocksDB's own",
+                "estimate). Default size: 100,000 pool samples x 4 checkpoints",
                 "x k = 1024, 512 probes. --skip leaves stages out (e.g. --skip consumer,curate,numpy,freshness for a",
                 "large --state-backend rocksdb run of the job alone). The bench's jobs allow a checkpoint 3 hours and tolerate",
                 "expired ones (the job's Kafka transactions still expire after 10 minutes)."
@@ -219,13 +220,16 @@ final class BenchCommand implements Runnable {
                     for (int parallelism : parallelisms) {
                         System.gc();
                         Stage job = Stage.start();
-                        long peakState = runJob(broker.bootstrapServers(), topic, parallelism);
+                        long[] peaks = runJob(broker.bootstrapServers(), topic, parallelism);
+                        long peakState = peaks[0];
                         String name = "job --bounded, parallelism " + parallelism + (stateBackend.equals("hashmap") ? "" : ", " + stateBackend)
                                 + (rounds > 1 ? " (round " + round + ")" : "");
                         figures.remove(name);
                         ObjectNode figure = record(out, name, job.stop(), rows);
                         figure.put("peak_checkpoint_state_bytes", peakState);
                         figure.put("state_bytes_per_pool_sample", peakState < 0 ? -1 : (double) peakState / pool);
+                        figure.put("peak_live_rocksdb_state_bytes", peaks[1]);
+                        figure.put("live_rocksdb_state_bytes_per_pool_sample", peaks[1] < 0 ? -1 : (double) peaks[1] / pool);
                         figure.put("round", round);
                         figure.put("state_backend", stateBackend);
                         finals.put(name, lastCurriculum(broker.bootstrapServers()));
@@ -397,14 +401,26 @@ final class BenchCommand implements Runnable {
 
         static final Duration CHECKPOINT_TIMEOUT = Duration.ofHours(3);
 
-        /** Runs the job bounded; returns its peak checkpointed state in bytes (-1 when none was seen). */
-        private long runJob(String bootstrap, String topic, int parallelism) throws Exception {
+        /**
+         * Runs the job bounded; returns its peak checkpointed state and (RocksDB) its peak live keyed
+         * state in bytes, each -1 when none was seen.
+         */
+        private long[] runJob(String bootstrap, String topic, int parallelism) throws Exception {
             JobConfig config = jobConfig(bootstrap, topic, parallelism, true);
-            try (LocalFlinkJob job = LocalFlinkJob.start(config, 0, Pipeline::benchCheckpointing)) {
-                long[] peak = {-1};
+            boolean rocksDb = stateBackend.equals("rocksdb");
+            try (LocalFlinkJob job = LocalFlinkJob.start(config, 0, configuration -> {
+                benchCheckpointing(configuration);
+                if (rocksDb) {
+                    configuration.set(org.apache.flink.state.rocksdb.RocksDBNativeMetricOptions.ESTIMATE_LIVE_DATA_SIZE, true);
+                }
+            })) {
+                long[] peak = {-1, -1};
                 Thread poller = new Thread(() -> {
-                    while (!Thread.currentThread().isInterrupted()) {
+                    for (long polls = 0; !Thread.currentThread().isInterrupted(); polls++) {
                         peak[0] = Math.max(peak[0], job.latestCheckpointStateBytes());
+                        if (rocksDb && polls % 4 == 0) {
+                            peak[1] = Math.max(peak[1], job.liveRocksDbStateBytes());
+                        }
                         try {
                             Thread.sleep(500);
                         } catch (InterruptedException e) {
@@ -421,7 +437,7 @@ final class BenchCommand implements Runnable {
                     throw new IllegalStateException("the job failed: " + result.getSerializedThrowable()
                             .map(t -> t.getFullStringifiedStackTrace().lines().findFirst().orElse("?")).orElse("?"));
                 }
-                return peak[0];
+                return peak;
             }
         }
 
@@ -720,6 +736,10 @@ final class BenchCommand implements Runnable {
                         numpy == null ? "" : String.format(Locale.ROOT, "; / NumPy: %.3f", job.get("rows_per_s").asDouble() / numpy.get("rows_per_s").asDouble()));
                 if (job.get("state_bytes_per_pool_sample").asDouble() >= 0) {
                     out.printf(Locale.ROOT, "    peak checkpointed state %.0f bytes per pool sample%n", job.get("state_bytes_per_pool_sample").asDouble());
+                }
+                if (job.has("live_rocksdb_state_bytes_per_pool_sample") && job.get("live_rocksdb_state_bytes_per_pool_sample").asDouble() >= 0) {
+                    out.printf(Locale.ROOT, "    peak live RocksDB state %.0f bytes per pool sample (RocksDB's estimate of live data)%n",
+                            job.get("live_rocksdb_state_bytes_per_pool_sample").asDouble());
                 }
             }
             if (jobs.size() >= 2) {

@@ -79,6 +79,13 @@ final class FlinkSessionCluster implements AutoCloseable {
             "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED");
 
     /**
+     * The TaskManagers' garbage collector: the throughput collector, as the launcher gives a local job
+     * (the operators' garbage is large arrays living for seconds, which G1 copies again and again;
+     * docs/performance.md, "The ninth session").
+     */
+    static final String TASK_MANAGER_GC = "-XX:+UseParallelGC";
+
+    /**
      * A lost TaskManager is declared dead after this long without heartbeats (Flink's default, 50 s,
      * would keep a job waiting for the dead TaskManager's slots that long after a {@code kill -9}).
      */
@@ -327,6 +334,9 @@ final class FlinkSessionCluster implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(memoryFlags.jvm());
         command.addAll(JVM_MODULE_FLAGS);
+        if (mainClass.equals(TASK_MANAGER_CLASS)) {
+            command.add(TASK_MANAGER_GC);
+        }
         command.add("-Dlog.file=" + log);
         command.add("-Dlog4j.configurationFile=" + conf.resolve("log4j.properties").toUri());
         command.add("-cp");

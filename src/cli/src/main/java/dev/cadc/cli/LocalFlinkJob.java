@@ -120,6 +120,26 @@ final class LocalFlinkJob implements AutoCloseable {
     }
 
     /**
+     * The live keyed state RocksDB holds, summed over every operator, subtask and state (RocksDB's
+     * {@code estimate-live-data-size}: the newest value of each key, without overwritten or deleted
+     * values still in files that compaction has not reached), or -1 when the job reports none (the heap
+     * backend, or {@code RocksDBNativeMetricOptions.ESTIMATE_LIVE_DATA_SIZE} not switched on).
+     */
+    long liveRocksDbStateBytes() {
+        java.util.Map<String, String> sizes = metrics("rocksdb_estimate-live-data-size");
+        if (sizes.isEmpty()) {
+            return -1;
+        }
+        return sizes.values().stream().mapToLong(value -> {
+            try {
+                return Long.parseLong(value);
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }).sum();
+    }
+
+    /**
      * The job's operator metrics whose REST id ends with {@code suffix} (ids are
      * {@code subtask.operator.group.name}), id to value, read through the web endpoint; empty when the
      * endpoint does not answer. The endpoint refreshes them every {@link #METRIC_FETCH_INTERVAL}.

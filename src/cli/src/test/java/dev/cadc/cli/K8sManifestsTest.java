@@ -113,6 +113,8 @@ class K8sManifestsTest {
         assertThat(config.bootstrap).as("--bootstrap: the Strimzi cluster's bootstrap service")
                 .startsWith(kafkaCluster() + "-kafka-bootstrap:");
         assertThat(flink.path("env.java.opts.all").asText()).contains("--add-opens=java.base/java.nio=ALL-UNNAMED");
+        assertThat(flink.path("env.java.opts.taskmanager").asText()).as("the TaskManagers' collector, as `cadc cluster` starts them")
+                .isEqualTo(FlinkSessionCluster.TASK_MANAGER_GC);
     }
 
     @Test

@@ -146,6 +146,9 @@ class SessionClusterITCase {
                     .anyMatch(name -> name.startsWith(OPERATOR_METRIC + "run_freshnessMs{") && name.contains("run=\"" + run + "\""))
                     .anyMatch(name -> name.startsWith(OPERATOR_METRIC + "runsHeld"));
             assertThat(sum(metrics, "runsStarted")).as("runs started").isEqualTo(1.0);
+            assertThat(metrics.keySet()).as("the TaskManagers run the throughput collector (%s)", FlinkSessionCluster.TASK_MANAGER_GC)
+                    .anyMatch(name -> name.startsWith("flink_taskmanager_Status_JVM_GarbageCollector_PS_MarkSweep_"))
+                    .noneMatch(name -> name.startsWith("flink_taskmanager_Status_JVM_GarbageCollector_G1_"));
         } finally {
             rest.cancel(jobId);
         }
