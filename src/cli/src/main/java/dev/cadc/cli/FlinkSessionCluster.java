@@ -390,7 +390,7 @@ final class FlinkSessionCluster implements AutoCloseable {
         }
     }
 
-    private static boolean isFree(int port) {
+    static boolean isFree(int port) {
         try (ServerSocket socket = new ServerSocket()) {
             socket.bind(new InetSocketAddress(HOST, port), 1);
             return true;
