@@ -168,9 +168,17 @@ public final class CheckpointTracker {
         counts.forEach((checkpoint, count) -> count(checkpoint, count[0], count[1]));
     }
 
+    /** A checkpoint closed, with what it had received when it closed. */
+    public record Closed(Closing closing, CheckpointProgress progress) {}
+
     /** Closes checkpoints in order for as long as the next one is ready at {@code progressTime}. */
     public List<Closing> closeReady(long progressTime, boolean endOfInput) {
-        List<Closing> closed = new ArrayList<>();
+        return close(progressTime, endOfInput).stream().map(Closed::closing).toList();
+    }
+
+    /** {@link #closeReady}, each closing with its checkpoint's progress (for logs and metrics). */
+    public List<Closed> close(long progressTime, boolean endOfInput) {
+        List<Closed> closed = new ArrayList<>();
         int next = ledger.nextToClose();
         int highest = Math.min(ledger.highestOpen(), lastCheckpoint);
         while (next <= highest) {
@@ -180,7 +188,7 @@ public final class CheckpointTracker {
             if (!closable) {
                 break;
             }
-            closed.add(new Closing(next, progress.sourceRows, progress.isShort()));
+            closed.add(new Closed(new Closing(next, progress.sourceRows, progress.isShort()), progress));
             ledger.remove(next);
             next++;
         }

@@ -9,9 +9,7 @@ import dev.cadc.core.format.Role;
 import dev.cadc.core.format.RunEnd;
 import dev.cadc.core.format.RunStart;
 import dev.cadc.core.sketch.ProjectionSpec;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,7 +120,7 @@ public final class RunGate<R extends RunGate.GateRecord> {
         /** A sketch batch counts; {@code sourceRole} is the run's influence source (POOL or TRAIN). */
         void accepted(R batch, Role sourceRole);
 
-        /** A checkpoint closed; {@code progress} is what it had received (null when nothing was counted). */
+        /** A checkpoint closed; {@code progress} is what it had received (empty when nothing was counted). */
         void closed(CheckpointTracker.Closing closing, CheckpointProgress progress, long watermark);
 
         /** The run is released: its run-end's last checkpoint closed, or ({@code expired}) its TTL passed. */
@@ -139,8 +137,6 @@ public final class RunGate<R extends RunGate.GateRecord> {
 
     private final long graceMs;
     private final RunLifecycle lifecycle;
-    /** The progress of the checkpoints the current {@link #advance} closed, for {@link Effects#closed}; reused. */
-    private final Map<Integer, CheckpointProgress> closedProgress = new HashMap<>();
 
     /**
      * @param graceMs how long (progress time) missing rows of an announced checkpoint, and records
@@ -205,22 +201,22 @@ public final class RunGate<R extends RunGate.GateRecord> {
             case CHECKPOINT_COMPLETE -> {
                 CheckpointComplete complete = ControlRecordCodec.decodeCheckpointComplete(record.controlValue());
                 RunAdmission.admitRunId(complete.runId(), record.runId());
-                wakeAt(tracker(store, null).announce(complete.checkpoint(), complete.rows(), record.eventTime()), effects);
+                wakeAt(tracker(store).announce(complete.checkpoint(), complete.rows(), record.eventTime()), effects);
             }
             case RUN_END -> {
                 RunEnd end = ControlRecordCodec.decodeRunEnd(record.controlValue());
                 RunAdmission.admitRunId(end.runId(), record.runId());
-                CheckpointTracker tracker = tracker(store, null);
+                CheckpointTracker tracker = tracker(store);
                 RunAdmission.admitRunEnd(store.lastCheckpoint(), end.lastCheckpoint(), tracker.nextToClose());
                 tracker.requireWithinReach(end.lastCheckpoint());
                 store.setLastCheckpoint(end.lastCheckpoint());
-                wakeAt(tracker(store, null).end(end.lastCheckpoint(), record.eventTime()), effects);
+                wakeAt(tracker(store).end(end.lastCheckpoint(), record.eventTime()), effects);
             }
             case SKETCH_BATCH -> {
                 record.requireValidBody();
                 RunStart run = store.runStart();
                 RunAdmission.admitBatch(run, record.projection());
-                tracker(store, null).countBatch(record.roles(), record.checkpoints());
+                tracker(store).countBatch(record.roles(), record.checkpoints());
                 effects.accepted(record, sourceRole(run));
             }
             case RUN_START -> throw new IllegalStateException("run-start is handled before");
@@ -255,17 +251,17 @@ public final class RunGate<R extends RunGate.GateRecord> {
         if (store.runStart() == null) {
             return;
         }
-        closedProgress.clear();
-        CheckpointTracker tracker = tracker(store, closedProgress);
+        CheckpointTracker tracker = tracker(store);
         boolean endOfInput = watermark == Long.MAX_VALUE;
-        for (CheckpointTracker.Closing closing : tracker.closeReady(watermark, endOfInput)) {
-            CheckpointProgress rows = closedProgress.get(closing.checkpoint());
+        for (CheckpointTracker.Closed closed : tracker.close(watermark, endOfInput)) {
+            CheckpointTracker.Closing closing = closed.closing();
+            CheckpointProgress rows = closed.progress();
             if (closing.isShort()) {
                 LOG.warn("run {}: checkpoint {} closed short ({}): {} POOL/PROBE rows arrived, {}; its version lacks"
                                 + " the missing rows (metric checkpointsClosedShort; 'cadc inspect' shows it)",
                         runId, closing.checkpoint(), endOfInput ? "end of input" : "grace period passed",
-                        rows == null ? 0 : rows.receivedScanRows,
-                        rows == null || rows.announcedRows < 0 ? "no checkpoint-complete announced any"
+                        rows.receivedScanRows,
+                        rows.announcedRows < 0 ? "no checkpoint-complete announced any"
                                 : rows.announcedRows + " announced");
             }
             LOG.info("run {}: checkpoint {} closed with {} influence rows at event time {}", runId, closing.checkpoint(),
@@ -279,7 +275,7 @@ public final class RunGate<R extends RunGate.GateRecord> {
 
     /** Releases everything held for the run, leaving a tombstone for one TTL. */
     private void release(String runId, boolean expired, long watermark, Store<R> store, Effects<R> effects) throws Exception {
-        int lastClosed = tracker(store, null).nextToClose() - 1;
+        int lastClosed = tracker(store).nextToClose() - 1;
         if (expired) {
             LOG.warn("run {}: idle for more than the run TTL ({} ms of event time); released with checkpoints {} and later"
                     + " still open", runId, lifecycle.runTtlMs(), lastClosed + 1);
@@ -324,49 +320,12 @@ public final class RunGate<R extends RunGate.GateRecord> {
         }
     }
 
-    /** The run's tracker; {@code closedInto}, when given, receives the progress of each checkpoint it closes. */
-    private CheckpointTracker tracker(Store<R> store, Map<Integer, CheckpointProgress> closedInto) {
+    /** The run's tracker over its store's ledger. */
+    private CheckpointTracker tracker(Store<R> store) {
         RunStart run = store.runStart();
         Integer last = store.lastCheckpoint();
-        CheckpointLedger ledger = closedInto == null ? store.ledger() : recordingClosed(store.ledger(), closedInto);
-        return new CheckpointTracker(ledger, run != null && sourceRole(run) == Role.TRAIN, graceMs,
+        return new CheckpointTracker(store.ledger(), run != null && sourceRole(run) == Role.TRAIN, graceMs,
                 last == null ? CheckpointTracker.NOT_ENDED : last);
-    }
-
-    /** {@code ledger}, putting the progress of each checkpoint it closes (removes) into {@code closedInto}. */
-    private static CheckpointLedger recordingClosed(CheckpointLedger ledger, Map<Integer, CheckpointProgress> closedInto) {
-        return new CheckpointLedger() {
-            @Override
-            public CheckpointProgress get(int checkpoint) {
-                return ledger.get(checkpoint);
-            }
-
-            @Override
-            public void put(int checkpoint, CheckpointProgress progress) {
-                ledger.put(checkpoint, progress);
-            }
-
-            @Override
-            public void remove(int checkpoint) {
-                closedInto.put(checkpoint, ledger.get(checkpoint));
-                ledger.remove(checkpoint);
-            }
-
-            @Override
-            public int highestOpen() {
-                return ledger.highestOpen();
-            }
-
-            @Override
-            public int nextToClose() {
-                return ledger.nextToClose();
-            }
-
-            @Override
-            public void setNextToClose(int checkpoint) {
-                ledger.setNextToClose(checkpoint);
-            }
-        };
     }
 
     /** The run's influence source: TRAIN rows or POOL rows. */
