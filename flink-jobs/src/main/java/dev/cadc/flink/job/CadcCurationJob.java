@@ -35,21 +35,24 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  * source -> RecordDecoder (chained, every subtask: Arrow decoding, per-value checks)
- *        -> SketchValidator (keyed by run) --dead letters-------------------------------------+
- *             | probe rows, checkpoint closings             | POOL/TRAIN rows                |
- *             v                                             v                                |
- *           CapabilityClusterer (by run) --probe models--> SampleInfluence                   |
- *             |                 (broadcast), plan copies -> (by run and sample bucket):      |
- *             |                                             A(i, .), trajectories, scores    |
- *             |                                 candidates |              | summaries        |
- *             |                                            v              |                  |
- *             |                        CapabilitySelector (by run and     |                  |
- *             | plans                  capability): pick order            |                  |
- *             v                                            | choices      |                  |
- *           VersionAssembler (by run) <--------------------+--------------+                  |
- *             | water-filling, stages: curriculum + capabilities versions                     |
- *             v                                                                               v
- *           KafkaSink (EXACTLY_ONCE) <---------------------------------------------------------
+ *             | summaries, probe rows, control records          | POOL/TRAIN rows, in parcels by bucket
+ *             v                                                 |
+ *           SketchValidator (keyed by run) --dead letters-------|------------------------------+
+ *             | probe rows, checkpoint closings    | verdicts,  |                              |
+ *             v                                    | markers    v                              |
+ *           CapabilityClusterer (by run) --probe models--> SampleInfluence                     |
+ *             |                 (broadcast), plan copies -> (by run and sample bucket): rows   |
+ *             |                                             meet verdicts; A(i, .),            |
+ *             |                                             trajectories, scores --dead letters+
+ *             |                                 candidates |              | summaries          |
+ *             |                                            v              |                    |
+ *             |                        CapabilitySelector (by run and     |                    |
+ *             | plans                  capability): pick order            |                    |
+ *             v                                            | choices      |                    |
+ *           VersionAssembler (by run) <--------------------+--------------+                    |
+ *             | water-filling, stages: curriculum + capabilities versions                       |
+ *             v                                                                                 v
+ *           KafkaSink (EXACTLY_ONCE) <-----------------------------------------------------------
  * </pre>
  */
 public final class CadcCurationJob {
@@ -104,12 +107,14 @@ public final class CadcCurationJob {
                         .uid("sketch-source"));
 
         // Decoded where they were read (chained to the source, no shuffle), so a run's Arrow decoding and
-        // per-value checks are spread over every subtask; only the judgement against the run's state is
-        // keyed by run.
-        DataStream<DecodedRecord> decoded = tap.after("record-decoder", records
-                .map(new RecordDecoder(), Types.POJO(DecodedRecord.class))
+        // per-value checks are spread over every subtask; the influence-source candidates go from there
+        // straight to their buckets, and only a summary of each record to the judgement against the
+        // run's state, which is keyed by run.
+        SingleOutputStreamOperator<DecodedRecord> decoder = records
+                .process(new RecordDecoder(), Types.POJO(DecodedRecord.class))
                 .uid("record-decoder")
-                .name("RecordDecoder"));
+                .name("RecordDecoder");
+        DataStream<DecodedRecord> decoded = tap.after("record-decoder", decoder);
         SingleOutputStreamOperator<RunEvent> validated = decoded
                 .keyBy(record -> record.source.runId(), Types.STRING)
                 .process(new SketchValidator(config.graceMs, config.runTtlMs), Types.POJO(RunEvent.class))
@@ -125,10 +130,10 @@ public final class CadcCurationJob {
                 .name("CapabilityClusterer");
         BroadcastStream<ProbeModel> probeModels = clusterings.getSideOutput(CapabilityClustererFunction.PROBE_MODELS)
                 .broadcast(SampleInfluence.MODELS);
-        // Rows and the validator's closing markers on one stream (one channel per pair of subtasks, in
-        // order), the clusterer's plan copies on another.
+        // The validator's verdicts and closing markers on one stream (one channel per pair of subtasks, in
+        // order), the decoders' parcels and the clusterer's plan copies on others.
         DataStream<BucketInput> bucketInputs = sourceRows
-                .union(tap.after("plans-to-buckets", clusterings.getSideOutput(CapabilityClustererFunction.BUCKET_PLANS)
+                .union(decoder.getSideOutput(RecordDecoder.PARCELS), tap.after("plans-to-buckets", clusterings.getSideOutput(CapabilityClustererFunction.BUCKET_PLANS)
                         .map(BucketInput::of, Types.POJO(BucketInput.class))
                         .uid("plans-to-buckets")
                         .name("plans to buckets")));
@@ -162,7 +167,7 @@ public final class CadcCurationJob {
                 .uid("version-assembler")
                 .name("VersionAssembler"));
 
-        curricula.union(deadLetters)
+        curricula.union(deadLetters, candidates.getSideOutput(SampleInfluence.DEAD_LETTERS))
                 .sinkTo(sink)
                 .uid("cadc-kafka-sink")
                 .name("cadc.curriculum, cadc.capabilities, cadc.dead-letter");

@@ -3,35 +3,99 @@ package dev.cadc.flink.operators;
 import dev.cadc.core.format.InvalidRecordException;
 import dev.cadc.core.format.ReasonCode;
 import dev.cadc.core.format.RecordKind;
+import dev.cadc.core.format.Role;
 import dev.cadc.core.format.RunIds;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.format.SketchCodec;
 import dev.cadc.core.format.WireFormat;
+import dev.cadc.flink.records.BucketInput;
 import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
+import dev.cadc.flink.records.RowParcel;
+import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.SketchColumns;
-import org.apache.flink.api.common.functions.MapFunction;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Decodes every record on the subtask that read it (chained to the source, so at the source's
- * parallelism, before the shuffle by run): classifies it by its headers, checks its key against the
- * run-id rule, and decodes and checks a sketch batch's Arrow value (every value finite, every row
- * well formed, the batch's run id equal to the key). Nothing here needs the run's state, so nothing
- * is decided here: the outcome travels with the record to the run's {@link SketchValidator}, which
- * dead-letters it in its usual order. The validator then does no Arrow decoding and no per-value
- * checks; it counts rows and forwards them.
+ * parallelism, before any shuffle): classifies it by its headers, checks its key against the run-id
+ * rule, and decodes and checks a sketch batch's Arrow value (every value finite, every row well formed,
+ * the batch's run id equal to the key). Nothing here needs the run's state, so nothing is decided here.
+ *
+ * <p>A well-formed sketch batch is split: the rows that may be influence-source rows (POOL or TRAIN,
+ * checkpoint >= 0) go straight to their sample buckets as one {@link RowParcel} per bucket
+ * ({@link #PARCELS}); the run's {@link SketchValidator} gets the rest (PROBE rows, for the clusterer)
+ * and a summary of every row (role, checkpoint), which is all its gate needs to judge and count the
+ * record. So the bulk of a run's bytes never funnels through the run's one validator subtask; the
+ * validator's verdict follows the parcels to their buckets. Anything else (control records, records
+ * that failed here) goes to the validator whole, with the outcome, which it dead-letters in its usual
+ * order.
  */
-public final class RecordDecoder implements MapFunction<KafkaRecord, DecodedRecord> {
+public final class RecordDecoder extends ProcessFunction<KafkaRecord, DecodedRecord> {
+
+    /** Rows of a sketch batch, one parcel per bucket, for the sample buckets. */
+    public static final OutputTag<BucketInput> PARCELS = new OutputTag<>("row-parcels", Types.POJO(BucketInput.class));
+
+    /** A record as it leaves the decoder: what the validator gets, and the parcels for the buckets. */
+    public record Split(DecodedRecord summary, List<RowParcel> parcels) {}
 
     @Override
-    public DecodedRecord map(KafkaRecord record) {
-        return decode(record);
+    public void processElement(KafkaRecord record, Context ctx, Collector<DecodedRecord> out) {
+        if (ctx.timestamp() != null) {
+            record.timestamp = ctx.timestamp();
+        }
+        Split split = split(record, ctx.timerService().currentWatermark());
+        for (RowParcel parcel : split.parcels()) {
+            ctx.output(PARCELS, BucketInput.of(parcel));
+        }
+        out.collect(split.summary());
     }
 
-    /** The decoded form of {@code record}; never throws on bad input. */
+    /**
+     * {@code record} decoded and split: its influence-source candidates in parcels by bucket (the
+     * lowest bucket's parcel carries the record), the rest and the summary for the validator.
+     * {@code watermark} is this decoder's event-time watermark now (stamped on the summary).
+     */
+    public static Split split(KafkaRecord record, long watermark) {
+        DecodedRecord decoded = decode(record);
+        SketchColumns batch = decoded.batch;
+        if (batch == null) {
+            return new Split(decoded, List.of());
+        }
+        TreeMap<Integer, List<Integer>> byBucket = new TreeMap<>();
+        List<Integer> stay = new ArrayList<>();
+        for (int row = 0; row < batch.rowCount(); row++) {
+            if (batch.roles[row] != Role.PROBE.code() && batch.checkpoints[row] >= 0) {
+                byBucket.computeIfAbsent(SampleBuckets.bucketOf(batch.sampleIds[row]), b -> new ArrayList<>()).add(row);
+            } else {
+                stay.add(row);
+            }
+        }
+        if (byBucket.isEmpty()) {
+            return new Split(decoded, List.of());
+        }
+        String recordKey = RowParcel.keyOf(record);
+        List<RowParcel> parcels = new ArrayList<>(byBucket.size());
+        byBucket.forEach((bucket, rows) -> parcels.add(RowParcel.of(batch, rows.stream().mapToInt(Integer::intValue).toArray(),
+                bucket, recordKey, parcels.isEmpty() ? record : null)));
+        decoded.source = record.withoutValue();
+        decoded.batch = batch.select(stay.stream().mapToInt(Integer::intValue).toArray());
+        decoded.parcelBuckets = byBucket.keySet().stream().mapToInt(Integer::intValue).toArray();
+        decoded.parcelStamp = watermark;
+        return new Split(decoded, parcels);
+    }
+
+    /** The decoded form of {@code record}, whole (nothing split off); never throws on bad input. */
     public static DecodedRecord decode(KafkaRecord record) {
         DecodedRecord decoded = new DecodedRecord();
         decoded.source = record;
+        decoded.parcelBuckets = new int[0];
         try {
             decoded.kind = RecordKind.classify(record.header(WireFormat.HEADER_SCHEMA_VERSION),
                     record.header(WireFormat.HEADER_CONTENT_TYPE), record.header(WireFormat.HEADER_RECORD_TYPE));
@@ -56,6 +120,8 @@ public final class RecordDecoder implements MapFunction<KafkaRecord, DecodedReco
                         + " but its key is " + decoded.runId);
             }
             decoded.batch = SketchColumns.of(batch);
+            decoded.rowRoles = decoded.batch.roles;
+            decoded.rowCheckpoints = decoded.batch.checkpoints;
         } catch (InvalidRecordException e) {
             decoded.bodyError = e.reason();
             decoded.errorMessage = e.getMessage();

@@ -8,6 +8,7 @@ import dev.cadc.flink.records.BucketSummary;
 import dev.cadc.flink.records.BulkArrays;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.Contribution;
+import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.VersionPlan;
@@ -37,11 +38,13 @@ import org.apache.flink.util.OutputTag;
  * scoring are spread over every subtask.
  *
  * <ul>
- *   <li>Rows wait in keyed state until their version is folded. The run's validator sends every bucket
- *       a closing marker after the checkpoint's rows, on the same channel, so once the marker is here
- *       every row of j is here; the fold runs as soon as the marker, the bucket's copy of the plan and
- *       the checkpoint's probe model (broadcast) are all in, whichever comes last, without waiting for
- *       event time. The fold is core {@link dev.cadc.core.influence.CheckpointFold} (the batch
+ *   <li>Rows come from the decoders in parcels, one per record and bucket, and count once the run's
+ *       validator accepts their record (its verdict comes on the validator's channel, before the
+ *       closing marker of their checkpoint); a refused record's rows are dropped and its home parcel
+ *       writes its dead letter ({@link #DEAD_LETTERS}). So once the marker of j is here and every
+ *       accepted record's parcel is in, every row of j is here ({@link SampleBucket}); the fold runs as
+ *       soon as that, the bucket's copy of the plan and the checkpoint's probe model (broadcast) are all
+ *       in, whichever comes last, without waiting for event time. The fold is core {@link dev.cadc.core.influence.CheckpointFold} (the batch
  *       reference's): the {@code N x P x k} products of TracIn, spread over every subtask, in checkpoint
  *       order, so the sums are the batch reference's bit for bit.
  *   <li>Then every sample of the bucket is scored under clustering j and the candidates go to their
@@ -53,15 +56,19 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>State per pool sample: {@code A(i, .)} ({@code 8 P} bytes) and its trajectory parts ({@code 4 k}
  * bytes per checkpoint with a row); rows of a checkpoint not yet folded; the plans not yet used.
- * Probe models live in broadcast state until this subtask's watermark passes the validator's at the
- * checkpoint's closing: every marker and plan of the checkpoint came before that, so every bucket here
- * has folded it.
+ * Probe models live in broadcast state until this subtask's watermark passes the closing's (the
+ * validator's watermark then, or the decoders' stamp on the parcels it had accepted, whichever is
+ * larger): every marker, plan and parcel of the checkpoint came before that, so every bucket here has
+ * folded it.
  */
 public final class SampleInfluence extends KeyedBroadcastProcessFunction<String, BucketInput, ProbeModel, CandidateBatch> {
 
     /** Probe models by run and checkpoint, broadcast to every subtask. */
     public static final MapStateDescriptor<String, ProbeModel> MODELS =
             new MapStateDescriptor<>("probe-models", Types.STRING, Types.POJO(ProbeModel.class));
+
+    /** Refused records' dead letters, written by the bucket that holds the record's bytes. */
+    public static final OutputTag<OutputRecord> DEAD_LETTERS = new OutputTag<>("bucket-dead-letters", Types.POJO(OutputRecord.class));
 
     /** Each bucket's summary of a version, for the run's assembler. */
     public static final OutputTag<BucketSummary> SUMMARIES = new OutputTag<>("bucket-summaries", Types.POJO(BucketSummary.class));
@@ -103,13 +110,20 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
 
     @Override
     public void processElement(BucketInput input, ReadOnlyContext ctx, Collector<CandidateBatch> out) throws Exception {
-        if (input.plan == null && ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(input.runId()))) {
-            return; // released by its TTL: its open checkpoints never close
-        }
-        if (input.row != null) {
-            buffered++;
-            bucket.add(input.row);
+        boolean released = ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(input.runId()));
+        if (input.parcel != null || input.verdict != null) {
+            // Even for a run released by its TTL: a refusal still owes its dead letter, and each half its other half.
+            SampleBucket.Arrival arrival = input.parcel != null
+                    ? bucket.arrived(input.parcel, released, letter -> ctx.output(DEAD_LETTERS, letter))
+                    : bucket.arrived(input.verdict, released, letter -> ctx.output(DEAD_LETTERS, letter));
+            buffered += arrival.rows();
+            if (arrival.unblocked()) {
+                foldWhatIsReady(ctx.getCurrentKey(), ctx.getBroadcastState(MODELS), summary -> ctx.output(SUMMARIES, summary), out);
+            }
             return;
+        }
+        if (input.plan == null && released) {
+            return; // released by its TTL: its open checkpoints never close
         }
         if (input.closing != null) {
             bucket.closedThrough(input.closing.checkpoint);
@@ -200,8 +214,8 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
 
     /**
      * Drops models (and TTL release notices) whose checkpoint's rows have all been seen here: this
-     * subtask's watermark is past the validator's watermark when it closed the checkpoint (see
-     * {@link ProbeModel}); every marker and plan copy of that checkpoint came before that watermark, so
+     * subtask's watermark is past the closing's watermark (see {@link ProbeModel}); every marker, plan
+     * copy and accepted parcel of that checkpoint came before that watermark, so
      * every bucket here has folded it. Done when the next model comes, since broadcast state is
      * read-only elsewhere.
      */

@@ -13,8 +13,11 @@ import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RunEvent;
 import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.SketchColumns;
-import dev.cadc.flink.records.SourceRow;
+import dev.cadc.flink.records.RecordVerdict;
+import dev.cadc.flink.records.RowParcel;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -28,21 +31,30 @@ import org.apache.flink.util.OutputTag;
  * still there cannot close short during replay or catch-up) and carries out its decisions:
  *
  * <ul>
- *   <li>Its input is decoded already, in parallel, by {@link RecordDecoder} (which decides nothing); a
- *       record the gate refuses goes to {@link #DEAD_LETTERS} with its reason and source offset, counted
- *       per reason. The job never fails on input.
- *   <li>PROBE rows, checkpoint closings and the run's release go to the clusterer (main output);
- *       influence-source rows (POOL or TRAIN, per the run-start) to the sample buckets
- *       ({@link #SOURCE_ROWS}), and after them, when a checkpoint closes, a closing marker to every
- *       bucket of the run: a bucket has all of a checkpoint's rows once its marker is in.
+ *   <li>Its input is decoded already, in parallel, by {@link RecordDecoder} (which decides nothing). A
+ *       sketch batch's influence-source candidates went from there straight to their buckets
+ *       ({@link dev.cadc.flink.records.RowParcel}); this operator sees their roles and checkpoints only,
+ *       which is all the gate needs, and sends each of those buckets its {@link RecordVerdict}: accepted
+ *       (with the run's influence source) or refused (the bucket with the record's bytes writes the dead
+ *       letter). Other refused records go to {@link #DEAD_LETTERS} from here, with their reason and
+ *       source offset. Every refusal is counted per reason here. The job never fails on input.
+ *   <li>PROBE rows, checkpoint closings and the run's release go to the clusterer (main output); the
+ *       verdicts and, when a checkpoint closes, a closing marker to every bucket of the run go on
+ *       {@link #SOURCE_ROWS}: one output, so a bucket gets a checkpoint's verdicts before its marker. A
+ *       bucket has all of a checkpoint's rows once its marker and the parcels of every record accepted
+ *       before it are in.
+ *   <li>The closings' and the release's watermark, which later operators use as "every part of this is
+ *       here once my watermark is past it", is the largest of this operator's watermark then and the
+ *       decoders' stamps on the accepted parcelled records ({@link DecodedRecord#parcelStamp}): parcels
+ *       do not travel on this operator's channels.
  * </ul>
  */
 public final class SketchValidator extends KeyedProcessFunction<String, DecodedRecord, RunEvent> {
 
     /**
-     * Influence-source rows for their sample buckets and, after each closed checkpoint's rows, its
-     * closing marker for every bucket of the run: one output, so each bucket gets its rows and the
-     * marker on one channel, in order.
+     * Verdicts on parcelled records for their sample buckets and, after each closed checkpoint's
+     * verdicts, its closing marker for every bucket of the run: one output, so each bucket gets them on
+     * one channel, in order.
      */
     public static final OutputTag<BucketInput> SOURCE_ROWS = new OutputTag<>("source-rows", Types.POJO(BucketInput.class));
     public static final OutputTag<OutputRecord> DEAD_LETTERS = new OutputTag<>("dead-letters", Types.POJO(OutputRecord.class));
@@ -52,6 +64,8 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
     private transient RunGate<DecodedRecord> gate;
     private transient KeyedRunStore store;
     private transient ValidatorMetrics metrics;
+    /** The largest {@link DecodedRecord#parcelStamp} of the run's accepted records since its start. */
+    private transient ValueState<Long> parcelStamp;
 
     /**
      * @param graceMs how long (event time) missing rows of an announced checkpoint, and records
@@ -68,6 +82,7 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
         gate = new RunGate<>(graceMs, runTtlMs);
         store = new KeyedRunStore(getRuntimeContext());
         metrics = new ValidatorMetrics(getRuntimeContext().getMetricGroup());
+        parcelStamp = getRuntimeContext().getState(new ValueStateDescriptor<>("largest-parcel-stamp", Types.LONG));
     }
 
     @Override
@@ -102,42 +117,71 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
         }
 
         @Override
-        public void accepted(DecodedRecord record, Role sourceRole) {
+        public void accepted(DecodedRecord record, Role sourceRole) throws Exception {
+            for (byte role : record.rowRoles) {
+                metrics.rows(Role.fromCode(role)).inc();
+            }
             SketchColumns batch = record.batch;
             for (int row = 0; row < batch.rowCount(); row++) {
-                Role role = batch.role(row);
-                int checkpoint = batch.checkpoints[row];
-                metrics.rows(role).inc();
-                if (role == Role.PROBE) {
-                    out.collect(RunEvent.probeRow(runId, checkpoint, batch.sampleIds[row], batch.losses[row], batch.sketch(row)));
-                } else if (role == sourceRole && checkpoint >= 0) {
-                    ctx.output(SOURCE_ROWS, BucketInput.of(new SourceRow(runId, batch.sampleIds[row], checkpoint, batch.steps[row],
-                            batch.learningRates[row], batch.sketch(row))));
+                if (batch.role(row) == Role.PROBE) {
+                    out.collect(RunEvent.probeRow(runId, batch.checkpoints[row], batch.sampleIds[row], batch.losses[row], batch.sketch(row)));
                 }
+            }
+            if (!record.hasParcels()) {
+                return;
+            }
+            int first = Integer.MAX_VALUE;
+            for (int row = 0; row < record.rowRoles.length; row++) {
+                if (record.rowRoles[row] != Role.PROBE.code() && record.rowCheckpoints[row] >= 0) {
+                    first = Math.min(first, record.rowCheckpoints[row]);
+                }
+            }
+            String recordKey = RowParcel.keyOf(record.source);
+            for (int bucket : record.parcelBuckets) {
+                ctx.output(SOURCE_ROWS, BucketInput.of(RecordVerdict.accepted(runId, bucket, recordKey, sourceRole, first)));
+            }
+            Long stamp = parcelStamp.value();
+            if (stamp == null || record.parcelStamp > stamp) {
+                parcelStamp.update(record.parcelStamp);
             }
         }
 
         @Override
-        public void closed(CheckpointTracker.Closing closing, CheckpointProgress progress, long watermark) {
+        public void closed(CheckpointTracker.Closing closing, CheckpointProgress progress, long watermark) throws Exception {
             if (closing.isShort()) {
                 metrics.shortCheckpoints.inc();
             }
             for (int bucket = 0; bucket < SampleBuckets.COUNT; bucket++) {
                 ctx.output(SOURCE_ROWS, BucketInput.of(new CheckpointClosing(runId, closing.checkpoint(), bucket)));
             }
-            out.collect(RunEvent.closed(runId, closing.checkpoint(), closing.sourceRows(), closing.isShort(), watermark));
+            out.collect(RunEvent.closed(runId, closing.checkpoint(), closing.sourceRows(), closing.isShort(), allHereAfter(watermark)));
         }
 
         @Override
-        public void released(int lastCheckpoint, boolean expired, long watermark) {
+        public void released(int lastCheckpoint, boolean expired, long watermark) throws Exception {
             (expired ? metrics.runsExpired : metrics.runsEnded).inc();
-            out.collect(RunEvent.released(runId, lastCheckpoint, expired, watermark));
+            out.collect(RunEvent.released(runId, lastCheckpoint, expired, allHereAfter(watermark)));
+            parcelStamp.clear();
         }
 
         @Override
         public void deadLetter(DecodedRecord record, InvalidRecordException fault) {
             metrics.deadLetters(fault.reason()).inc();
-            ctx.output(DEAD_LETTERS, OutputRecord.deadLetter(record.source, fault));
+            if (!record.hasParcels()) {
+                ctx.output(DEAD_LETTERS, OutputRecord.deadLetter(record.source, fault));
+                return;
+            }
+            // The record's rows and bytes are in its buckets: each drops its rows, the home bucket writes the letter.
+            String recordKey = RowParcel.keyOf(record.source);
+            for (int bucket : record.parcelBuckets) {
+                ctx.output(SOURCE_ROWS, BucketInput.of(RecordVerdict.refused(runId, bucket, recordKey, fault)));
+            }
+        }
+
+        /** The watermark after which every row, marker and verdict of what was decided at {@code watermark} has reached its bucket. */
+        private long allHereAfter(long watermark) throws Exception {
+            Long stamp = parcelStamp.value();
+            return stamp == null ? watermark : Math.max(watermark, stamp);
         }
 
         @Override

@@ -1,22 +1,30 @@
 package dev.cadc.flink.records;
 
 /**
- * What a sample bucket receives on its keyed input: a row of the run's influence source or the
- * validator's marker that a checkpoint closed (both from the run's validator, on one channel, in
- * order), or the bucket's copy of a version plan (the clustering of a closed checkpoint, or the run's
- * release, from the clusterer). Exactly one of the three is set; Flink's keyed broadcast function has
- * one keyed input, so all travel on it.
+ * What a sample bucket receives on its keyed input: a parcel of rows straight from the decoder
+ * ({@link RowParcel}); from the run's validator, its verdict on a parcelled record
+ * ({@link RecordVerdict}) or its marker that a checkpoint closed (both on one channel, in order); or
+ * the bucket's copy of a version plan (the clustering of a closed checkpoint, or the run's release,
+ * from the clusterer). Exactly one is set; Flink's keyed broadcast function has one keyed input, so
+ * all travel on it.
  */
 public class BucketInput {
-    public SourceRow row;
+    public RowParcel parcel;
+    public RecordVerdict verdict;
     public CheckpointClosing closing;
     public VersionPlan plan;
 
     public BucketInput() {}
 
-    public static BucketInput of(SourceRow row) {
+    public static BucketInput of(RowParcel parcel) {
         BucketInput input = new BucketInput();
-        input.row = row;
+        input.parcel = parcel;
+        return input;
+    }
+
+    public static BucketInput of(RecordVerdict verdict) {
+        BucketInput input = new BucketInput();
+        input.verdict = verdict;
         return input;
     }
 
@@ -32,14 +40,14 @@ public class BucketInput {
         return input;
     }
 
-    /** The run of the row, the marker or the plan copy. */
+    /** The run of the parcel, verdict, marker or plan copy. */
     public String runId() {
-        return row != null ? row.runId : closing != null ? closing.runId : plan.runId;
+        return parcel != null ? parcel.runId : verdict != null ? verdict.runId : closing != null ? closing.runId : plan.runId;
     }
 
-    /** The bucket's key: (run, bucket of the row's sample), or the marker's or the plan copy's bucket. */
+    /** The bucket's key: (run, the bucket the input names). */
     public String key() {
-        int bucket = row != null ? SampleBuckets.bucketOf(row.sampleId) : closing != null ? closing.bucket : plan.bucket;
+        int bucket = parcel != null ? parcel.bucket : verdict != null ? verdict.bucket : closing != null ? closing.bucket : plan.bucket;
         return SampleBuckets.key(runId(), bucket);
     }
 }

@@ -15,9 +15,9 @@ import dev.cadc.core.run.RunGate;
  */
 public class DecodedRecord implements RunGate.GateRecord {
     /**
-     * The record as read, value included: a dead letter carries the original bytes, and control
-     * records (small) are decoded by the validator. For a sketch batch this doubles the bytes that
-     * cross the shuffle to the validator; copying them is cheap next to decoding them there.
+     * The record as read: a dead letter carries the original bytes, and control records (small) are
+     * decoded by the validator. A sketch batch whose rows went to their buckets ({@link #parcelBuckets})
+     * comes without its value: its home parcel carries the bytes.
      */
     public KafkaRecord source;
     /** Null when the headers or the key failed ({@link #headerError}). */
@@ -30,8 +30,22 @@ public class DecodedRecord implements RunGate.GateRecord {
     public ReasonCode bodyError;
     /** The message of {@link #headerError} or {@link #bodyError}. */
     public String errorMessage;
-    /** SKETCH_BATCH, decoded. */
+    /**
+     * SKETCH_BATCH, decoded: the rows that travel through the validator (PROBE rows, for the run's
+     * clusterer, and rows that cannot be influence-source rows); the others went to their buckets.
+     */
     public SketchColumns batch;
+    /** SKETCH_BATCH: every row's role code and checkpoint, parcelled rows included (the gate counts them all). */
+    public byte[] rowRoles;
+    public int[] rowCheckpoints;
+    /** SKETCH_BATCH: the buckets that got a parcel of the record's rows, ascending; empty when none did. */
+    public int[] parcelBuckets;
+    /**
+     * SKETCH_BATCH with parcels: the decoder's event-time watermark when it sent them. Its later
+     * watermarks follow the parcels on every channel, so an operator whose watermark is past this stamp
+     * has them.
+     */
+    public long parcelStamp;
 
     public DecodedRecord() {}
 
@@ -77,11 +91,16 @@ public class DecodedRecord implements RunGate.GateRecord {
 
     @Override
     public byte[] roles() {
-        return batch.roles;
+        return rowRoles;
     }
 
     @Override
     public int[] checkpoints() {
-        return batch.checkpoints;
+        return rowCheckpoints;
+    }
+
+    /** Whether rows of this record went straight to their buckets (so its verdict must follow them there). */
+    public boolean hasParcels() {
+        return parcelBuckets != null && parcelBuckets.length > 0;
     }
 }

@@ -58,6 +58,34 @@ public class SketchColumns {
         return columns;
     }
 
+    /** Rows {@code rows} of this batch, in that order. */
+    public SketchColumns select(int[] rows) {
+        int k = sketchDim;
+        SketchColumns columns = new SketchColumns();
+        columns.runId = runId;
+        columns.sketchDim = k;
+        columns.projectionSeed = projectionSeed;
+        columns.projectionKind = projectionKind;
+        columns.steps = new long[rows.length];
+        columns.checkpoints = new int[rows.length];
+        columns.roles = new byte[rows.length];
+        columns.sampleIds = new long[rows.length];
+        columns.learningRates = new float[rows.length];
+        columns.losses = new float[rows.length];
+        columns.sketches = new float[rows.length * k];
+        for (int i = 0; i < rows.length; i++) {
+            int row = rows[i];
+            columns.steps[i] = steps[row];
+            columns.checkpoints[i] = checkpoints[row];
+            columns.roles[i] = roles[row];
+            columns.sampleIds[i] = sampleIds[row];
+            columns.learningRates[i] = learningRates[row];
+            columns.losses[i] = losses[row];
+            System.arraycopy(sketches, row * k, columns.sketches, i * k, k);
+        }
+        return columns;
+    }
+
     public ProjectionSpec projection() {
         return new ProjectionSpec(sketchDim, projectionSeed, projectionKind);
     }

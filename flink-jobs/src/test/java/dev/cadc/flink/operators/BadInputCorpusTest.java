@@ -31,6 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BadInputCorpusTest {
 
+    private final ValidatorInputs inputs = new ValidatorInputs();
+
     /**
      * The stored files equal the generator's output. {@code mvn ... -Dtest=BadInputCorpusTest
      * -Dcadc.badInput.regenerate=true} first rewrites them from the generator (no test is skipped
@@ -79,21 +81,21 @@ class BadInputCorpusTest {
         try (KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> harness = validator()) {
             long offset = 0;
             if (entry.afterRunStart()) {
-                harness.processElement(RecordDecoder.decode(runStart().toKafkaRecord(offset++)), 0L);
+                harness.processElement(inputs.summary(runStart().toKafkaRecord(offset++)), 0L);
             }
             KafkaRecord bad = entry.toKafkaRecord(offset);
-            harness.processElement(RecordDecoder.decode(bad), 0L);
+            harness.processElement(inputs.summary(bad), 0L);
             if (!entry.afterRunStart()) {
-                assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).as("waiting for its run-start").isEmpty();
+                assertThat(inputs.deadLetters(harness)).as("waiting for its run-start").isEmpty();
                 harness.processWatermark(GRACE_MS);
             }
 
-            List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
+            List<OutputRecord> deadLetters = inputs.deadLetters(harness);
             assertThat(deadLetters).as(entry.description()).hasSize(1);
             assertOriginal(deadLetters.get(0), bad, entry.reason());
             assertThat(harness.extractOutputValues()).as("only the run-start reaches the operators after it")
                     .allMatch(event -> event.kind == RunEvent.Kind.RUN_START);
-            assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS)).isEmpty();
+            assertThat(inputs.sourceRows(harness)).isEmpty();
         }
     }
 
@@ -107,25 +109,25 @@ class BadInputCorpusTest {
         List<BadInputCorpus.Entry> bad = badEntries().toList();
         try (KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> harness = validator()) {
             long offset = 1_000;
-            harness.processElement(RecordDecoder.decode(runStart().toKafkaRecord(offset++)), 0L);
+            harness.processElement(inputs.summary(runStart().toKafkaRecord(offset++)), 0L);
             List<KafkaRecord> sent = new ArrayList<>();
             for (BadInputCorpus.Entry entry : bad) {
-                harness.processElement(RecordDecoder.decode(records.sketches(OperatorTestData.batch(0, 1, 1, 0))), 0L);
+                harness.processElement(inputs.summary(records.sketches(OperatorTestData.batch(0, 1, 1, 0))), 0L);
                 KafkaRecord record = entry.toKafkaRecord(offset++);
                 sent.add(record);
-                harness.processElement(RecordDecoder.decode(record), 0L);
+                harness.processElement(inputs.summary(record), 0L);
             }
-            harness.processElement(RecordDecoder.decode(records.checkpointComplete(0, 2L * bad.size())), 0L);
+            harness.processElement(inputs.summary(records.checkpointComplete(0, 2L * bad.size())), 0L);
             harness.processWatermark(GRACE_MS);
 
-            List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
+            List<OutputRecord> deadLetters = inputs.deadLetters(harness);
             assertThat(deadLetters).hasSameSizeAs(bad);
             for (OutputRecord letter : deadLetters) {
                 DeadLetter read = deadLetterOf(letter);
                 int index = (int) (read.sourceOffset() - 1_001);
                 assertOriginal(letter, sent.get(index), bad.get(index).reason());
             }
-            assertThat(sideOutput(harness, SketchValidator.SOURCE_ROWS)).filteredOn(input -> input.row != null).hasSize(bad.size());
+            assertThat(inputs.sourceRows(harness)).hasSize(bad.size());
             assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.Kind.CHECKPOINT_CLOSED)
                     .singleElement().satisfies(closed -> assertThat(closed.shortCheckpoint).isFalse());
         }

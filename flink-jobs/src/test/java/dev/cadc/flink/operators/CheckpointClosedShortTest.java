@@ -41,6 +41,8 @@ import org.junit.jupiter.api.Test;
  */
 class CheckpointClosedShortTest {
 
+    private final ValidatorInputs inputs = new ValidatorInputs();
+
     @Test
     void aCheckpointWhoseAnnouncedRowsNeverComeClosesShortLoggedAndCounted() throws Exception {
         InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
@@ -56,9 +58,9 @@ class CheckpointClosedShortTest {
                         new KeyedProcessOperator<>(new SketchValidator(GRACE_MS, RUN_TTL_MS)), OperatorTestData.BY_RUN, Types.STRING, environment)) {
             harness.open();
             OperatorTestData.Records records = OperatorTestData.records();
-            harness.processElement(RecordDecoder.decode(records.runStart()), 0L);
-            harness.processElement(RecordDecoder.decode(records.sketches(batch(0, 2, 1, 0))), 0L);
-            harness.processElement(RecordDecoder.decode(records.checkpointComplete(0, 5)), 0L);
+            harness.processElement(inputs.summary(records.runStart()), 0L);
+            harness.processElement(inputs.summary(records.sketches(batch(0, 2, 1, 0))), 0L);
+            harness.processElement(inputs.summary(records.checkpointComplete(0, 5)), 0L);
             harness.processWatermark(GRACE_MS - 1);
             Counter closedShort = (Counter) metrics.get("checkpointsClosedShort");
             assertThat(closedShort.getCount()).as("before the grace period passes").isZero();

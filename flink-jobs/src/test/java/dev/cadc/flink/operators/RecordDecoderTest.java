@@ -9,6 +9,8 @@ import dev.cadc.core.format.RecordKind;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
+import dev.cadc.flink.records.RowParcel;
+import dev.cadc.core.format.Role;
 import java.util.Arrays;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -45,6 +47,47 @@ class RecordDecoderTest {
             assertThat(decoded.batch.losses[row]).isEqualTo(batch.loss(row));
             assertThat(Arrays.equals(decoded.batch.sketch(row), batch.sketch(row))).isTrue();
         }
+    }
+
+    /**
+     * A batch's POOL and TRAIN rows leave for their buckets in one parcel per bucket, the lowest with the
+     * record's bytes; the validator gets the PROBE rows, every row's role and checkpoint, the buckets, the
+     * decoder's watermark and the record without its value.
+     */
+    @Test
+    void aSketchBatchIsSplitIntoParcelsByBucketAndASummaryForTheValidator() throws Exception {
+        SketchBatch batch = batch(2, 3, 4, 1);
+        KafkaRecord record = records.sketches(batch);
+        RecordDecoder.Split split = RecordDecoder.split(record, 1234L);
+
+        // Pool samples 0..3 are in buckets 0..3; TRAIN sample 0 shares bucket 0 with pool sample 0.
+        assertThat(split.parcels()).extracting(parcel -> parcel.bucket).containsExactly(0, 1, 2, 3);
+        assertThat(split.parcels()).extracting(parcel -> parcel.recordKey).containsOnly(RowParcel.keyOf(record));
+        assertThat(split.parcels().get(0).source).as("the home parcel carries the record").isSameAs(record);
+        assertThat(split.parcels().subList(1, 4)).allSatisfy(parcel -> assertThat(parcel.source).isNull());
+        RowParcel home = split.parcels().get(0);
+        assertThat(home.roles).containsExactly(Role.POOL.code(), Role.TRAIN.code());
+        assertThat(home.rows(Role.POOL)).singleElement().satisfies(row -> {
+            assertThat(row.sampleId).isZero();
+            assertThat(row.checkpoint).isEqualTo(2);
+            assertThat(row.sketch).containsExactly(batch.sketch(3));
+        });
+        assertThat(home.rows(Role.TRAIN)).extracting(row -> row.step).containsExactly(batch.step(7));
+
+        DecodedRecord summary = roundTrip(split.summary());
+        assertThat(summary.parcelBuckets).containsExactly(0, 1, 2, 3);
+        assertThat(summary.parcelStamp).isEqualTo(1234L);
+        assertThat(summary.source.value).as("the bytes travel with the home parcel").isNull();
+        assertThat(summary.source.offset).isEqualTo(record.offset);
+        assertThat(summary.batch.rowCount()).as("only the PROBE rows").isEqualTo(3);
+        assertThat(summary.batch.sampleIds).containsExactly(OperatorTestData.probeId(0), OperatorTestData.probeId(1),
+                OperatorTestData.probeId(2));
+        assertThat(summary.roles()).hasSize(batch.rowCount());
+        assertThat(summary.checkpoints()).containsOnly(2);
+
+        RecordDecoder.Split control = RecordDecoder.split(records.runStart(), 1234L);
+        assertThat(control.parcels()).isEmpty();
+        assertThat(control.summary().source.value).isNotEmpty();
     }
 
     @Test

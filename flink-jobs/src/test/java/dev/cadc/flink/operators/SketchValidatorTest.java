@@ -53,6 +53,7 @@ class SketchValidatorTest {
             new MapStateDescriptor<>("checkpoint-progress", Types.INT, Types.POJO(CheckpointProgress.class));
 
     private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> harness;
+    private final ValidatorInputs inputs = new ValidatorInputs();
 
     @BeforeEach
     void openHarness() throws Exception {
@@ -86,18 +87,20 @@ class SketchValidatorTest {
                 .containsExactly(OperatorTestData.probeId(0), OperatorTestData.probeId(1), OperatorTestData.probeId(2));
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 4L, false));
-        assertThat(sourceRows())
+        assertThat(inputs.sourceRows(harness))
                 .extracting(r -> r.sampleId, r -> r.checkpoint)
                 .containsExactly(tuple(0L, 0), tuple(1L, 0), tuple(2L, 0), tuple(3L, 0));
-        assertThat(sourceRows().get(2).sketch).containsExactly(OperatorTestData.sketch(2, 0));
-        // After the rows, on the same output (one channel per bucket subtask), checkpoint 0's marker to every bucket.
+        assertThat(inputs.sourceRows(harness).get(2).sketch).containsExactly(OperatorTestData.sketch(2, 0));
+        // After the verdicts, on the same output (one channel per bucket subtask), checkpoint 0's marker to every bucket.
         List<dev.cadc.flink.records.BucketInput> toBuckets = sideOutput(harness, SketchValidator.SOURCE_ROWS);
-        assertThat(toBuckets.subList(4, toBuckets.size())).hasSize(dev.cadc.flink.records.SampleBuckets.COUNT)
+        int verdicts = (int) toBuckets.stream().filter(input -> input.verdict != null).count();
+        assertThat(toBuckets.subList(0, verdicts)).allSatisfy(input -> assertThat(input.verdict).isNotNull());
+        assertThat(toBuckets.subList(verdicts, toBuckets.size())).hasSize(dev.cadc.flink.records.SampleBuckets.COUNT)
                 .allSatisfy(input -> assertThat(input.closing).isNotNull())
                 .extracting(input -> input.closing.checkpoint, input -> input.closing.runId).containsOnly(tuple(0, RUN));
-        assertThat(toBuckets.subList(4, toBuckets.size())).extracting(input -> input.closing.bucket)
+        assertThat(toBuckets.subList(verdicts, toBuckets.size())).extracting(input -> input.closing.bucket)
                 .containsExactlyElementsOf(java.util.stream.IntStream.range(0, dev.cadc.flink.records.SampleBuckets.COUNT).boxed().toList());
-        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+        assertThat(inputs.deadLetters(harness)).isEmpty();
 
         assertThat(progress().isEmpty()).as("progress of closed checkpoint 0").isTrue();
         // Event-time timers: end of input and the run TTL stay for the run's lifetime; the grace timer
@@ -107,8 +110,23 @@ class SketchValidatorTest {
         harness.processWatermark(GRACE_MS);
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
         assertThat(closedEvents()).hasSize(1);
-        // run-start, next-to-close and the idle deadline remain; nothing per checkpoint.
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(3);
+        // run-start, next-to-close, the idle deadline and the largest parcel stamp remain; nothing per checkpoint.
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(4);
+    }
+
+    /**
+     * Parcels do not travel on the validator's channels, so the watermark a closing hands on ("every part
+     * of this is here once you are past it") covers the stamp of the decoder that sent the accepted
+     * records' parcels, which can be ahead of the validator's own (the minimum over every decoder).
+     */
+    @Test
+    void aClosingsWatermarkCoversTheDecodersStampOnTheParcelsItAccepted() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        harness.processWatermark(100L);
+        harness.processElement(RecordDecoder.split(records.sketches(batch(0, 1, 2, 0)), 5_000L).summary(), 0L);
+        process(records.checkpointComplete(0, 3));
+        assertThat(closedEvents()).singleElement().satisfies(closed -> assertThat(closed.watermark).isEqualTo(5_000L));
     }
 
     @Test
@@ -135,7 +153,7 @@ class SketchValidatorTest {
         process(records.runStart());
         process(records.sketches(batch(0, 2, 2, 0)));
 
-        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+        assertThat(inputs.deadLetters(harness)).isEmpty();
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 3L, false));
     }
@@ -151,10 +169,10 @@ class SketchValidatorTest {
         assertThat(harness.numKeyedStateEntries()).as("the waiting records (one map) and their arrival counter").isEqualTo(2);
         process(records.runStart());
 
-        assertThat(sourceRows()).extracting(r -> r.checkpoint).containsExactly(3, 3, 1, 1, 4, 4, 0, 0, 2, 2);
+        assertThat(inputs.sourceRows(harness)).extracting(r -> r.checkpoint).containsExactly(3, 3, 1, 1, 4, 4, 0, 0, 2, 2);
         assertThat(OperatorTestData.keyedState(harness, RUN, KeyedRunStore.AWAITING).isEmpty()).isTrue();
         assertThat(OperatorTestData.keyedState(harness, RUN, KeyedRunStore.NEXT_ARRIVAL).value()).isNull();
-        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+        assertThat(inputs.deadLetters(harness)).isEmpty();
     }
 
     @Test
@@ -163,10 +181,10 @@ class SketchValidatorTest {
         KafkaRecord early = records.sketches(batch(0, 1, 1, 0));
         process(early);
         harness.processWatermark(GRACE_MS - 1);
-        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+        assertThat(inputs.deadLetters(harness)).isEmpty();
         harness.processWatermark(GRACE_MS);
 
-        List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
+        List<OutputRecord> deadLetters = inputs.deadLetters(harness);
         assertThat(deadLetters).hasSize(1);
         assertDeadLetter(deadLetters.get(0), early, ReasonCode.NO_RUN_START);
         assertThat(harness.numKeyedStateEntries()).as("nothing kept of a run that never started").isZero();
@@ -181,17 +199,17 @@ class SketchValidatorTest {
     @Test
     void rowsFromALaggingPartitionAfterTheCheckpointCompleteStillCount() throws Exception {
         OperatorTestData.Records records = OperatorTestData.records();
-        harness.processElement(RecordDecoder.decode(records.runStart()), 100L);
-        harness.processElement(RecordDecoder.decode(records.sketches(batch(0, 2, 2, 0))), 200L);
-        harness.processElement(RecordDecoder.decode(records.checkpointComplete(0, 6)), 300L);
+        harness.processElement(inputs.summary(records.runStart()), 100L);
+        harness.processElement(inputs.summary(records.sketches(batch(0, 2, 2, 0))), 200L);
+        harness.processElement(inputs.summary(records.checkpointComplete(0, 6)), 300L);
         harness.setProcessingTime(1_000L + 100 * GRACE_MS);
         harness.processWatermark(150L);
         assertThat(closedEvents()).isEmpty();
-        harness.processElement(RecordDecoder.decode(records.sketches(batch(0, 0, 2, 0))), 160L);
+        harness.processElement(inputs.summary(records.sketches(batch(0, 0, 2, 0))), 160L);
 
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 4L, false));
-        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
+        assertThat(inputs.deadLetters(harness)).isEmpty();
     }
 
     @Test
@@ -214,7 +232,7 @@ class SketchValidatorTest {
 
         KafkaRecord late = records.sketches(batch(1, 0, 1, 0));
         process(late);
-        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
+        assertThat(inputs.deadLetters(harness)).singleElement()
                 .satisfies(letter -> assertDeadLetter(letter, late, ReasonCode.RUN_ENDED));
 
         harness.processWatermark(RUN_TTL_MS);
@@ -269,9 +287,9 @@ class SketchValidatorTest {
         process(records.sketches(batch(0, 2, 2, 0)));
         process(records.checkpointComplete(0, 4));
 
-        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
+        assertThat(inputs.deadLetters(harness)).singleElement()
                 .satisfies(letter -> assertDeadLetter(letter, mismatch, ReasonCode.LAYER_MISMATCH));
-        assertThat(deadLetterOf(sideOutput(harness, SketchValidator.DEAD_LETTERS).get(0)).detail())
+        assertThat(deadLetterOf(inputs.deadLetters(harness).get(0)).detail())
                 .contains("'2' [10, 32]");
         List<RunEvent> starts = harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.Kind.RUN_START).toList();
         assertThat(starts).as("one run-start event; equal repeats are accepted silently").singleElement()
@@ -289,11 +307,11 @@ class SketchValidatorTest {
         KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> before =
                 OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, null);
         OperatorTestData.Records records = OperatorTestData.records();
-        before.processElement(RecordDecoder.decode(records.runStart()), 0L);
-        before.processElement(RecordDecoder.decode(records.runStart(MLP)), 0L);
-        before.processElement(RecordDecoder.decode(records.runStart()), 0L);
-        before.processElement(RecordDecoder.decode(records.runStart(MLP)), 0L);
-        assertThat(sideOutput(before, SketchValidator.DEAD_LETTERS)).isEmpty();
+        before.processElement(inputs.summary(records.runStart()), 0L);
+        before.processElement(inputs.summary(records.runStart(MLP)), 0L);
+        before.processElement(inputs.summary(records.runStart()), 0L);
+        before.processElement(inputs.summary(records.runStart(MLP)), 0L);
+        assertThat(inputs.deadLetters(before)).isEmpty();
         assertThat(before.extractOutputValues()).singleElement().satisfies(start -> {
             assertThat(start.kind).isEqualTo(RunEvent.Kind.RUN_START);
             assertThat(start.hasLayers()).as("the first run-start gave none").isFalse();
@@ -304,11 +322,11 @@ class SketchValidatorTest {
         try (KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> after =
                 OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, snapshot)) {
             KafkaRecord mismatch = records.runStart(List.of(new RunStart.Layer("0", 32, 64)));
-            after.processElement(RecordDecoder.decode(mismatch), 0L);
-            after.processElement(RecordDecoder.decode(records.runStart()), 0L);
-            after.processElement(RecordDecoder.decode(records.runStart(MLP)), 0L);
+            after.processElement(inputs.summary(mismatch), 0L);
+            after.processElement(inputs.summary(records.runStart()), 0L);
+            after.processElement(inputs.summary(records.runStart(MLP)), 0L);
 
-            assertThat(sideOutput(after, SketchValidator.DEAD_LETTERS)).singleElement()
+            assertThat(inputs.deadLetters(after)).singleElement()
                     .satisfies(letter -> assertDeadLetter(letter, mismatch, ReasonCode.LAYER_MISMATCH));
             assertThat(after.extractOutputValues()).isEmpty();
         }
@@ -353,13 +371,13 @@ class SketchValidatorTest {
         process(records.sketches(batch(0, 0, 3, 0)));
         process(records.checkpointComplete(0, 5));
 
-        List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
+        List<OutputRecord> deadLetters = inputs.deadLetters(harness);
         assertThat(deadLetters).hasSize(1);
         assertDeadLetter(deadLetters.get(0), bad, reason);
         assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.Kind.PROBE_ROW).hasSize(2);
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 3L, false));
-        assertThat(sourceRows()).hasSize(3);
+        assertThat(inputs.sourceRows(harness)).hasSize(3);
     }
 
     @Test
@@ -395,7 +413,7 @@ class SketchValidatorTest {
         // A row of the closed checkpoint can no longer count: it is dead-lettered, not silently added.
         KafkaRecord late = records.sketches(batch(0, 0, 1, 0));
         process(late);
-        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
+        assertThat(inputs.deadLetters(harness)).singleElement()
                 .satisfies(letter -> assertDeadLetter(letter, late, ReasonCode.INVALID_VALUE));
         assertThat(closedEvents()).hasSize(1);
     }
@@ -432,7 +450,7 @@ class SketchValidatorTest {
         process(records.checkpointComplete(1, 2));
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 4L, false));
-        assertThat(sourceRows()).extracting(r -> r.checkpoint)
+        assertThat(inputs.sourceRows(harness)).extracting(r -> r.checkpoint)
                 .as("TRAIN rows of checkpoint 0 only; the pool row and the row before checkpoint 0 feed nothing")
                 .containsExactly(0, 0, 0, 0);
 
@@ -460,7 +478,7 @@ class SketchValidatorTest {
 
         assertThat(closedEvents()).hasSize(1);
         assertThat(progress().keys()).as("progress of already closed checkpoints").isEmpty();
-        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
+        assertThat(inputs.deadLetters(harness)).singleElement()
                 .satisfies(letter -> assertDeadLetter(letter, repeated, ReasonCode.INVALID_VALUE));
     }
 
@@ -470,27 +488,27 @@ class SketchValidatorTest {
                 OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, null);
         before.setProcessingTime(1_000L);
         OperatorTestData.Records records = OperatorTestData.records();
-        before.processElement(RecordDecoder.decode(records.runStart()), 0L);
-        before.processElement(RecordDecoder.decode(records.sketches(batch(0, 2, 1, 0))), 0L);
-        before.processElement(RecordDecoder.decode(records.checkpointComplete(0, 5)), 0L);
-        before.processElement(RecordDecoder.decode(records.sketches(batch(1, 1, 1, 0))), 0L);
+        before.processElement(inputs.summary(records.runStart()), 0L);
+        before.processElement(inputs.summary(records.sketches(batch(0, 2, 1, 0))), 0L);
+        before.processElement(inputs.summary(records.checkpointComplete(0, 5)), 0L);
+        before.processElement(inputs.summary(records.sketches(batch(1, 1, 1, 0))), 0L);
         OperatorSubtaskState snapshot = before.snapshot(1L, 1_000L);
         before.close();
 
         try (KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, RunEvent> after =
                 OperatorTestData.keyedHarness(new SketchValidator(GRACE_MS, RUN_TTL_MS), OperatorTestData.BY_RUN, snapshot)) {
-            after.processElement(RecordDecoder.decode(records.sketches(batch(0, 0, 1, 0))), 0L);
-            after.processElement(RecordDecoder.decode(records.checkpointComplete(1, 2)), 0L);
+            after.processElement(inputs.summary(records.sketches(batch(0, 0, 1, 0))), 0L);
+            after.processElement(inputs.summary(records.checkpointComplete(1, 2)), 0L);
             assertThat(after.extractOutputValues()).isEmpty();
             after.processWatermark(GRACE_MS);
             assertThat(after.extractOutputValues()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                     .containsExactly(tuple(0, 2L, true), tuple(1, 1L, false));
-            assertThat(sideOutput(after, SketchValidator.DEAD_LETTERS)).isEmpty();
+            assertThat(inputs.deadLetters(after)).isEmpty();
         }
     }
 
     private void process(KafkaRecord record) throws Exception {
-        harness.processElement(RecordDecoder.decode(record), 0L);
+        harness.processElement(inputs.summary(record), 0L);
     }
 
     private List<RunEvent> closedEvents() {
@@ -520,8 +538,4 @@ class SketchValidatorTest {
         assertThat(letter.headerNames[0]).isEqualTo(DeadLetter.HEADER_REASON);
     }
 
-    /** The influence-source rows the validator forwarded to the buckets, without its closing markers. */
-    private List<SourceRow> sourceRows() {
-        return sideOutput(harness, SketchValidator.SOURCE_ROWS).stream().filter(input -> input.row != null).map(input -> input.row).toList();
-    }
 }

@@ -27,6 +27,12 @@ import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.SourceRow;
+import dev.cadc.flink.records.RecordVerdict;
+import dev.cadc.flink.records.RowParcel;
+import dev.cadc.core.format.Role;
+import dev.cadc.core.format.InvalidRecordException;
+import dev.cadc.core.format.ReasonCode;
+import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.VersionPart;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
@@ -89,8 +95,22 @@ class SpreadCurationTest {
             assembler.processElement1(plan, 0L);
         }
 
+        private int records;
+
+        /**
+         * {@code row} as the job delivers it: a parcel of one row from the decoder and the validator's
+         * verdict accepting its record, the verdict first for every other row (they meet in either order).
+         */
         void row(SourceRow row) throws Exception {
-            buckets.processElement(BucketInput.of(row), 0L);
+            RowParcel parcel = parcelOf(row, "row@" + records++);
+            RecordVerdict verdict = RecordVerdict.accepted(row.runId, parcel.bucket, parcel.recordKey, Role.POOL, row.checkpoint);
+            if (records % 2 == 0) {
+                buckets.processElement(BucketInput.of(verdict), 0L);
+                buckets.processElement(BucketInput.of(parcel), 0L);
+            } else {
+                buckets.processElement(BucketInput.of(parcel), 0L);
+                buckets.processElement(BucketInput.of(verdict), 0L);
+            }
         }
 
         /** Checkpoint 0's probe model, its plan and every row, in that order (no closing markers yet). */
@@ -303,6 +323,83 @@ class SpreadCurationTest {
     }
 
     /**
+     * Rows travel from the decoders straight to their buckets, the verdict on their record from the
+     * validator, before the closing marker. A bucket with the marker must still wait for the parcel of
+     * every record accepted before it, which may be slower on its own channel.
+     */
+    @Test
+    void aVersionWaitsForTheParcelOfEveryRecordAcceptedBeforeItsMarker() throws Exception {
+        OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
+        List<OutputRecord> uninterrupted = versionZeroInOneGo(zero);
+        pipeline = new Pipeline(CONFIG, null);
+        pipeline.buckets.processBroadcastElement(zero.model(), 0L);
+        pipeline.plan(zero.clustering());
+        SourceRow late = zero.rows().get(0);
+        zero.rows().subList(1, zero.rows().size()).forEach(this::row);
+        RowParcel parcel = parcelOf(late, "late@0");
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.accepted(RUN, parcel.bucket, parcel.recordKey, Role.POOL, 0)), 0L);
+        pipeline.closed(0);
+        pipeline.flush();
+        assertThat(pipeline.assembler.extractOutputValues()).as("an accepted record's parcel is not in yet").isEmpty();
+
+        pipeline.buckets.processElement(BucketInput.of(parcel), 0L);
+        pipeline.flush();
+        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
+        assertThat(output).hasSize(2);
+        for (int i = 0; i < output.size(); i++) {
+            assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(uninterrupted.get(i).value);
+        }
+    }
+
+    /**
+     * A refused record's rows never count, whichever of its parcel and its refusal comes first; its home
+     * parcel (the one with the record's bytes) writes the dead letter, the others only drop their rows.
+     * Unmet halves outlive the run's release, and nothing is left once they meet.
+     */
+    @Test
+    void aRefusedRecordsRowsAreDroppedAndItsHomeParcelWritesTheDeadLetterEvenAfterTheRelease() throws Exception {
+        OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
+        List<OutputRecord> uninterrupted = versionZeroInOneGo(zero);
+        OperatorTestData.Records records = OperatorTestData.records();
+        KafkaRecord bytes = records.sketches(OperatorTestData.batch(0, 0, 2, 0));
+        SourceRow first = zero.rows().get(0);
+        SourceRow second = zero.rows().stream().filter(row -> SampleBuckets.bucketOf(row.sampleId) != SampleBuckets.bucketOf(first.sampleId))
+                .findFirst().orElseThrow();
+        RowParcel home = parcelOf(first, "refused@7");
+        home.source = bytes;
+        RowParcel other = parcelOf(second, "refused@7");
+        InvalidRecordException fault = new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint 0 is closed");
+
+        pipeline = new Pipeline(CONFIG, null);
+        pipeline.modelPlanAndRows(zero);
+        pipeline.buckets.processElement(BucketInput.of(home), 0L);
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, other.bucket, other.recordKey, fault)), 0L);
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, home.bucket, home.recordKey, fault)), 0L);
+        pipeline.plan(release(0, false));
+        pipeline.closed(0);
+        pipeline.flush();
+
+        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
+        assertThat(output).hasSize(2);
+        for (int i = 0; i < output.size(); i++) {
+            assertThat(output.get(i).value).as("the refused rows did not count").isEqualTo(uninterrupted.get(i).value);
+        }
+        List<OutputRecord> letters = OperatorTestData.sideOutput(pipeline.buckets, SampleInfluence.DEAD_LETTERS);
+        assertThat(letters).singleElement().satisfies(letter -> {
+            assertThat(letter.topic).isEqualTo(WireFormat.TOPIC_DEAD_LETTER);
+            assertThat(letter.value).isEqualTo(bytes.value);
+            assertThat(OperatorTestData.deadLetterOf(letter).reason()).isEqualTo(ReasonCode.INVALID_VALUE);
+            assertThat(OperatorTestData.deadLetterOf(letter).sourceOffset()).isEqualTo(bytes.offset);
+        });
+        assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).as("the released run's refusal still waits for its parcel")
+                .isEqualTo(1);
+
+        pipeline.buckets.processElement(BucketInput.of(other), 0L);
+        assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).isZero();
+        assertThat(OperatorTestData.sideOutput(pipeline.buckets, SampleInfluence.DEAD_LETTERS)).as("one letter per record").hasSize(1);
+    }
+
+    /**
      * Waiting rows are kept in lists by checkpoint modulo {@link SampleInfluence#ROW_SLOTS}; rows of a
      * checkpoint that shares its list with the one being folded (here 0 and 4, both open) stay for
      * their own fold, and the version is the one made without them.
@@ -451,6 +548,22 @@ class SpreadCurationTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** A parcel holding {@code row} alone, as the decoder sends a record's rows to their bucket. */
+    static RowParcel parcelOf(SourceRow row, String recordKey) {
+        RowParcel parcel = new RowParcel();
+        parcel.runId = row.runId;
+        parcel.bucket = SampleBuckets.bucketOf(row.sampleId);
+        parcel.recordKey = recordKey;
+        parcel.sketchDim = row.sketch.length;
+        parcel.sampleIds = new long[] {row.sampleId};
+        parcel.checkpoints = new int[] {row.checkpoint};
+        parcel.steps = new long[] {row.step};
+        parcel.roles = new byte[] {Role.POOL.code()};
+        parcel.learningRates = new float[] {row.learningRate};
+        parcel.sketches = row.sketch.clone();
+        return parcel;
     }
 
     private static VersionPlan release(int lastCheckpoint, boolean expired) {

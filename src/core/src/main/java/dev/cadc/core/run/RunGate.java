@@ -118,13 +118,13 @@ public final class RunGate<R extends RunGate.GateRecord> {
         void started(RunStart start);
 
         /** A sketch batch counts; {@code sourceRole} is the run's influence source (POOL or TRAIN). */
-        void accepted(R batch, Role sourceRole);
+        void accepted(R batch, Role sourceRole) throws Exception;
 
         /** A checkpoint closed; {@code progress} is what it had received (empty when nothing was counted). */
-        void closed(CheckpointTracker.Closing closing, CheckpointProgress progress, long watermark);
+        void closed(CheckpointTracker.Closing closing, CheckpointProgress progress, long watermark) throws Exception;
 
         /** The run is released: its run-end's last checkpoint closed, or ({@code expired}) its TTL passed. */
-        void released(int lastCheckpoint, boolean expired, long watermark);
+        void released(int lastCheckpoint, boolean expired, long watermark) throws Exception;
 
         void deadLetter(R record, InvalidRecordException fault);
 

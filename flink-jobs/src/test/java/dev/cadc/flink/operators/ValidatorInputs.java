@@ -1,0 +1,70 @@
+package dev.cadc.flink.operators;
+
+import dev.cadc.flink.records.BucketInput;
+import dev.cadc.flink.records.Contribution;
+import dev.cadc.flink.records.DecodedRecord;
+import dev.cadc.flink.records.KafkaRecord;
+import dev.cadc.flink.records.OutputRecord;
+import dev.cadc.flink.records.RecordVerdict;
+import dev.cadc.flink.records.RowParcel;
+import dev.cadc.flink.records.SourceRow;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
+
+/**
+ * Records for a {@link SketchValidator} harness split as {@link RecordDecoder} splits them, and the
+ * validator's outputs read as its buckets would read them: each verdict met with its parcel. So a test
+ * can say which rows the validator let through and which records it dead-lettered, wherever the letter
+ * is written (the validator, or the bucket with the record's bytes).
+ */
+final class ValidatorInputs {
+
+    private final Map<String, RowParcel> parcels = new HashMap<>();
+
+    /** What the validator gets of {@code record}; its parcels are kept for {@link #sourceRows} and {@link #deadLetters}. */
+    DecodedRecord summary(KafkaRecord record) {
+        RecordDecoder.Split split = RecordDecoder.split(record, Long.MIN_VALUE);
+        for (RowParcel parcel : split.parcels()) {
+            parcels.put(parcel.recordKey + "/" + parcel.bucket, parcel);
+        }
+        return split.summary();
+    }
+
+    /** The influence-source rows the validator let through, in the order of its verdicts. */
+    List<SourceRow> sourceRows(AbstractStreamOperatorTestHarness<?> harness) {
+        List<SourceRow> rows = new ArrayList<>();
+        for (BucketInput input : OperatorTestData.sideOutput(harness, SketchValidator.SOURCE_ROWS)) {
+            if (input.verdict != null && input.verdict.isAccepted()) {
+                for (Contribution row : parcelOf(input.verdict).rows(input.verdict.sourceRole)) {
+                    rows.add(new SourceRow(row.runId, row.sampleId, row.checkpoint, row.step, row.learningRate, row.sketch));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** The dead letters: the validator's own, then those its refusals make the buckets write. */
+    List<OutputRecord> deadLetters(AbstractStreamOperatorTestHarness<?> harness) {
+        List<OutputRecord> letters = new ArrayList<>(OperatorTestData.sideOutput(harness, SketchValidator.DEAD_LETTERS));
+        for (BucketInput input : OperatorTestData.sideOutput(harness, SketchValidator.SOURCE_ROWS)) {
+            if (input.verdict != null && !input.verdict.isAccepted()) {
+                RowParcel parcel = parcelOf(input.verdict);
+                if (parcel.source != null) {
+                    letters.add(OutputRecord.deadLetter(parcel.source, input.verdict.fault()));
+                }
+            }
+        }
+        return letters;
+    }
+
+    private RowParcel parcelOf(RecordVerdict verdict) {
+        RowParcel parcel = parcels.get(verdict.recordKey + "/" + verdict.bucket);
+        if (parcel == null) {
+            throw new AssertionError("a verdict for record " + verdict.recordKey + " in bucket " + verdict.bucket + " that got no parcel");
+        }
+        return parcel;
+    }
+}
