@@ -35,7 +35,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  * source -> RecordDecoder (chained, every subtask: Arrow decoding, per-value checks)
- *             | summaries, probe rows, control records          | POOL/TRAIN rows, in parcels by bucket
+ *             | summaries + bytes, probe rows, control records   | POOL/TRAIN rows, in parcels by bucket
  *             v                                                 |
  *           SketchValidator (keyed by run) --dead letters-------|------------------------------+
  *             | probe rows, checkpoint closings    | verdicts,  |                              |
@@ -43,7 +43,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *           CapabilityClusterer (by run) --probe models--> SampleInfluence                     |
  *             |                 (broadcast), plan copies -> (by run and sample bucket): rows   |
  *             |                                             meet verdicts; A(i, .),            |
- *             |                                             trajectories, scores --dead letters+
+ *             |                                             trajectories, scores               |
  *             |                                 candidates |              | summaries          |
  *             |                                            v              |                    |
  *             |                        CapabilitySelector (by run and     |                    |
@@ -167,7 +167,7 @@ public final class CadcCurationJob {
                 .uid("version-assembler")
                 .name("VersionAssembler"));
 
-        curricula.union(deadLetters, candidates.getSideOutput(SampleInfluence.DEAD_LETTERS))
+        curricula.union(deadLetters)
                 .sinkTo(sink)
                 .uid("cadc-kafka-sink")
                 .name("cadc.curriculum, cadc.capabilities, cadc.dead-letter");

@@ -30,12 +30,12 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>A well-formed sketch batch is split: the rows that may be influence-source rows (POOL or TRAIN,
  * checkpoint >= 0) go straight to their sample buckets as one {@link RowParcel} per bucket
- * ({@link #PARCELS}); the run's {@link SketchValidator} gets the rest (PROBE rows, for the clusterer)
- * and a summary of every row (role, checkpoint), which is all its gate needs to judge and count the
- * record. So the bulk of a run's bytes never funnels through the run's one validator subtask; the
- * validator's verdict follows the parcels to their buckets. Anything else (control records, records
- * that failed here) goes to the validator whole, with the outcome, which it dead-letters in its usual
- * order.
+ * ({@link #PARCELS}); the run's {@link SketchValidator} gets the rest (PROBE rows, for the clusterer),
+ * a summary of every row (role, checkpoint), which is all its gate needs to judge and count the record,
+ * and the record's bytes uninterpreted (for its dead letter, should it be refused). So no decoded row
+ * and no per-row work funnels through the run's one validator subtask; the validator's verdict follows
+ * the parcels to their buckets. Anything else (control records, records that failed here) goes to the
+ * validator whole, with the outcome, which it dead-letters in its usual order.
  */
 public final class RecordDecoder extends ProcessFunction<KafkaRecord, DecodedRecord> {
 
@@ -58,8 +58,8 @@ public final class RecordDecoder extends ProcessFunction<KafkaRecord, DecodedRec
     }
 
     /**
-     * {@code record} decoded and split: its influence-source candidates in parcels by bucket (the
-     * lowest bucket's parcel carries the record), the rest and the summary for the validator.
+     * {@code record} decoded and split: its influence-source candidates in parcels by bucket, the rest
+     * and the summary (with the record's bytes) for the validator.
      * {@code watermark} is this decoder's event-time watermark now (stamped on the summary).
      */
     public static Split split(KafkaRecord record, long watermark) {
@@ -83,8 +83,7 @@ public final class RecordDecoder extends ProcessFunction<KafkaRecord, DecodedRec
         String recordKey = RowParcel.keyOf(record);
         List<RowParcel> parcels = new ArrayList<>(byBucket.size());
         byBucket.forEach((bucket, rows) -> parcels.add(RowParcel.of(batch, rows.stream().mapToInt(Integer::intValue).toArray(),
-                bucket, recordKey, parcels.isEmpty() ? record : null)));
-        decoded.source = record.withoutValue();
+                bucket, recordKey)));
         decoded.batch = batch.select(stay.stream().mapToInt(Integer::intValue).toArray());
         decoded.parcelBuckets = byBucket.keySet().stream().mapToInt(Integer::intValue).toArray();
         decoded.parcelStamp = watermark;

@@ -1,18 +1,19 @@
 package dev.cadc.flink.operators;
 
+import dev.cadc.core.format.Role;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.flink.operators.SampleInfluence.SampleState;
 import dev.cadc.flink.records.Contribution;
-import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RecordVerdict;
 import dev.cadc.flink.records.RowParcel;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.ListState;
@@ -26,18 +27,23 @@ import org.apache.flink.api.common.typeinfo.Types;
 
 /**
  * One sample bucket's keyed state (the current key of {@link SampleInfluence}) and what is done to it:
- * parcels of rows waiting for their record's verdict and verdicts waiting for their parcel, rows waiting
- * for their version's fold, the newest checkpoint whose closing marker is in, the plans not yet used,
- * the samples' influence rows and trajectory parts, and the run's release.
+ * rows waiting for their version's fold, records whose rows came before their verdict, verdicts whose
+ * rows have not come, the newest checkpoint whose closing marker is in, the plans not yet used, the
+ * samples' influence rows and trajectory parts, and the run's release.
  *
- * <p>A parcel and its verdict meet here in either order (they travel on different channels: the
- * decoder's and the validator's). Accepted, the parcel's rows of the run's influence source join the
- * rows waiting for their fold; refused, they are dropped and, on the record's home parcel, its dead
- * letter is written. A version folds only once its marker is in and no accepted record with rows of its
- * checkpoint or an older one still misses its parcel: the verdicts came before the marker on the
- * validator's channel, so that is every row of the checkpoint. The run's release clears the bucket's
- * samples, rows and plans but not unmet parcels and verdicts: each still meets its other half, which
- * then finds nothing to join (pitfall 5 in docs/job.md).
+ * <p>A parcel of rows and its record's verdict meet here in either order (they travel on different
+ * channels: the decoder's and the validator's). Rows that come first join the waiting rows at once,
+ * marked by their record, and the record is noted as unjudged: written once, as before the bypass (on
+ * RocksDB a row is the largest thing a bucket writes). Its verdict then only removes the note
+ * (accepted) or the rows (refused, rare). A verdict that comes first waits for its parcel. A fold of
+ * checkpoint j counts a row only if its record is judged and its role is the run's influence source
+ * (the plan says which; rows of the other role are dropped there; unjudged rows wait for their
+ * refusal, since every record accepted with rows of j was judged before j's marker). A version folds only once its marker is in
+ * and no accepted record with rows of its checkpoint or an older one still misses its parcel: the
+ * verdicts came before the marker on the validator's channel, so that is every row of the checkpoint.
+ * The run's release clears the bucket's samples, rows and plans but not unjudged notes or waiting
+ * verdicts: each still meets its other half, which then finds nothing to join (pitfall 5 in
+ * docs/job.md).
  */
 final class SampleBucket {
 
@@ -61,16 +67,16 @@ final class SampleBucket {
     static final MapStateDescriptor<Long, SampleState> SAMPLES =
             new MapStateDescriptor<>("samples", Types.LONG, Types.POJO(SampleState.class));
 
-    /** Parcels whose record's verdict has not come, by record key. */
-    static final MapStateDescriptor<String, RowParcel> PARCELS =
-            new MapStateDescriptor<>("parcels-awaiting-verdict", Types.STRING, Types.POJO(RowParcel.class));
+    /** Records whose rows are here (with the waiting rows) and whose verdict has not come, by record key. */
+    static final MapStateDescriptor<String, Boolean> UNJUDGED =
+            new MapStateDescriptor<>("records-awaiting-verdict", Types.STRING, Types.BOOLEAN);
 
     /** Verdicts whose parcel has not come, by record key. */
     static final MapStateDescriptor<String, RecordVerdict> VERDICTS =
             new MapStateDescriptor<>("verdicts-awaiting-parcel", Types.STRING, Types.POJO(RecordVerdict.class));
 
     private final List<ListState<Contribution>> rows;
-    private final MapState<String, RowParcel> parcels;
+    private final MapState<String, Boolean> unjudged;
     private final MapState<String, RecordVerdict> verdicts;
     private final MapState<Long, SampleState> samples;
     private final PendingVersions plans;
@@ -80,7 +86,7 @@ final class SampleBucket {
 
     SampleBucket(RuntimeContext context) {
         rows = ROWS.stream().map(context::getListState).toList();
-        parcels = context.getMapState(PARCELS);
+        unjudged = context.getMapState(UNJUDGED);
         verdicts = context.getMapState(VERDICTS);
         samples = context.getMapState(SAMPLES);
         plans = new PendingVersions(context.getMapState(PendingVersions.PLANS));
@@ -98,42 +104,41 @@ final class SampleBucket {
     }
 
     /**
-     * A parcel came: it meets its verdict if that is here, else waits for it. Rows of a run the TTL
-     * released ({@code released}) are dropped even when accepted: nothing of the run folds any more.
+     * A parcel came: its rows join the waiting ones, judged already if its verdict is here (accepted:
+     * the rows of the run's influence source; refused: none), else marked unjudged. Rows of a run the
+     * TTL released ({@code released}) are dropped: nothing of the run folds any more.
      */
-    Arrival arrived(RowParcel parcel, boolean released, Consumer<OutputRecord> deadLetters) throws Exception {
+    Arrival arrived(RowParcel parcel, boolean released) throws Exception {
         RecordVerdict verdict = verdicts.get(parcel.recordKey);
         if (verdict == null) {
-            parcels.put(parcel.recordKey, parcel);
-            return Arrival.NOTHING;
+            unjudged.put(parcel.recordKey, Boolean.TRUE);
+            return new Arrival(released ? 0 : join(parcel.rows(null)), false);
         }
         verdicts.remove(parcel.recordKey);
-        return new Arrival(meet(parcel, verdict, released, deadLetters), verdict.isAccepted());
+        if (!verdict.isAccepted() || released) {
+            return new Arrival(0, verdict.isAccepted());
+        }
+        return new Arrival(join(parcel.rows(verdict.sourceRole)), true);
     }
 
-    /** A verdict came: it meets its parcel if that is here, else waits for it. */
-    Arrival arrived(RecordVerdict verdict, boolean released, Consumer<OutputRecord> deadLetters) throws Exception {
-        RowParcel parcel = parcels.get(verdict.recordKey);
-        if (parcel == null) {
+    /** A verdict came: it judges its record's rows if they are here, else waits for them. */
+    Arrival arrived(RecordVerdict verdict) throws Exception {
+        if (!unjudged.contains(verdict.recordKey)) {
             verdicts.put(verdict.recordKey, verdict);
             return Arrival.NOTHING;
         }
-        parcels.remove(verdict.recordKey);
-        return new Arrival(meet(parcel, verdict, released, deadLetters), false);
+        unjudged.remove(verdict.recordKey);
+        if (verdict.isAccepted()) {
+            return Arrival.NOTHING;
+        }
+        int dropped = 0;
+        for (ListState<Contribution> slot : rows) {
+            dropped += ListStates.take(slot, row -> verdict.recordKey.equals(row.recordKey)).size();
+        }
+        return new Arrival(-dropped, false);
     }
 
-    /** Joins a parcel's counting rows to the waiting ones, or writes the refused record's dead letter; returns the rows joined. */
-    private int meet(RowParcel parcel, RecordVerdict verdict, boolean released, Consumer<OutputRecord> deadLetters) throws Exception {
-        if (!verdict.isAccepted()) {
-            if (parcel.source != null) {
-                deadLetters.accept(OutputRecord.deadLetter(parcel.source, verdict.fault()));
-            }
-            return 0;
-        }
-        if (released) {
-            return 0;
-        }
-        List<Contribution> counting = parcel.rows(verdict.sourceRole);
+    private int join(List<Contribution> counting) throws Exception {
         for (Contribution row : counting) {
             rowsOf(row.checkpoint).add(row);
         }
@@ -177,33 +182,62 @@ final class SampleBucket {
         return plan != null && plan.checkpoint <= closed && !missesRowsThrough(plan.checkpoint) ? plan : null;
     }
 
-    /** A fold's outcome: the folded samples' new states by id, and how many waiting rows it used. */
+    /** A fold's outcome: the folded samples' new states by id, and how many waiting rows it used up. */
     record Folded(Map<Long, SampleState> states, int rows) {}
 
-    /** Folds {@code plan}'s checkpoint into the bucket's samples ({@link BucketFold}) and uses up the plan. */
+    /**
+     * Folds {@code plan}'s checkpoint into the bucket's samples ({@link BucketFold}) and uses up the
+     * plan. Of the checkpoint's waiting rows it counts those of judged records and the run's influence
+     * source, drops those of the other role and keeps those of unjudged records (their refusal takes them).
+     */
     Folded fold(VersionPlan plan, ProbeCheckpoint probes) throws Exception {
         plans.remove(plan);
         if (Integer.valueOf(plan.checkpoint).equals(closedThrough.value())) {
             closedThrough.clear();
         }
-        List<Contribution> later = new ArrayList<>();
         ListState<Contribution> slot = rowsOf(plan.checkpoint);
-        TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = BucketFold.rowsOf(plan.checkpoint, slot.get(), later);
-        if (bySample.isEmpty() && samples.isEmpty()) {
-            return new Folded(Map.of(), 0); // a bucket without samples keeps nothing
+        Set<String> waiting = new HashSet<>();
+        if (!unjudged.isEmpty()) {
+            unjudged.keys().forEach(waiting::add);
         }
+        byte source = (plan.trainSource ? Role.TRAIN : Role.POOL).code();
+        List<Contribution> counting = new ArrayList<>();
+        List<Contribution> later = new ArrayList<>();
+        int dropped = 0;
+        Iterable<Contribution> held = slot.get();
+        for (Contribution row : held == null ? List.<Contribution>of() : held) {
+            if (row.checkpoint != plan.checkpoint || waiting.contains(row.recordKey)) {
+                later.add(row);
+            } else if (row.role == source) {
+                counting.add(row);
+            } else {
+                dropped++;
+            }
+        }
+        if (counting.isEmpty() && samples.isEmpty()) {
+            clearUsed(slot, later, dropped);
+            return new Folded(Map.of(), dropped); // a bucket without samples keeps nothing
+        }
+        TreeMap<Long, List<SampleCheckpoint.RowContribution>> bySample = BucketFold.rowsOf(plan.checkpoint, counting, later);
         BucketFold.alignProbes(samples, probeIds.value(), plan.probeIds);
         probeIds.update(plan.probeIds);
+        clearUsed(slot, later, dropped + counting.size());
         if (bySample.isEmpty()) {
-            return new Folded(Map.of(), 0);
+            return new Folded(Map.of(), dropped);
+        }
+        return new Folded(BucketFold.fold(samples, bySample, probes, plan), dropped + counting.size());
+    }
+
+    /** Leaves only {@code later} in {@code slot}, written only when {@code used} rows went. */
+    private static void clearUsed(ListState<Contribution> slot, List<Contribution> later, int used) throws Exception {
+        if (used == 0) {
+            return;
         }
         if (later.isEmpty()) {
             slot.clear();
         } else {
             slot.update(later);
         }
-        int folded = bySample.values().stream().mapToInt(List::size).sum();
-        return new Folded(BucketFold.fold(samples, bySample, probes, plan), folded);
     }
 
     /** The bucket's sample ids, ascending. */

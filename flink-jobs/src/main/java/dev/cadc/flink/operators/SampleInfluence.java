@@ -8,7 +8,6 @@ import dev.cadc.flink.records.BucketSummary;
 import dev.cadc.flink.records.BulkArrays;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.Contribution;
-import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.VersionPlan;
@@ -40,8 +39,8 @@ import org.apache.flink.util.OutputTag;
  * <ul>
  *   <li>Rows come from the decoders in parcels, one per record and bucket, and count once the run's
  *       validator accepts their record (its verdict comes on the validator's channel, before the
- *       closing marker of their checkpoint); a refused record's rows are dropped and its home parcel
- *       writes its dead letter ({@link #DEAD_LETTERS}). So once the marker of j is here and every
+ *       closing marker of their checkpoint); a refused record's rows are dropped (the validator writes
+ *       its dead letter). So once the marker of j is here and every
  *       accepted record's parcel is in, every row of j is here ({@link SampleBucket}); the fold runs as
  *       soon as that, the bucket's copy of the plan and the checkpoint's probe model (broadcast) are all
  *       in, whichever comes last, without waiting for event time. The fold is core {@link dev.cadc.core.influence.CheckpointFold} (the batch
@@ -66,9 +65,6 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     /** Probe models by run and checkpoint, broadcast to every subtask. */
     public static final MapStateDescriptor<String, ProbeModel> MODELS =
             new MapStateDescriptor<>("probe-models", Types.STRING, Types.POJO(ProbeModel.class));
-
-    /** Refused records' dead letters, written by the bucket that holds the record's bytes. */
-    public static final OutputTag<OutputRecord> DEAD_LETTERS = new OutputTag<>("bucket-dead-letters", Types.POJO(OutputRecord.class));
 
     /** Each bucket's summary of a version, for the run's assembler. */
     public static final OutputTag<BucketSummary> SUMMARIES = new OutputTag<>("bucket-summaries", Types.POJO(BucketSummary.class));
@@ -112,10 +108,10 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
     public void processElement(BucketInput input, ReadOnlyContext ctx, Collector<CandidateBatch> out) throws Exception {
         boolean released = ctx.getBroadcastState(MODELS).contains(ProbeModel.releaseKey(input.runId()));
         if (input.parcel != null || input.verdict != null) {
-            // Even for a run released by its TTL: a refusal still owes its dead letter, and each half its other half.
+            // Even for a run released by its TTL: each half still meets its other half, and then nothing is left.
             SampleBucket.Arrival arrival = input.parcel != null
-                    ? bucket.arrived(input.parcel, released, letter -> ctx.output(DEAD_LETTERS, letter))
-                    : bucket.arrived(input.verdict, released, letter -> ctx.output(DEAD_LETTERS, letter));
+                    ? bucket.arrived(input.parcel, released)
+                    : bucket.arrived(input.verdict);
             buffered += arrival.rows();
             if (arrival.unblocked()) {
                 foldWhatIsReady(ctx.getCurrentKey(), ctx.getBroadcastState(MODELS), summary -> ctx.output(SUMMARIES, summary), out);

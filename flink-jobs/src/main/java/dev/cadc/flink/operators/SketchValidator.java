@@ -34,10 +34,10 @@ import org.apache.flink.util.OutputTag;
  *   <li>Its input is decoded already, in parallel, by {@link RecordDecoder} (which decides nothing). A
  *       sketch batch's influence-source candidates went from there straight to their buckets
  *       ({@link dev.cadc.flink.records.RowParcel}); this operator sees their roles and checkpoints only,
- *       which is all the gate needs, and sends each of those buckets its {@link RecordVerdict}: accepted
- *       (with the run's influence source) or refused (the bucket with the record's bytes writes the dead
- *       letter). Other refused records go to {@link #DEAD_LETTERS} from here, with their reason and
- *       source offset. Every refusal is counted per reason here. The job never fails on input.
+ *       which is all the gate needs, and its bytes uninterpreted, and sends each of those buckets its
+ *       {@link RecordVerdict}: accepted (with the run's influence source) or refused (drop the rows). A
+ *       refused record goes to {@link #DEAD_LETTERS} with its reason and source offset, counted per
+ *       reason. The job never fails on input.
  *   <li>PROBE rows, checkpoint closings and the run's release go to the clusterer (main output); the
  *       verdicts and, when a checkpoint closes, a closing marker to every bucket of the run go on
  *       {@link #SOURCE_ROWS}: one output, so a bucket gets a checkpoint's verdicts before its marker. A
@@ -167,14 +167,13 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
         @Override
         public void deadLetter(DecodedRecord record, InvalidRecordException fault) {
             metrics.deadLetters(fault.reason()).inc();
-            if (!record.hasParcels()) {
-                ctx.output(DEAD_LETTERS, OutputRecord.deadLetter(record.source, fault));
-                return;
-            }
-            // The record's rows and bytes are in its buckets: each drops its rows, the home bucket writes the letter.
-            String recordKey = RowParcel.keyOf(record.source);
-            for (int bucket : record.parcelBuckets) {
-                ctx.output(SOURCE_ROWS, BucketInput.of(RecordVerdict.refused(runId, bucket, recordKey, fault)));
+            ctx.output(DEAD_LETTERS, OutputRecord.deadLetter(record.source, fault));
+            if (record.hasParcels()) {
+                // The record's rows are in its buckets already, or on their way: each bucket drops them.
+                String recordKey = RowParcel.keyOf(record.source);
+                for (int bucket : record.parcelBuckets) {
+                    ctx.output(SOURCE_ROWS, BucketInput.of(RecordVerdict.refused(runId, bucket, recordKey, fault)));
+                }
             }
         }
 

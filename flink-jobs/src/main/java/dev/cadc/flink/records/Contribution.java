@@ -2,7 +2,11 @@ package dev.cadc.flink.records;
 
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
-/** One influence-source row waiting in its sample bucket for its checkpoint's fold ({@code terms} unused). */
+/**
+ * One row waiting in its sample bucket for its checkpoint's fold ({@code terms} unused). A row that came
+ * before its record's verdict waits here too, marked by its record ({@link #recordKey}); it counts only
+ * once the record is accepted, and only if its {@link #role} is the run's influence source.
+ */
 public class Contribution {
     public String runId;
     public long sampleId;
@@ -13,6 +17,10 @@ public class Contribution {
     public float[] sketch;
     @TypeInfo(BulkArrays.Doubles.class)
     public double[] terms;
+    /** The record the row came in ({@code RowParcel#keyOf}); null in tests that build rows directly. */
+    public String recordKey;
+    /** The row's role code (POOL or TRAIN). */
+    public byte role;
 
     public Contribution() {}
 

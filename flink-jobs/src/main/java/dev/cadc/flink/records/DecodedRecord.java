@@ -15,9 +15,9 @@ import dev.cadc.core.run.RunGate;
  */
 public class DecodedRecord implements RunGate.GateRecord {
     /**
-     * The record as read: a dead letter carries the original bytes, and control records (small) are
-     * decoded by the validator. A sketch batch whose rows went to their buckets ({@link #parcelBuckets})
-     * comes without its value: its home parcel carries the bytes.
+     * The record as read, value included: a dead letter carries the original bytes, and control records
+     * (small) are decoded by the validator. For a sketch batch the bytes cross to the validator
+     * uninterpreted (a copy of one array); its decoded rows do not, except the PROBE rows.
      */
     public KafkaRecord source;
     /** Null when the headers or the key failed ({@link #headerError}). */

@@ -29,13 +29,6 @@ public class KafkaRecord {
         this.headerValues = headerValues;
     }
 
-    /** A copy without the value (the headers, key and source position are shared). */
-    public KafkaRecord withoutValue() {
-        KafkaRecord copy = new KafkaRecord(topic, partition, offset, key, null, headerNames, headerValues);
-        copy.timestamp = timestamp;
-        return copy;
-    }
-
     /** The last value of header {@code name} as UTF-8 text, or null. */
     public String header(String name) {
         if (headerNames == null) {

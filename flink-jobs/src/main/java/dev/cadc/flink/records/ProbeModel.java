@@ -8,10 +8,12 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  * sketch there), broadcast once the checkpoint is closed; or, with {@code released}, the notice that
  * a run was released by its TTL (its waiting rows are dropped).
  *
- * <p>{@code freeAfterWatermark} is the validator's watermark when it closed the checkpoint (or
- * released the run). Every row of the checkpoint was forwarded before that, on the channel that also
- * carries the validator's later watermarks, so once a bucket operator's watermark is past it no row of
- * the checkpoint can still come and the model is dropped from broadcast state.
+ * <p>{@code freeAfterWatermark} is the closing's (or the release's) watermark: the larger of the
+ * validator's then and the stamp of the decoders that sent the run's accepted rows. Every marker and
+ * verdict of the checkpoint came before the validator's, and every accepted row before the decoder's
+ * stamp, each on a channel that carries the sender's later watermarks; so once a bucket operator's
+ * watermark is past it no row of the checkpoint can still come and the model is dropped from
+ * broadcast state.
  */
 public class ProbeModel {
     public String runId;

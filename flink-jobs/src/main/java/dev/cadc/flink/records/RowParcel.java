@@ -11,10 +11,6 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  * the run's validator: their sketches never cross the validator's subtask. They wait in the bucket until
  * the validator's {@link RecordVerdict} on their record comes (it may come first); the rows count only
  * if the record is accepted, and only those of the run's influence source.
- *
- * <p>One parcel per record, the one of its lowest bucket (its home), also carries the record as read:
- * a refused record's dead letter is written there, with the original bytes, so the bytes need not
- * travel to the validator either.
  */
 public class RowParcel {
     public String runId;
@@ -31,13 +27,11 @@ public class RowParcel {
     /** Row-major: row {@code r} occupies {@code [r * sketchDim, (r + 1) * sketchDim)}. */
     @TypeInfo(BulkArrays.Floats.class)
     public float[] sketches;
-    /** The record as read, on its home parcel only; null on the others. */
-    public KafkaRecord source;
 
     public RowParcel() {}
 
     /** Rows {@code rows} of {@code batch}, all of bucket {@code bucket}. */
-    public static RowParcel of(SketchColumns batch, int[] rows, int bucket, String recordKey, KafkaRecord home) {
+    public static RowParcel of(SketchColumns batch, int[] rows, int bucket, String recordKey) {
         int k = batch.sketchDim;
         RowParcel parcel = new RowParcel();
         parcel.runId = batch.runId;
@@ -59,7 +53,6 @@ public class RowParcel {
             parcel.learningRates[i] = batch.learningRates[row];
             System.arraycopy(batch.sketches, row * k, parcel.sketches, i * k, k);
         }
-        parcel.source = home;
         return parcel;
     }
 
@@ -68,15 +61,17 @@ public class RowParcel {
         return record.partition + "@" + record.offset;
     }
 
-    /** The parcel's rows of role {@code sourceRole}, as they wait for their fold. */
-    public List<Contribution> rows(Role sourceRole) {
+    /** The parcel's rows of role {@code role} (every row: null), as they wait for their fold. */
+    public List<Contribution> rows(Role role) {
         List<Contribution> rows = new ArrayList<>(sampleIds.length);
-        byte code = sourceRole.code();
         for (int i = 0; i < sampleIds.length; i++) {
-            if (roles[i] == code) {
+            if (role == null || roles[i] == role.code()) {
                 float[] sketch = new float[sketchDim];
                 System.arraycopy(sketches, i * sketchDim, sketch, 0, sketchDim);
-                rows.add(new Contribution(runId, sampleIds[i], checkpoints[i], steps[i], learningRates[i], sketch, null));
+                Contribution row = new Contribution(runId, sampleIds[i], checkpoints[i], steps[i], learningRates[i], sketch, null);
+                row.recordKey = recordKey;
+                row.role = roles[i];
+                rows.add(row);
             }
         }
         return rows;

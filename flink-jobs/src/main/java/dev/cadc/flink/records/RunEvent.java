@@ -47,7 +47,11 @@ public class RunEvent {
 
     public long sourceRows;
     public boolean shortCheckpoint;
-    /** CHECKPOINT_CLOSED and RUN_RELEASED: the validator's event-time watermark when it decided. */
+    /**
+     * CHECKPOINT_CLOSED and RUN_RELEASED: the event time after which every part of what was decided has
+     * reached any operator (the validator's watermark then, or the largest stamp of the decoders that
+     * sent the run's accepted rows, whichever is larger).
+     */
     public long watermark;
 
     /** RUN_RELEASED: the run's last checkpoint (-1: none) and whether the TTL released it rather than a run-end. */

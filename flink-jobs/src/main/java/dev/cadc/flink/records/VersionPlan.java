@@ -3,9 +3,9 @@ package dev.cadc.flink.records;
 /**
  * What the clusterer tells a run's sample buckets (one copy each, {@code bucket} set) and its
  * assembler, in order: for each closed checkpoint j, the plan of version j (the clustering after j,
- * the capabilities' difficulty, the run's influence-source checkpoints so far, and the validator's
- * watermark when it closed j: once an operator's watermark is past it, every row and every part of
- * version j has reached it); and finally the run's release.
+ * the capabilities' difficulty, the run's influence-source checkpoints so far, and the closing's
+ * watermark: once an operator's watermark is past it, every row and every part of version j has
+ * reached it); and finally the run's release.
  */
 public class VersionPlan {
 
@@ -33,7 +33,10 @@ public class VersionPlan {
     public int nextCapabilityId;
     public boolean trainSource;
 
-    /** The validator's watermark when it closed the checkpoint (CLUSTERING) or released the run (RELEASE). */
+    /**
+     * The closing's (CLUSTERING) or the release's (RELEASE) watermark: the validator's then, or the
+     * largest stamp of the decoders that sent the run's accepted rows, whichever is larger.
+     */
     public long watermark;
     /** The sample bucket a copy is for. */
     public int bucket;

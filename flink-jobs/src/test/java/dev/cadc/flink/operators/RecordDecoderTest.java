@@ -50,9 +50,9 @@ class RecordDecoderTest {
     }
 
     /**
-     * A batch's POOL and TRAIN rows leave for their buckets in one parcel per bucket, the lowest with the
-     * record's bytes; the validator gets the PROBE rows, every row's role and checkpoint, the buckets, the
-     * decoder's watermark and the record without its value.
+     * A batch's POOL and TRAIN rows leave for their buckets in one parcel per bucket; the validator gets
+     * the PROBE rows, every row's role and checkpoint, the buckets, the decoder's watermark and the
+     * record's bytes (for a dead letter).
      */
     @Test
     void aSketchBatchIsSplitIntoParcelsByBucketAndASummaryForTheValidator() throws Exception {
@@ -63,9 +63,8 @@ class RecordDecoderTest {
         // Pool samples 0..3 are in buckets 0..3; TRAIN sample 0 shares bucket 0 with pool sample 0.
         assertThat(split.parcels()).extracting(parcel -> parcel.bucket).containsExactly(0, 1, 2, 3);
         assertThat(split.parcels()).extracting(parcel -> parcel.recordKey).containsOnly(RowParcel.keyOf(record));
-        assertThat(split.parcels().get(0).source).as("the home parcel carries the record").isSameAs(record);
-        assertThat(split.parcels().subList(1, 4)).allSatisfy(parcel -> assertThat(parcel.source).isNull());
         RowParcel home = split.parcels().get(0);
+        assertThat(home.rows(null)).extracting(row -> row.recordKey).containsOnly(RowParcel.keyOf(record));
         assertThat(home.roles).containsExactly(Role.POOL.code(), Role.TRAIN.code());
         assertThat(home.rows(Role.POOL)).singleElement().satisfies(row -> {
             assertThat(row.sampleId).isZero();
@@ -77,7 +76,7 @@ class RecordDecoderTest {
         DecodedRecord summary = roundTrip(split.summary());
         assertThat(summary.parcelBuckets).containsExactly(0, 1, 2, 3);
         assertThat(summary.parcelStamp).isEqualTo(1234L);
-        assertThat(summary.source.value).as("the bytes travel with the home parcel").isNull();
+        assertThat(summary.source.value).as("the bytes, for a dead letter").isEqualTo(record.value);
         assertThat(summary.source.offset).isEqualTo(record.offset);
         assertThat(summary.batch.rowCount()).as("only the PROBE rows").isEqualTo(3);
         assertThat(summary.batch.sampleIds).containsExactly(OperatorTestData.probeId(0), OperatorTestData.probeId(1),

@@ -32,7 +32,6 @@ import dev.cadc.flink.records.RowParcel;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.InvalidRecordException;
 import dev.cadc.core.format.ReasonCode;
-import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.VersionPart;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
@@ -352,29 +351,26 @@ class SpreadCurationTest {
     }
 
     /**
-     * A refused record's rows never count, whichever of its parcel and its refusal comes first; its home
-     * parcel (the one with the record's bytes) writes the dead letter, the others only drop their rows.
-     * Unmet halves outlive the run's release, and nothing is left once they meet.
+     * A refused record's rows never count, whichever of its parcel and its refusal comes first (rows that
+     * came first wait with the others, marked by their record, until the refusal takes them). Unmet
+     * halves outlive the run's release, and nothing is left once they meet.
      */
     @Test
-    void aRefusedRecordsRowsAreDroppedAndItsHomeParcelWritesTheDeadLetterEvenAfterTheRelease() throws Exception {
+    void aRefusedRecordsRowsAreDroppedWhicheverComesFirstEvenAfterTheRelease() throws Exception {
         OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
         List<OutputRecord> uninterrupted = versionZeroInOneGo(zero);
-        OperatorTestData.Records records = OperatorTestData.records();
-        KafkaRecord bytes = records.sketches(OperatorTestData.batch(0, 0, 2, 0));
         SourceRow first = zero.rows().get(0);
         SourceRow second = zero.rows().stream().filter(row -> SampleBuckets.bucketOf(row.sampleId) != SampleBuckets.bucketOf(first.sampleId))
                 .findFirst().orElseThrow();
-        RowParcel home = parcelOf(first, "refused@7");
-        home.source = bytes;
-        RowParcel other = parcelOf(second, "refused@7");
+        RowParcel early = parcelOf(first, "refused@7");
+        RowParcel late = parcelOf(second, "refused@7");
         InvalidRecordException fault = new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint 0 is closed");
 
         pipeline = new Pipeline(CONFIG, null);
         pipeline.modelPlanAndRows(zero);
-        pipeline.buckets.processElement(BucketInput.of(home), 0L);
-        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, other.bucket, other.recordKey, fault)), 0L);
-        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, home.bucket, home.recordKey, fault)), 0L);
+        pipeline.buckets.processElement(BucketInput.of(early), 0L);
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, late.bucket, late.recordKey, fault)), 0L);
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, early.bucket, early.recordKey, fault)), 0L);
         pipeline.plan(release(0, false));
         pipeline.closed(0);
         pipeline.flush();
@@ -384,19 +380,46 @@ class SpreadCurationTest {
         for (int i = 0; i < output.size(); i++) {
             assertThat(output.get(i).value).as("the refused rows did not count").isEqualTo(uninterrupted.get(i).value);
         }
-        List<OutputRecord> letters = OperatorTestData.sideOutput(pipeline.buckets, SampleInfluence.DEAD_LETTERS);
-        assertThat(letters).singleElement().satisfies(letter -> {
-            assertThat(letter.topic).isEqualTo(WireFormat.TOPIC_DEAD_LETTER);
-            assertThat(letter.value).isEqualTo(bytes.value);
-            assertThat(OperatorTestData.deadLetterOf(letter).reason()).isEqualTo(ReasonCode.INVALID_VALUE);
-            assertThat(OperatorTestData.deadLetterOf(letter).sourceOffset()).isEqualTo(bytes.offset);
-        });
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).as("the released run's refusal still waits for its parcel")
                 .isEqualTo(1);
 
-        pipeline.buckets.processElement(BucketInput.of(other), 0L);
+        pipeline.buckets.processElement(BucketInput.of(late), 0L);
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).isZero();
-        assertThat(OperatorTestData.sideOutput(pipeline.buckets, SampleInfluence.DEAD_LETTERS)).as("one letter per record").hasSize(1);
+    }
+
+    /**
+     * Rows whose verdict has not come wait with the others; at the fold a row counts only if its record
+     * is judged (an unjudged one of a closed checkpoint can only be refused) and its role is the run's
+     * influence source (the TRAIN rows of a POOL run are dropped there). Both rows here would win their
+     * sample's fold (an earlier step than its own row) and change its influence (another learning rate)
+     * if they counted.
+     */
+    @Test
+    void aFoldCountsOnlyJudgedRowsOfTheInfluenceSource() throws Exception {
+        OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
+        List<OutputRecord> uninterrupted = versionZeroInOneGo(zero);
+        SourceRow row = zero.rows().get(0);
+        RowParcel unjudged = parcelOf(new SourceRow(RUN, row.sampleId, 0, row.step - 1, 3 * row.learningRate, row.sketch), "unjudged@1");
+        RowParcel train = parcelOf(new SourceRow(RUN, row.sampleId, 0, row.step - 2, 5 * row.learningRate, row.sketch), "train@2");
+        train.roles[0] = Role.TRAIN.code();
+
+        pipeline = new Pipeline(CONFIG, null);
+        pipeline.buckets.processElement(BucketInput.of(unjudged), 0L);
+        pipeline.buckets.processElement(BucketInput.of(train), 0L);
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.accepted(RUN, train.bucket, train.recordKey, Role.POOL, 0)), 0L);
+        pipeline.modelPlanAndRows(zero);
+        pipeline.closed(0);
+        pipeline.flush();
+
+        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
+        assertThat(output).hasSize(2);
+        for (int i = 0; i < output.size(); i++) {
+            assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(uninterrupted.get(i).value);
+        }
+        InvalidRecordException fault = new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint 0 is closed");
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, unjudged.bucket, unjudged.recordKey, fault)), 0L);
+        pipeline.plan(release(0, false));
+        assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).isZero();
     }
 
     /**

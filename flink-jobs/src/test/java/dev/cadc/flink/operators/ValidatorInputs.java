@@ -16,9 +16,8 @@ import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 
 /**
  * Records for a {@link SketchValidator} harness split as {@link RecordDecoder} splits them, and the
- * validator's outputs read as its buckets would read them: each verdict met with its parcel. So a test
- * can say which rows the validator let through and which records it dead-lettered, wherever the letter
- * is written (the validator, or the bucket with the record's bytes).
+ * validator's verdicts read as its buckets would read them: each met with its parcel. So a test can say
+ * which rows the validator let through.
  */
 final class ValidatorInputs {
 
@@ -46,18 +45,9 @@ final class ValidatorInputs {
         return rows;
     }
 
-    /** The dead letters: the validator's own, then those its refusals make the buckets write. */
+    /** The validator's dead letters. */
     List<OutputRecord> deadLetters(AbstractStreamOperatorTestHarness<?> harness) {
-        List<OutputRecord> letters = new ArrayList<>(OperatorTestData.sideOutput(harness, SketchValidator.DEAD_LETTERS));
-        for (BucketInput input : OperatorTestData.sideOutput(harness, SketchValidator.SOURCE_ROWS)) {
-            if (input.verdict != null && !input.verdict.isAccepted()) {
-                RowParcel parcel = parcelOf(input.verdict);
-                if (parcel.source != null) {
-                    letters.add(OutputRecord.deadLetter(parcel.source, input.verdict.fault()));
-                }
-            }
-        }
-        return letters;
+        return OperatorTestData.sideOutput(harness, SketchValidator.DEAD_LETTERS);
     }
 
     private RowParcel parcelOf(RecordVerdict verdict) {
