@@ -86,11 +86,11 @@ class BadInputCorpusTest {
             KafkaRecord bad = entry.toKafkaRecord(offset);
             harness.processElement(inputs.summary(bad), 0L);
             if (!entry.afterRunStart()) {
-                assertThat(inputs.deadLetters(harness)).as("waiting for its run-start").isEmpty();
+                assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).as("waiting for its run-start").isEmpty();
                 harness.processWatermark(GRACE_MS);
             }
 
-            List<OutputRecord> deadLetters = inputs.deadLetters(harness);
+            List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
             assertThat(deadLetters).as(entry.description()).hasSize(1);
             assertOriginal(deadLetters.get(0), bad, entry.reason());
             assertThat(harness.extractOutputValues()).as("only the run-start reaches the operators after it")
@@ -120,7 +120,7 @@ class BadInputCorpusTest {
             harness.processElement(inputs.summary(records.checkpointComplete(0, 2L * bad.size())), 0L);
             harness.processWatermark(GRACE_MS);
 
-            List<OutputRecord> deadLetters = inputs.deadLetters(harness);
+            List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
             assertThat(deadLetters).hasSameSizeAs(bad);
             for (OutputRecord letter : deadLetters) {
                 DeadLetter read = deadLetterOf(letter);

@@ -100,7 +100,7 @@ class SketchValidatorTest {
                 .extracting(input -> input.closing.checkpoint, input -> input.closing.runId).containsOnly(tuple(0, RUN));
         assertThat(toBuckets.subList(verdicts, toBuckets.size())).extracting(input -> input.closing.bucket)
                 .containsExactlyElementsOf(java.util.stream.IntStream.range(0, dev.cadc.flink.records.SampleBuckets.COUNT).boxed().toList());
-        assertThat(inputs.deadLetters(harness)).isEmpty();
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
 
         assertThat(progress().isEmpty()).as("progress of closed checkpoint 0").isTrue();
         // Event-time timers: end of input and the run TTL stay for the run's lifetime; the grace timer
@@ -153,7 +153,7 @@ class SketchValidatorTest {
         process(records.runStart());
         process(records.sketches(batch(0, 2, 2, 0)));
 
-        assertThat(inputs.deadLetters(harness)).isEmpty();
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 3L, false));
     }
@@ -172,7 +172,7 @@ class SketchValidatorTest {
         assertThat(inputs.sourceRows(harness)).extracting(r -> r.checkpoint).containsExactly(3, 3, 1, 1, 4, 4, 0, 0, 2, 2);
         assertThat(OperatorTestData.keyedState(harness, RUN, KeyedRunStore.AWAITING).isEmpty()).isTrue();
         assertThat(OperatorTestData.keyedState(harness, RUN, KeyedRunStore.NEXT_ARRIVAL).value()).isNull();
-        assertThat(inputs.deadLetters(harness)).isEmpty();
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
     }
 
     @Test
@@ -181,10 +181,10 @@ class SketchValidatorTest {
         KafkaRecord early = records.sketches(batch(0, 1, 1, 0));
         process(early);
         harness.processWatermark(GRACE_MS - 1);
-        assertThat(inputs.deadLetters(harness)).isEmpty();
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
         harness.processWatermark(GRACE_MS);
 
-        List<OutputRecord> deadLetters = inputs.deadLetters(harness);
+        List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
         assertThat(deadLetters).hasSize(1);
         assertDeadLetter(deadLetters.get(0), early, ReasonCode.NO_RUN_START);
         assertThat(harness.numKeyedStateEntries()).as("nothing kept of a run that never started").isZero();
@@ -209,7 +209,7 @@ class SketchValidatorTest {
 
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 4L, false));
-        assertThat(inputs.deadLetters(harness)).isEmpty();
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).isEmpty();
     }
 
     @Test
@@ -232,7 +232,7 @@ class SketchValidatorTest {
 
         KafkaRecord late = records.sketches(batch(1, 0, 1, 0));
         process(late);
-        assertThat(inputs.deadLetters(harness)).singleElement()
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
                 .satisfies(letter -> assertDeadLetter(letter, late, ReasonCode.RUN_ENDED));
 
         harness.processWatermark(RUN_TTL_MS);
@@ -287,9 +287,9 @@ class SketchValidatorTest {
         process(records.sketches(batch(0, 2, 2, 0)));
         process(records.checkpointComplete(0, 4));
 
-        assertThat(inputs.deadLetters(harness)).singleElement()
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
                 .satisfies(letter -> assertDeadLetter(letter, mismatch, ReasonCode.LAYER_MISMATCH));
-        assertThat(deadLetterOf(inputs.deadLetters(harness).get(0)).detail())
+        assertThat(deadLetterOf(sideOutput(harness, SketchValidator.DEAD_LETTERS).get(0)).detail())
                 .contains("'2' [10, 32]");
         List<RunEvent> starts = harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.Kind.RUN_START).toList();
         assertThat(starts).as("one run-start event; equal repeats are accepted silently").singleElement()
@@ -311,7 +311,7 @@ class SketchValidatorTest {
         before.processElement(inputs.summary(records.runStart(MLP)), 0L);
         before.processElement(inputs.summary(records.runStart()), 0L);
         before.processElement(inputs.summary(records.runStart(MLP)), 0L);
-        assertThat(inputs.deadLetters(before)).isEmpty();
+        assertThat(sideOutput(before, SketchValidator.DEAD_LETTERS)).isEmpty();
         assertThat(before.extractOutputValues()).singleElement().satisfies(start -> {
             assertThat(start.kind).isEqualTo(RunEvent.Kind.RUN_START);
             assertThat(start.hasLayers()).as("the first run-start gave none").isFalse();
@@ -326,7 +326,7 @@ class SketchValidatorTest {
             after.processElement(inputs.summary(records.runStart()), 0L);
             after.processElement(inputs.summary(records.runStart(MLP)), 0L);
 
-            assertThat(inputs.deadLetters(after)).singleElement()
+            assertThat(sideOutput(after, SketchValidator.DEAD_LETTERS)).singleElement()
                     .satisfies(letter -> assertDeadLetter(letter, mismatch, ReasonCode.LAYER_MISMATCH));
             assertThat(after.extractOutputValues()).isEmpty();
         }
@@ -371,7 +371,7 @@ class SketchValidatorTest {
         process(records.sketches(batch(0, 0, 3, 0)));
         process(records.checkpointComplete(0, 5));
 
-        List<OutputRecord> deadLetters = inputs.deadLetters(harness);
+        List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
         assertThat(deadLetters).hasSize(1);
         assertDeadLetter(deadLetters.get(0), bad, reason);
         assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.Kind.PROBE_ROW).hasSize(2);
@@ -413,7 +413,7 @@ class SketchValidatorTest {
         // A row of the closed checkpoint can no longer count: it is dead-lettered, not silently added.
         KafkaRecord late = records.sketches(batch(0, 0, 1, 0));
         process(late);
-        assertThat(inputs.deadLetters(harness)).singleElement()
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
                 .satisfies(letter -> assertDeadLetter(letter, late, ReasonCode.INVALID_VALUE));
         assertThat(closedEvents()).hasSize(1);
     }
@@ -478,7 +478,7 @@ class SketchValidatorTest {
 
         assertThat(closedEvents()).hasSize(1);
         assertThat(progress().keys()).as("progress of already closed checkpoints").isEmpty();
-        assertThat(inputs.deadLetters(harness)).singleElement()
+        assertThat(sideOutput(harness, SketchValidator.DEAD_LETTERS)).singleElement()
                 .satisfies(letter -> assertDeadLetter(letter, repeated, ReasonCode.INVALID_VALUE));
     }
 
@@ -503,7 +503,7 @@ class SketchValidatorTest {
             after.processWatermark(GRACE_MS);
             assertThat(after.extractOutputValues()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                     .containsExactly(tuple(0, 2L, true), tuple(1, 1L, false));
-            assertThat(inputs.deadLetters(after)).isEmpty();
+            assertThat(sideOutput(after, SketchValidator.DEAD_LETTERS)).isEmpty();
         }
     }
 

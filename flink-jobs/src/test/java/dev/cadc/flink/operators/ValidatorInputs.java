@@ -4,7 +4,6 @@ import dev.cadc.flink.records.BucketInput;
 import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
-import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RecordVerdict;
 import dev.cadc.flink.records.RowParcel;
 import dev.cadc.flink.records.SourceRow;
@@ -43,11 +42,6 @@ final class ValidatorInputs {
             }
         }
         return rows;
-    }
-
-    /** The validator's dead letters. */
-    List<OutputRecord> deadLetters(AbstractStreamOperatorTestHarness<?> harness) {
-        return OperatorTestData.sideOutput(harness, SketchValidator.DEAD_LETTERS);
     }
 
     private RowParcel parcelOf(RecordVerdict verdict) {
