@@ -206,7 +206,9 @@ final class SampleBucket {
         int dropped = 0;
         Iterable<Contribution> held = slot.get();
         for (Contribution row : held == null ? List.<Contribution>of() : held) {
-            if (row.checkpoint != plan.checkpoint || waiting.contains(row.recordKey)) {
+            if (row.checkpoint < plan.checkpoint) {
+                dropped++; // can never count: its checkpoint is folded (a row of the other role, or of a record to be refused)
+            } else if (row.checkpoint != plan.checkpoint || waiting.contains(row.recordKey)) {
                 later.add(row);
             } else if (row.role == source) {
                 counting.add(row);

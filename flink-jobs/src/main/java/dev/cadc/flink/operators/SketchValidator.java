@@ -130,9 +130,12 @@ public final class SketchValidator extends KeyedProcessFunction<String, DecodedR
             if (!record.hasParcels()) {
                 return;
             }
+            // Only rows of the influence source count, and only they are of open checkpoints when their
+            // record is accepted (rows of the other role are not counted, so a TRAIN row of a POOL run may
+            // come after its checkpoint closed): the earliest of them is the fold a bucket must hold back.
             int first = Integer.MAX_VALUE;
             for (int row = 0; row < record.rowRoles.length; row++) {
-                if (record.rowRoles[row] != Role.PROBE.code() && record.rowCheckpoints[row] >= 0) {
+                if (record.rowRoles[row] == sourceRole.code() && record.rowCheckpoints[row] >= 0) {
                     first = Math.min(first, record.rowCheckpoints[row]);
                 }
             }

@@ -8,9 +8,9 @@ import dev.cadc.core.format.Role;
  * The run's validator's judgement of one sketch batch whose rows went straight to their buckets
  * ({@link RowParcel}), sent to each of those buckets: accepted, with the run's influence source, or
  * refused, with the dead-letter reason. It travels on the validator's output to the buckets, before any
- * closing marker of a checkpoint the record has rows of (an accepted record's rows are all of open
- * checkpoints), so a bucket that has a checkpoint's marker knows every accepted record it must still
- * hear from.
+ * closing marker of a checkpoint the record has influence-source rows of (those are all of open
+ * checkpoints when the record is accepted), so a bucket that has a checkpoint's marker knows every
+ * accepted record it must still hear from.
  */
 public class RecordVerdict {
     public String runId;
@@ -19,7 +19,11 @@ public class RecordVerdict {
     public String recordKey;
     /** Accepted: the run's influence source (only its rows count). Null when refused. */
     public Role sourceRole;
-    /** Accepted: the lowest checkpoint among the record's parcelled rows; no fold from it on may run without them. */
+    /**
+     * Accepted: the lowest checkpoint among the record's rows of the influence source (those are of open
+     * checkpoints); no fold from it on may run without the record's parcel. {@code Integer.MAX_VALUE}
+     * when it has none (a POOL run's TRAIN rows, which may come after their checkpoint closed).
+     */
     public int firstCheckpoint;
     /** Refused: why. Null when accepted. */
     public ReasonCode reason;

@@ -3,7 +3,6 @@ package dev.cadc.flink.records;
 import dev.cadc.core.format.Role;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * The rows of one sketch batch that fall in one sample bucket and may be influence-source rows (POOL
@@ -17,42 +16,18 @@ public class RowParcel {
     public int bucket;
     /** The record's identity on {@code cadc.sketches}: {@link #keyOf}. */
     public String recordKey;
-    public int sketchDim;
-    public long[] sampleIds;
-    public int[] checkpoints;
-    public long[] steps;
-    public byte[] roles;
-    @TypeInfo(BulkArrays.Floats.class)
-    public float[] learningRates;
-    /** Row-major: row {@code r} occupies {@code [r * sketchDim, (r + 1) * sketchDim)}. */
-    @TypeInfo(BulkArrays.Floats.class)
-    public float[] sketches;
+    /** The rows, in the batch's order. */
+    public SketchColumns rows;
 
     public RowParcel() {}
 
     /** Rows {@code rows} of {@code batch}, all of bucket {@code bucket}. */
     public static RowParcel of(SketchColumns batch, int[] rows, int bucket, String recordKey) {
-        int k = batch.sketchDim;
         RowParcel parcel = new RowParcel();
         parcel.runId = batch.runId;
         parcel.bucket = bucket;
         parcel.recordKey = recordKey;
-        parcel.sketchDim = k;
-        parcel.sampleIds = new long[rows.length];
-        parcel.checkpoints = new int[rows.length];
-        parcel.steps = new long[rows.length];
-        parcel.roles = new byte[rows.length];
-        parcel.learningRates = new float[rows.length];
-        parcel.sketches = new float[rows.length * k];
-        for (int i = 0; i < rows.length; i++) {
-            int row = rows[i];
-            parcel.sampleIds[i] = batch.sampleIds[row];
-            parcel.checkpoints[i] = batch.checkpoints[row];
-            parcel.steps[i] = batch.steps[row];
-            parcel.roles[i] = batch.roles[row];
-            parcel.learningRates[i] = batch.learningRates[row];
-            System.arraycopy(batch.sketches, row * k, parcel.sketches, i * k, k);
-        }
+        parcel.rows = batch.select(rows);
         return parcel;
     }
 
@@ -63,17 +38,16 @@ public class RowParcel {
 
     /** The parcel's rows of role {@code role} (every row: null), as they wait for their fold. */
     public List<Contribution> rows(Role role) {
-        List<Contribution> rows = new ArrayList<>(sampleIds.length);
-        for (int i = 0; i < sampleIds.length; i++) {
-            if (role == null || roles[i] == role.code()) {
-                float[] sketch = new float[sketchDim];
-                System.arraycopy(sketches, i * sketchDim, sketch, 0, sketchDim);
-                Contribution row = new Contribution(runId, sampleIds[i], checkpoints[i], steps[i], learningRates[i], sketch, null);
+        List<Contribution> waiting = new ArrayList<>(rows.rowCount());
+        for (int i = 0; i < rows.rowCount(); i++) {
+            if (role == null || rows.roles[i] == role.code()) {
+                Contribution row = new Contribution(runId, rows.sampleIds[i], rows.checkpoints[i], rows.steps[i],
+                        rows.learningRates[i], rows.sketch(i), null);
                 row.recordKey = recordKey;
-                row.role = roles[i];
-                rows.add(row);
+                row.role = rows.roles[i];
+                waiting.add(row);
             }
         }
-        return rows;
+        return waiting;
     }
 }

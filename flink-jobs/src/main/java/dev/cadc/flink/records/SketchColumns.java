@@ -7,9 +7,9 @@ import dev.cadc.core.sketch.ProjectionSpec;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
- * A decoded, valid sketch batch on its way from the parallel {@code RecordDecoder} to its run's
- * validator: the batch's columns as public arrays, so that Flink's POJO serializer copies them as
- * primitive arrays (no Kryo, no re-validation on the other side).
+ * A decoded, valid sketch batch, or some of its rows, on its way from the parallel {@code RecordDecoder}
+ * to its run's validator or to a sample bucket: the batch's columns as public arrays, so that Flink's
+ * POJO serializer copies them as primitive arrays (no Kryo, no re-validation on the other side).
  */
 public class SketchColumns {
     public String runId;

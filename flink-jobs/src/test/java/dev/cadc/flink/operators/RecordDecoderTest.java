@@ -65,7 +65,7 @@ class RecordDecoderTest {
         assertThat(split.parcels()).extracting(parcel -> parcel.recordKey).containsOnly(RowParcel.keyOf(record));
         RowParcel home = split.parcels().get(0);
         assertThat(home.rows(null)).extracting(row -> row.recordKey).containsOnly(RowParcel.keyOf(record));
-        assertThat(home.roles).containsExactly(Role.POOL.code(), Role.TRAIN.code());
+        assertThat(home.rows.roles).containsExactly(Role.POOL.code(), Role.TRAIN.code());
         assertThat(home.rows(Role.POOL)).singleElement().satisfies(row -> {
             assertThat(row.sampleId).isZero();
             assertThat(row.checkpoint).isEqualTo(2);

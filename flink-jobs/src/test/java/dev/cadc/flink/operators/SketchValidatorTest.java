@@ -129,6 +129,29 @@ class SketchValidatorTest {
         assertThat(closedEvents()).singleElement().satisfies(closed -> assertThat(closed.watermark).isEqualTo(5_000L));
     }
 
+    /**
+     * A POOL run's TRAIN rows are not counted, so a batch of them is accepted after its checkpoint
+     * closed; its verdict must not hold back that checkpoint's fold in the buckets (the reference
+     * trainer sends such batches during every warm-up: `cadc train` waited for a version forever).
+     */
+    @Test
+    void aVerdictHoldsBackOnlyTheFoldsOfItsInfluenceSourceRows() throws Exception {
+        OperatorTestData.Records records = OperatorTestData.records();
+        process(records.runStart());
+        process(records.sketches(batch(0, 1, 2, 0)));
+        process(records.checkpointComplete(0, 3));
+        assertThat(closedEvents()).hasSize(1);
+        process(records.sketches(batch(0, 0, 0, 2)));
+        process(records.sketches(batch(1, 0, 2, 1)));
+
+        List<dev.cadc.flink.records.RecordVerdict> verdicts = sideOutput(harness, SketchValidator.SOURCE_ROWS).stream()
+                .filter(input -> input.verdict != null).map(input -> input.verdict).toList();
+        assertThat(verdicts).allSatisfy(verdict -> assertThat(verdict.isAccepted()).isTrue());
+        assertThat(verdicts).extracting(verdict -> verdict.firstCheckpoint)
+                .as("checkpoint 0's pool rows, then the late TRAIN rows (none of the source), then checkpoint 1's")
+                .containsExactly(0, 0, Integer.MAX_VALUE, Integer.MAX_VALUE, 1, 1);
+    }
+
     @Test
     void closesWhenRowsArriveAfterTheirCheckpointCompleteRecord() throws Exception {
         OperatorTestData.Records records = OperatorTestData.records();

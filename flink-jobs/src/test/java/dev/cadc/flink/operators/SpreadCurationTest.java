@@ -29,6 +29,7 @@ import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.SourceRow;
 import dev.cadc.flink.records.RecordVerdict;
 import dev.cadc.flink.records.RowParcel;
+import dev.cadc.flink.records.SketchColumns;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.format.InvalidRecordException;
 import dev.cadc.core.format.ReasonCode;
@@ -401,7 +402,7 @@ class SpreadCurationTest {
         SourceRow row = zero.rows().get(0);
         RowParcel unjudged = parcelOf(new SourceRow(RUN, row.sampleId, 0, row.step - 1, 3 * row.learningRate, row.sketch), "unjudged@1");
         RowParcel train = parcelOf(new SourceRow(RUN, row.sampleId, 0, row.step - 2, 5 * row.learningRate, row.sketch), "train@2");
-        train.roles[0] = Role.TRAIN.code();
+        train.rows.roles[0] = Role.TRAIN.code();
 
         pipeline = new Pipeline(CONFIG, null);
         pipeline.buckets.processElement(BucketInput.of(unjudged), 0L);
@@ -579,13 +580,16 @@ class SpreadCurationTest {
         parcel.runId = row.runId;
         parcel.bucket = SampleBuckets.bucketOf(row.sampleId);
         parcel.recordKey = recordKey;
-        parcel.sketchDim = row.sketch.length;
-        parcel.sampleIds = new long[] {row.sampleId};
-        parcel.checkpoints = new int[] {row.checkpoint};
-        parcel.steps = new long[] {row.step};
-        parcel.roles = new byte[] {Role.POOL.code()};
-        parcel.learningRates = new float[] {row.learningRate};
-        parcel.sketches = row.sketch.clone();
+        parcel.rows = new SketchColumns();
+        parcel.rows.runId = row.runId;
+        parcel.rows.sketchDim = row.sketch.length;
+        parcel.rows.sampleIds = new long[] {row.sampleId};
+        parcel.rows.checkpoints = new int[] {row.checkpoint};
+        parcel.rows.steps = new long[] {row.step};
+        parcel.rows.roles = new byte[] {Role.POOL.code()};
+        parcel.rows.learningRates = new float[] {row.learningRate};
+        parcel.rows.losses = new float[] {0f};
+        parcel.rows.sketches = row.sketch.clone();
         return parcel;
     }
 

@@ -74,12 +74,12 @@ class BulkArraysTest {
         assertField(SampleInfluence.SampleState.class, "influence", BulkArrays.DOUBLES);
         assertField(SampleInfluence.SampleState.class, "parts", BulkArrays.FLOATS);
         assertField(Contribution.class, "sketch", BulkArrays.FLOATS);
-        assertField(RowParcel.class, "sketches", BulkArrays.FLOATS);
-        assertField(RowParcel.class, "learningRates", BulkArrays.FLOATS);
+        assertField(SketchColumns.class, "sketches", BulkArrays.FLOATS);
         assertField(CandidateBatch.class, "trajectories", BulkArrays.FLOATS);
         PojoTypeInfo<BucketInput> input = (PojoTypeInfo<BucketInput>) TypeInformation.of(BucketInput.class);
         PojoTypeInfo<?> parcel = (PojoTypeInfo<?>) input.getTypeAt(input.getFieldIndex("parcel"));
-        assertThat(parcel.getTypeAt(parcel.getFieldIndex("sketches"))).isEqualTo(BulkArrays.FLOATS);
+        PojoTypeInfo<?> rows = (PojoTypeInfo<?>) parcel.getTypeAt(parcel.getFieldIndex("rows"));
+        assertThat(rows.getTypeAt(rows.getFieldIndex("sketches"))).isEqualTo(BulkArrays.FLOATS);
     }
 
     private static void assertField(Class<?> type, String field, TypeInformation<?> expected) {
