@@ -35,15 +35,17 @@ import org.apache.flink.api.common.typeinfo.Types;
  * channels: the decoder's and the validator's). Rows that come first join the waiting rows at once,
  * marked by their record, and the record is noted as unjudged: written once, as before the bypass (on
  * RocksDB a row is the largest thing a bucket writes). Its verdict then only removes the note
- * (accepted) or the rows (refused, rare). A verdict that comes first waits for its parcel. A fold of
- * checkpoint j counts a row only if its record is judged and its role is the run's influence source
- * (the plan says which; rows of the other role are dropped there; unjudged rows wait for their
- * refusal, since every record accepted with rows of j was judged before j's marker). A version folds only once its marker is in
- * and no accepted record with rows of its checkpoint or an older one still misses its parcel: the
- * verdicts came before the marker on the validator's channel, so that is every row of the checkpoint.
- * The run's release clears the bucket's samples, rows and plans but not unjudged notes or waiting
- * verdicts: each still meets its other half, which then finds nothing to join (pitfall 5 in
- * docs/job.md).
+ * (accepted) or the rows (refused, rare). A verdict that comes first waits for its parcel.
+ *
+ * <p>A version folds once its marker is in and no accepted record with influence-source rows of its
+ * checkpoint or an older one still misses its parcel: those verdicts came before the marker on the
+ * validator's channel, so that is every row of the checkpoint that counts. The fold counts a row only
+ * if its record is judged and its role is the run's influence source (the plan says which); it drops
+ * rows of the other role and of checkpoints already folded, and leaves unjudged rows of its checkpoint
+ * for their refusal (every record accepted with influence-source rows of j was judged before j's
+ * marker). The run's release clears the bucket's samples, rows and plans but not unjudged notes or
+ * waiting verdicts: each still meets its other half, which then finds nothing to join (docs/job.md,
+ * "Why rows may bypass the validator").
  */
 final class SampleBucket {
 
@@ -145,7 +147,7 @@ final class SampleBucket {
         return counting.size();
     }
 
-    /** Whether an accepted record with rows of {@code checkpoint} or older still misses its parcel here. */
+    /** Whether an accepted record with influence-source rows of {@code checkpoint} or older still misses its parcel here. */
     private boolean missesRowsThrough(int checkpoint) throws Exception {
         if (verdicts.isEmpty()) {
             return false;
@@ -274,7 +276,7 @@ final class SampleBucket {
         return false;
     }
 
-    /** Clears everything of the bucket but unmet parcels and verdicts (see the class comment). */
+    /** Clears everything of the bucket but unjudged notes and waiting verdicts (see the class comment). */
     void clear() {
         rows.forEach(ListState::clear);
         samples.clear();
