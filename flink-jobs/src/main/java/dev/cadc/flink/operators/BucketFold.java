@@ -3,7 +3,7 @@ package dev.cadc.flink.operators;
 import dev.cadc.core.influence.CheckpointFold;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
-import dev.cadc.flink.operators.SampleInfluence.SampleState;
+import dev.cadc.flink.records.SampleState;
 import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package dev.cadc.flink.operators;
 import dev.cadc.core.capability.Clustering;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.core.influence.CapabilityScorer;
-import dev.cadc.flink.operators.SampleInfluence.SampleState;
+import dev.cadc.flink.records.SampleState;
 import dev.cadc.flink.records.BucketSummary;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.VersionPlan;

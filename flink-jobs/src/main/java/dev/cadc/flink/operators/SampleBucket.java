@@ -3,10 +3,11 @@ package dev.cadc.flink.operators;
 import dev.cadc.core.format.Role;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
-import dev.cadc.flink.operators.SampleInfluence.SampleState;
 import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.RecordVerdict;
 import dev.cadc.flink.records.RowParcel;
+import dev.cadc.flink.records.SampleBuckets;
+import dev.cadc.flink.records.SampleState;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.ListState;
@@ -24,6 +26,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 
 /**
  * One sample bucket's keyed state (the current key of {@link SampleInfluence}) and what is done to it:
@@ -274,6 +277,22 @@ final class SampleBucket {
             return true;
         }
         return false;
+    }
+
+    /**
+     * A run the TTL released (its notice is in): rows and markers of the run that reached a bucket on
+     * this subtask after its release copy go too.
+     */
+    static void dropReleased(String runId, KeyedBroadcastProcessFunction<String, ?, ?, ?>.Context ctx) throws Exception {
+        for (ListStateDescriptor<Contribution> slot : ROWS) {
+            ctx.applyToKeyedState(slot, (key, state) -> ListStates.take(state, row -> row.runId.equals(runId)));
+        }
+        Set<String> runKeys = IntStream.range(0, SampleBuckets.COUNT).mapToObj(b -> SampleBuckets.key(runId, b)).collect(Collectors.toSet());
+        ctx.applyToKeyedState(CLOSED_THROUGH, (key, state) -> {
+            if (runKeys.contains(key)) {
+                state.clear();
+            }
+        });
     }
 
     /** Clears everything of the bucket but unjudged notes and waiting verdicts (see the class comment). */

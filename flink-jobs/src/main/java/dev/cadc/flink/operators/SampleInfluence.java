@@ -5,27 +5,20 @@ import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.flink.records.BucketInput;
 import dev.cadc.flink.records.BucketSummary;
-import dev.cadc.flink.records.BulkArrays;
 import dev.cadc.flink.records.CandidateBatch;
-import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.ProbeModel;
-import dev.cadc.flink.records.SampleBuckets;
+import dev.cadc.flink.records.SampleState;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
-import org.apache.flink.api.common.typeinfo.TypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
@@ -50,7 +43,7 @@ import org.apache.flink.util.OutputTag;
  *       capability's selector ({@link CandidateBatch}, one per capability, with the bucket's sample
  *       count), the bucket's summary to the run's assembler. Every bucket answers every version that has
  *       probes, even without samples, so the selectors and the assembler know they have every part by
- *       count ({@link SampleBuckets#COUNT}).
+ *       count ({@link dev.cadc.flink.records.SampleBuckets#COUNT}).
  * </ul>
  *
  * <p>State per pool sample: {@code A(i, .)} ({@code 8 P} bytes) and its trajectory parts ({@code 4 k}
@@ -68,17 +61,6 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
 
     /** Each bucket's summary of a version, for the run's assembler. */
     public static final OutputTag<BucketSummary> SUMMARIES = new OutputTag<>("bucket-summaries", Types.POJO(BucketSummary.class));
-
-    /** What a bucket keeps of one sample. */
-    public static class SampleState {
-        @TypeInfo(BulkArrays.Doubles.class)
-        public double[] influence;
-        public int[] partCheckpoints;
-        @TypeInfo(BulkArrays.Floats.class)
-        public float[] parts;
-
-        public SampleState() {}
-    }
 
     private final JobConfig jobConfig;
 
@@ -141,17 +123,7 @@ public final class SampleInfluence extends KeyedBroadcastProcessFunction<String,
         dropModelsNoRowCanNeed(models, ctx.currentWatermark());
         models.put(model.modelKey(), model);
         if (model.released) {
-            // Rows and markers of a run the TTL released may have reached a bucket after its release copy: drop them.
-            for (ListStateDescriptor<Contribution> slot : SampleBucket.ROWS) {
-                ctx.applyToKeyedState(slot, (key, state) -> ListStates.take(state, row -> row.runId.equals(model.runId)));
-            }
-            Set<String> runKeys = IntStream.range(0, SampleBuckets.COUNT)
-                    .mapToObj(b -> SampleBuckets.key(model.runId, b)).collect(Collectors.toSet());
-            ctx.applyToKeyedState(SampleBucket.CLOSED_THROUGH, (key, state) -> {
-                if (runKeys.contains(key)) {
-                    state.clear();
-                }
-            });
+            SampleBucket.dropReleased(model.runId, ctx);
             return;
         }
         // Buckets whose marker and plan of this checkpoint came before its model fold now.

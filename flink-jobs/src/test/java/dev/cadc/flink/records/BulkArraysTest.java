@@ -3,7 +3,6 @@ package dev.cadc.flink.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cadc.flink.operators.SampleInfluence;
 import java.io.IOException;
 import java.util.SplittableRandom;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -71,8 +70,8 @@ class BulkArraysTest {
     /** The annotated fields of the job's large records get the bulk serializers, nested ones too. */
     @Test
     void annotatedPojoFieldsUseTheBulkTypes() {
-        assertField(SampleInfluence.SampleState.class, "influence", BulkArrays.DOUBLES);
-        assertField(SampleInfluence.SampleState.class, "parts", BulkArrays.FLOATS);
+        assertField(SampleState.class, "influence", BulkArrays.DOUBLES);
+        assertField(SampleState.class, "parts", BulkArrays.FLOATS);
         assertField(Contribution.class, "sketch", BulkArrays.FLOATS);
         assertField(SketchColumns.class, "sketches", BulkArrays.FLOATS);
         assertField(CandidateBatch.class, "trajectories", BulkArrays.FLOATS);
