@@ -30,7 +30,7 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>A well-formed sketch batch is split: the rows that may be influence-source rows (POOL or TRAIN,
  * checkpoint >= 0) go straight to their sample buckets as one {@link RowParcel} per bucket
- * ({@link #PARCELS}); the run's {@link SketchValidator} gets the rest (PROBE rows, for the clusterer),
+ * ({@link #PARCELS}); the run's {@link SketchValidator} gets its PROBE rows (for the clusterer),
  * a summary of every row (role, checkpoint), which is all its gate needs to judge and count the record,
  * and the record's bytes uninterpreted (for its dead letter, should it be refused). So no decoded row
  * and no per-row work funnels through the run's one validator subtask; the validator's verdict follows
@@ -47,9 +47,6 @@ public final class RecordDecoder extends ProcessFunction<KafkaRecord, DecodedRec
 
     @Override
     public void processElement(KafkaRecord record, Context ctx, Collector<DecodedRecord> out) {
-        if (ctx.timestamp() != null) {
-            record.timestamp = ctx.timestamp();
-        }
         Split split = split(record, ctx.timerService().currentWatermark());
         for (RowParcel parcel : split.parcels()) {
             ctx.output(PARCELS, BucketInput.of(parcel));
@@ -58,9 +55,9 @@ public final class RecordDecoder extends ProcessFunction<KafkaRecord, DecodedRec
     }
 
     /**
-     * {@code record} decoded and split: its influence-source candidates in parcels by bucket, the rest
-     * and the summary (with the record's bytes) for the validator.
-     * {@code watermark} is this decoder's event-time watermark now (stamped on the summary).
+     * {@code record} decoded and split: its POOL and TRAIN rows of a checkpoint in parcels by bucket;
+     * for the validator its PROBE rows and the summary (every row's role and checkpoint, the record's
+     * bytes). {@code watermark} is this decoder's event-time watermark now (stamped on the summary).
      */
     public static Split split(KafkaRecord record, long watermark) {
         DecodedRecord decoded = decode(record);
@@ -69,25 +66,25 @@ public final class RecordDecoder extends ProcessFunction<KafkaRecord, DecodedRec
             return new Split(decoded, List.of());
         }
         TreeMap<Integer, List<Integer>> byBucket = new TreeMap<>();
-        List<Integer> stay = new ArrayList<>();
+        List<Integer> probes = new ArrayList<>();
         for (int row = 0; row < batch.rowCount(); row++) {
-            if (batch.roles[row] != Role.PROBE.code() && batch.checkpoints[row] >= 0) {
+            if (batch.roles[row] == Role.PROBE.code()) {
+                probes.add(row);
+            } else if (batch.checkpoints[row] >= 0) {
                 byBucket.computeIfAbsent(SampleBuckets.bucketOf(batch.sampleIds[row]), b -> new ArrayList<>()).add(row);
-            } else {
-                stay.add(row);
             }
-        }
-        if (byBucket.isEmpty()) {
-            return new Split(decoded, List.of());
         }
         String recordKey = RowParcel.keyOf(record);
         List<RowParcel> parcels = new ArrayList<>(byBucket.size());
-        byBucket.forEach((bucket, rows) -> parcels.add(RowParcel.of(batch, rows.stream().mapToInt(Integer::intValue).toArray(),
-                bucket, recordKey)));
-        decoded.batch = batch.select(stay.stream().mapToInt(Integer::intValue).toArray());
-        decoded.parcelBuckets = byBucket.keySet().stream().mapToInt(Integer::intValue).toArray();
+        byBucket.forEach((bucket, rows) -> parcels.add(RowParcel.of(batch, ints(rows), bucket, recordKey)));
+        decoded.batch = batch.select(ints(probes));
+        decoded.parcelBuckets = ints(byBucket.keySet());
         decoded.parcelStamp = watermark;
         return new Split(decoded, parcels);
+    }
+
+    private static int[] ints(java.util.Collection<Integer> values) {
+        return values.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The decoded form of {@code record}, whole (nothing split off); never throws on bad input. */

@@ -1,6 +1,7 @@
 package dev.cadc.flink.operators;
 
 import dev.cadc.core.format.Role;
+import dev.cadc.core.run.CheckpointTracker;
 import dev.cadc.core.influence.ProbeCheckpoint;
 import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.flink.records.Contribution;
@@ -205,7 +206,7 @@ final class SampleBucket {
         if (!unjudged.isEmpty()) {
             unjudged.keys().forEach(waiting::add);
         }
-        byte source = (plan.trainSource ? Role.TRAIN : Role.POOL).code();
+        Role source = plan.trainSource ? Role.TRAIN : Role.POOL;
         List<Contribution> counting = new ArrayList<>();
         List<Contribution> later = new ArrayList<>();
         int dropped = 0;
@@ -215,7 +216,7 @@ final class SampleBucket {
                 dropped++; // can never count: its checkpoint is folded (a row of the other role, or of a record to be refused)
             } else if (row.checkpoint != plan.checkpoint || waiting.contains(row.recordKey)) {
                 later.add(row);
-            } else if (row.role == source) {
+            } else if (CheckpointTracker.isSourceRow(row.role, row.checkpoint, source)) {
                 counting.add(row);
             } else {
                 dropped++;

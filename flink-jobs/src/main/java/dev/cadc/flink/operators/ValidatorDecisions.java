@@ -70,7 +70,7 @@ final class ValidatorDecisions implements RunGate.Effects<DecodedRecord> {
         // come after its checkpoint closed): the earliest of them is the fold a bucket must hold back.
         int first = Integer.MAX_VALUE;
         for (int row = 0; row < record.rowRoles.length; row++) {
-            if (record.rowRoles[row] == sourceRole.code() && record.rowCheckpoints[row] >= 0) {
+            if (CheckpointTracker.isSourceRow(record.rowRoles[row], record.rowCheckpoints[row], sourceRole)) {
                 first = Math.min(first, record.rowCheckpoints[row]);
             }
         }
@@ -110,7 +110,7 @@ final class ValidatorDecisions implements RunGate.Effects<DecodedRecord> {
             // The record's rows are in its buckets already, or on their way: each bucket drops them.
             String recordKey = RowParcel.keyOf(record.source);
             for (int bucket : record.parcelBuckets) {
-                ctx.output(SketchValidator.SOURCE_ROWS, BucketInput.of(RecordVerdict.refused(runId, bucket, recordKey, fault)));
+                ctx.output(SketchValidator.SOURCE_ROWS, BucketInput.of(RecordVerdict.refused(runId, bucket, recordKey)));
             }
         }
     }

@@ -31,8 +31,9 @@ public class DecodedRecord implements RunGate.GateRecord {
     /** The message of {@link #headerError} or {@link #bodyError}. */
     public String errorMessage;
     /**
-     * SKETCH_BATCH, decoded: the rows that travel through the validator (PROBE rows, for the run's
-     * clusterer, and rows that cannot be influence-source rows); the others went to their buckets.
+     * SKETCH_BATCH, decoded: after {@code RecordDecoder.split}, only its PROBE rows (for the run's
+     * clusterer); its POOL and TRAIN rows went to their buckets, and rows of no checkpoint (they never
+     * count) nowhere.
      */
     public SketchColumns batch;
     /** SKETCH_BATCH: every row's role code and checkpoint, parcelled rows included (the gate counts them all). */

@@ -1,13 +1,11 @@
 package dev.cadc.flink.records;
 
-import dev.cadc.core.format.InvalidRecordException;
-import dev.cadc.core.format.ReasonCode;
 import dev.cadc.core.format.Role;
 
 /**
  * The run's validator's judgement of one sketch batch whose rows went straight to their buckets
  * ({@link RowParcel}), sent to each of those buckets: accepted, with the run's influence source, or
- * refused, with the dead-letter reason. It travels on the validator's output to the buckets, before any
+ * refused (its rows are dropped; the validator writes the dead letter). It travels on the validator's output to the buckets, before any
  * closing marker of a checkpoint the record has influence-source rows of (those are all of open
  * checkpoints when the record is accepted), so a bucket that has a checkpoint's marker knows every
  * accepted record it must still hear from.
@@ -25,10 +23,6 @@ public class RecordVerdict {
      * when it has none (a POOL run's TRAIN rows, which may come after their checkpoint closed).
      */
     public int firstCheckpoint;
-    /** Refused: why. Null when accepted. */
-    public ReasonCode reason;
-    public String message;
-
     public RecordVerdict() {}
 
     public static RecordVerdict accepted(String runId, int bucket, String recordKey, Role sourceRole, int firstCheckpoint) {
@@ -41,25 +35,15 @@ public class RecordVerdict {
         return verdict;
     }
 
-    public static RecordVerdict refused(String runId, int bucket, String recordKey, InvalidRecordException fault) {
+    public static RecordVerdict refused(String runId, int bucket, String recordKey) {
         RecordVerdict verdict = new RecordVerdict();
         verdict.runId = runId;
         verdict.bucket = bucket;
         verdict.recordKey = recordKey;
-        verdict.reason = fault.reason();
-        String prefix = fault.reason() + ": ";
-        String message = fault.getMessage();
-        // The exception's message starts with its reason; keep what follows, so fault() rebuilds it unchanged.
-        verdict.message = message != null && message.startsWith(prefix) ? message.substring(prefix.length()) : message;
         return verdict;
     }
 
     public boolean isAccepted() {
-        return reason == null;
-    }
-
-    /** A refused record's fault, for its dead letter. */
-    public InvalidRecordException fault() {
-        return new InvalidRecordException(reason, message);
+        return sourceRole != null;
     }
 }

@@ -42,7 +42,7 @@ public class RowParcel {
         for (int i = 0; i < rows.rowCount(); i++) {
             if (role == null || rows.roles[i] == role.code()) {
                 Contribution row = new Contribution(runId, rows.sampleIds[i], rows.checkpoints[i], rows.steps[i],
-                        rows.learningRates[i], rows.sketch(i), null);
+                        rows.learningRates[i], rows.sketch(i));
                 row.recordKey = recordKey;
                 row.role = rows.roles[i];
                 waiting.add(row);

@@ -14,19 +14,16 @@ import dev.cadc.core.format.RunStart;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.format.SketchCodec;
 import dev.cadc.core.format.WireFormat;
-import dev.cadc.core.influence.ProbeCheckpoint;
-import dev.cadc.core.influence.SampleCheckpoint;
 import dev.cadc.core.sketch.ProjectionKind;
 import dev.cadc.core.sketch.ProjectionSpec;
 import dev.cadc.core.synth.PlantedSketches;
-import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.VersionPlan;
 import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.RunEvent;
-import dev.cadc.flink.records.SourceRow;
+import dev.cadc.flink.records.Contribution;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -210,12 +207,12 @@ final class OperatorTestData {
     }
 
     /** The POOL rows of {@code checkpoint} in a planted set, as accumulator inputs. */
-    static List<SourceRow> poolRows(PlantedSketches.PlantedSet set, int checkpoint) {
-        List<SourceRow> rows = new ArrayList<>();
+    static List<Contribution> poolRows(PlantedSketches.PlantedSet set, int checkpoint) {
+        List<Contribution> rows = new ArrayList<>();
         for (SketchBatch batch : set.batches()) {
             for (int row = 0; row < batch.rowCount(); row++) {
                 if (batch.role(row) == Role.POOL && batch.checkpoint(row) == checkpoint) {
-                    rows.add(new SourceRow(batch.runId(), batch.sampleId(row), checkpoint, batch.step(row),
+                    rows.add(new Contribution(batch.runId(), batch.sampleId(row), checkpoint, batch.step(row),
                             batch.learningRate(row), batch.sketch(row)));
                 }
             }
@@ -231,9 +228,9 @@ final class OperatorTestData {
     /**
      * Checkpoint 0 of a planted set as the builder receives it, computed with the core classes the
      * upstream operators call: the clustering event (fresh clusterer, as at the run's first
-     * checkpoint) and one contribution per POOL row.
+     * checkpoint), its probe model and its POOL rows.
      */
-    record PlantedCheckpoint(VersionPlan clustering, List<Contribution> contributions, ProbeModel model, List<SourceRow> rows) {}
+    record PlantedCheckpoint(VersionPlan clustering, ProbeModel model, List<Contribution> rows) {}
 
     static PlantedCheckpoint plantedCheckpointZero(PlantedSketches.PlantedSet set, ClusteringConfig config) {
         int k = set.config().sketchDim();
@@ -243,7 +240,7 @@ final class OperatorTestData {
         }
         CapabilityClusterer clusterer = new CapabilityClusterer(config, Clustering.empty(), 0);
         Clustering clustering = clusterer.update(trajectories);
-        List<SourceRow> pool = poolRows(set, 0);
+        List<Contribution> pool = poolRows(set, 0);
 
         VersionPlan event = new VersionPlan();
         event.runId = set.config().runId();
@@ -262,14 +259,7 @@ final class OperatorTestData {
         ProbeModel model = new ProbeModel(event.runId, 0, k, trajectories.probeIds(), trajectories.unitSketchMatrix(0));
         model.freeAfterWatermark = CHECKPOINT_ZERO_CLOSED_AT;
 
-        ProbeCheckpoint probes = new ProbeCheckpoint(0, k, trajectories.unitSketchMatrix(0));
-        List<Contribution> contributions = new ArrayList<>();
-        for (SourceRow row : pool) {
-            SampleCheckpoint.RowContribution contribution = SampleCheckpoint.contribution(probes, row.step, row.learningRate, row.sketch);
-            contributions.add(new Contribution(row.runId, row.sampleId, 0, row.step, row.learningRate, row.sketch,
-                    contribution.terms()));
-        }
-        return new PlantedCheckpoint(event, contributions, model, pool);
+        return new PlantedCheckpoint(event, model, pool);
     }
 
     /** A probe model of {@code probes} unit rows for checkpoint {@code checkpoint}. */
@@ -288,11 +278,6 @@ final class OperatorTestData {
             }
         }
         return new ProbeModel(RUN, checkpoint, SKETCH_DIM, ids, unit);
-    }
-
-    /** A source row of sample {@code sampleId} at {@code checkpoint}. */
-    static SourceRow sourceRow(long sampleId, int checkpoint) {
-        return new SourceRow(RUN, sampleId, checkpoint, checkpoint * 1000L, LEARNING_RATE * (1 + checkpoint), sketch(sampleId, checkpoint));
     }
 
     /** The dead letter's {@code cadc-dlq-*} headers read back. */

@@ -27,7 +27,7 @@ import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.RunEvent;
-import dev.cadc.flink.records.SourceRow;
+import dev.cadc.flink.records.Contribution;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Function;
@@ -135,7 +135,7 @@ class SketchValidatorTest {
      * trainer sends such batches during every warm-up: `cadc train` waited for a version forever).
      */
     @Test
-    void aVerdictHoldsBackOnlyTheFoldsOfItsInfluenceSourceRows() throws Exception {
+    void aVerdictHoldsBackOnlyTheFoldsOfItsInfluenceContributions() throws Exception {
         OperatorTestData.Records records = OperatorTestData.records();
         process(records.runStart());
         process(records.sketches(batch(0, 1, 2, 0)));

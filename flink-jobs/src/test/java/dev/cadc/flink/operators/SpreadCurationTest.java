@@ -26,13 +26,11 @@ import dev.cadc.flink.records.CheckpointClosing;
 import dev.cadc.flink.records.OutputRecord;
 import dev.cadc.flink.records.ProbeModel;
 import dev.cadc.flink.records.SampleBuckets;
-import dev.cadc.flink.records.SourceRow;
+import dev.cadc.flink.records.Contribution;
 import dev.cadc.flink.records.RecordVerdict;
 import dev.cadc.flink.records.RowParcel;
 import dev.cadc.flink.records.SketchColumns;
 import dev.cadc.core.format.Role;
-import dev.cadc.core.format.InvalidRecordException;
-import dev.cadc.core.format.ReasonCode;
 import dev.cadc.flink.records.VersionPart;
 import dev.cadc.flink.records.VersionPlan;
 import java.util.ArrayList;
@@ -101,7 +99,7 @@ class SpreadCurationTest {
          * {@code row} as the job delivers it: a parcel of one row from the decoder and the validator's
          * verdict accepting its record, the verdict first for every other row (they meet in either order).
          */
-        void row(SourceRow row) throws Exception {
+        void row(Contribution row) throws Exception {
             RowParcel parcel = parcelOf(row, "row@" + records++);
             RecordVerdict verdict = RecordVerdict.accepted(row.runId, parcel.bucket, parcel.recordKey, Role.POOL, row.checkpoint);
             if (records % 2 == 0) {
@@ -117,7 +115,7 @@ class SpreadCurationTest {
         void modelPlanAndRows(OperatorTestData.PlantedCheckpoint zero) throws Exception {
             buckets.processBroadcastElement(zero.model(), 0L);
             plan(zero.clustering());
-            for (SourceRow row : zero.rows()) {
+            for (Contribution row : zero.rows()) {
                 row(row);
             }
         }
@@ -190,15 +188,15 @@ class SpreadCurationTest {
         PlantedSketches.PlantedSet planted = PlantedSketches.generate(PlantedConfig.of(RUN, 21, 5, K).withPool(12, 4).withCheckpoints(1));
         OperatorTestData.PlantedCheckpoint zero = plantedCheckpointZero(planted, CONFIG.curatorConfig().clustering());
         pipeline = new Pipeline(CONFIG, null);
-        List<SourceRow> rows = new ArrayList<>(zero.rows());
+        List<Contribution> rows = new ArrayList<>(zero.rows());
         Collections.shuffle(rows, new Random(5));
         // Some rows arrive before their probe model, the plan overtakes others.
-        for (SourceRow row : rows.subList(0, rows.size() / 3)) {
+        for (Contribution row : rows.subList(0, rows.size() / 3)) {
             pipeline.row(row);
         }
         pipeline.buckets.processBroadcastElement(zero.model(), 0L);
         pipeline.plan(zero.clustering());
-        for (SourceRow row : rows.subList(rows.size() / 3, rows.size())) {
+        for (Contribution row : rows.subList(rows.size() / 3, rows.size())) {
             pipeline.row(row);
         }
         pipeline.flush();
@@ -304,7 +302,7 @@ class SpreadCurationTest {
         OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
         pipeline = new Pipeline(CONFIG, null);
         pipeline.buckets.processBroadcastElement(zero.model(), 0L);
-        for (SourceRow row : zero.rows()) {
+        for (Contribution row : zero.rows()) {
             pipeline.row(row);
         }
         ProbeModel notice = ProbeModel.releaseOf(RUN, 500L);
@@ -334,7 +332,7 @@ class SpreadCurationTest {
         pipeline = new Pipeline(CONFIG, null);
         pipeline.buckets.processBroadcastElement(zero.model(), 0L);
         pipeline.plan(zero.clustering());
-        SourceRow late = zero.rows().get(0);
+        Contribution late = zero.rows().get(0);
         zero.rows().subList(1, zero.rows().size()).forEach(this::row);
         RowParcel parcel = parcelOf(late, "late@0");
         pipeline.buckets.processElement(BucketInput.of(RecordVerdict.accepted(RUN, parcel.bucket, parcel.recordKey, Role.POOL, 0)), 0L);
@@ -346,9 +344,7 @@ class SpreadCurationTest {
         pipeline.flush();
         List<OutputRecord> output = pipeline.assembler.extractOutputValues();
         assertThat(output).hasSize(2);
-        for (int i = 0; i < output.size(); i++) {
-            assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(uninterrupted.get(i).value);
-        }
+        assertSameRecords(output, uninterrupted);
     }
 
     /**
@@ -360,27 +356,24 @@ class SpreadCurationTest {
     void aRefusedRecordsRowsAreDroppedWhicheverComesFirstEvenAfterTheRelease() throws Exception {
         OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
         List<OutputRecord> uninterrupted = versionZeroInOneGo(zero);
-        SourceRow first = zero.rows().get(0);
-        SourceRow second = zero.rows().stream().filter(row -> SampleBuckets.bucketOf(row.sampleId) != SampleBuckets.bucketOf(first.sampleId))
+        Contribution first = zero.rows().get(0);
+        Contribution second = zero.rows().stream().filter(row -> SampleBuckets.bucketOf(row.sampleId) != SampleBuckets.bucketOf(first.sampleId))
                 .findFirst().orElseThrow();
         RowParcel early = parcelOf(first, "refused@7");
         RowParcel late = parcelOf(second, "refused@7");
-        InvalidRecordException fault = new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint 0 is closed");
 
         pipeline = new Pipeline(CONFIG, null);
         pipeline.modelPlanAndRows(zero);
         pipeline.buckets.processElement(BucketInput.of(early), 0L);
-        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, late.bucket, late.recordKey, fault)), 0L);
-        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, early.bucket, early.recordKey, fault)), 0L);
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, late.bucket, late.recordKey)), 0L);
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, early.bucket, early.recordKey)), 0L);
         pipeline.plan(release(0, false));
         pipeline.closed(0);
         pipeline.flush();
 
         List<OutputRecord> output = pipeline.assembler.extractOutputValues();
         assertThat(output).hasSize(2);
-        for (int i = 0; i < output.size(); i++) {
-            assertThat(output.get(i).value).as("the refused rows did not count").isEqualTo(uninterrupted.get(i).value);
-        }
+        assertSameRecords(output, uninterrupted);
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).as("the released run's refusal still waits for its parcel")
                 .isEqualTo(1);
 
@@ -399,9 +392,9 @@ class SpreadCurationTest {
     void aFoldCountsOnlyJudgedRowsOfTheInfluenceSource() throws Exception {
         OperatorTestData.PlantedCheckpoint zero = checkpointZero(12);
         List<OutputRecord> uninterrupted = versionZeroInOneGo(zero);
-        SourceRow row = zero.rows().get(0);
-        RowParcel unjudged = parcelOf(new SourceRow(RUN, row.sampleId, 0, row.step - 1, 3 * row.learningRate, row.sketch), "unjudged@1");
-        RowParcel train = parcelOf(new SourceRow(RUN, row.sampleId, 0, row.step - 2, 5 * row.learningRate, row.sketch), "train@2");
+        Contribution row = zero.rows().get(0);
+        RowParcel unjudged = parcelOf(new Contribution(RUN, row.sampleId, 0, row.step - 1, 3 * row.learningRate, row.sketch), "unjudged@1");
+        RowParcel train = parcelOf(new Contribution(RUN, row.sampleId, 0, row.step - 2, 5 * row.learningRate, row.sketch), "train@2");
         train.rows.roles[0] = Role.TRAIN.code();
 
         pipeline = new Pipeline(CONFIG, null);
@@ -414,11 +407,8 @@ class SpreadCurationTest {
 
         List<OutputRecord> output = pipeline.assembler.extractOutputValues();
         assertThat(output).hasSize(2);
-        for (int i = 0; i < output.size(); i++) {
-            assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(uninterrupted.get(i).value);
-        }
-        InvalidRecordException fault = new InvalidRecordException(ReasonCode.INVALID_VALUE, "checkpoint 0 is closed");
-        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, unjudged.bucket, unjudged.recordKey, fault)), 0L);
+        assertSameRecords(output, uninterrupted);
+        pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, unjudged.bucket, unjudged.recordKey)), 0L);
         pipeline.plan(release(0, false));
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).isZero();
     }
@@ -434,8 +424,8 @@ class SpreadCurationTest {
         List<OutputRecord> alone = versionZeroInOneGo(zero);
 
         int later = SampleBucket.ROW_SLOTS;
-        List<SourceRow> laterRows = zero.rows().stream()
-                .map(row -> new SourceRow(row.runId, row.sampleId, later, row.step, row.learningRate, row.sketch))
+        List<Contribution> laterRows = zero.rows().stream()
+                .map(row -> new Contribution(row.runId, row.sampleId, later, row.step, row.learningRate, row.sketch))
                 .toList();
         pipeline = new Pipeline(CONFIG, null);
         pipeline.buckets.processBroadcastElement(zero.model(), 0L);
@@ -448,9 +438,7 @@ class SpreadCurationTest {
         pipeline.flush();
         List<OutputRecord> output = pipeline.assembler.extractOutputValues();
         assertThat(output).hasSize(alone.size());
-        for (int i = 0; i < output.size(); i++) {
-            assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(alone.get(i).value);
-        }
+        assertSameRecords(output, alone);
         long waiting = 0;
         for (int bucket = 0; bucket < SampleBuckets.COUNT; bucket++) {
             // The backend's own list state (not the operator's view) is null when empty.
@@ -481,9 +469,7 @@ class SpreadCurationTest {
         pipeline.flush();
         List<OutputRecord> output = pipeline.assembler.extractOutputValues();
         assertThat(output).hasSize(modelFirst.size());
-        for (int i = 0; i < output.size(); i++) {
-            assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(modelFirst.get(i).value);
-        }
+        assertSameRecords(output, modelFirst);
         assertThat(OperatorTestData.keyedState(pipeline.buckets, SampleBuckets.key(RUN, 0), SampleBucket.CLOSED_THROUGH).value())
                 .as("a folded marker is not kept").isNull();
     }
@@ -542,17 +528,14 @@ class SpreadCurationTest {
 
         try (Pipeline resumed = new Pipeline(CONFIG, snapshot)) {
             resumed.assembler.processElement1(plan, 0L);
-            for (SourceRow row : zero.rows().subList(half, zero.rows().size())) {
+            for (Contribution row : zero.rows().subList(half, zero.rows().size())) {
                 resumed.row(row);
             }
             resumed.closed(0);
             resumed.flush();
             List<OutputRecord> output = resumed.assembler.extractOutputValues();
             assertThat(output).hasSize(2);
-            for (int i = 0; i < output.size(); i++) {
-                assertThat(output.get(i).topic).isEqualTo(uninterrupted.get(i).topic);
-                assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(uninterrupted.get(i).value);
-            }
+            assertSameRecords(output, uninterrupted);
         }
     }
 
@@ -566,7 +549,7 @@ class SpreadCurationTest {
         }
     }
 
-    private void row(SourceRow row) {
+    private void row(Contribution row) {
         try {
             pipeline.row(row);
         } catch (Exception e) {
@@ -574,8 +557,17 @@ class SpreadCurationTest {
         }
     }
 
+    /** {@code output} is {@code expected}: the same records (topic and value), in the same order. */
+    private static void assertSameRecords(List<OutputRecord> output, List<OutputRecord> expected) {
+        assertThat(output).hasSameSizeAs(expected);
+        for (int i = 0; i < output.size(); i++) {
+            assertThat(output.get(i).topic).isEqualTo(expected.get(i).topic);
+            assertThat(output.get(i).value).as(output.get(i).topic).isEqualTo(expected.get(i).value);
+        }
+    }
+
     /** A parcel holding {@code row} alone, as the decoder sends a record's rows to their bucket. */
-    static RowParcel parcelOf(SourceRow row, String recordKey) {
+    static RowParcel parcelOf(Contribution row, String recordKey) {
         RowParcel parcel = new RowParcel();
         parcel.runId = row.runId;
         parcel.bucket = SampleBuckets.bucketOf(row.sampleId);

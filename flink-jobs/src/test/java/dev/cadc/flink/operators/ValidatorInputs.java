@@ -6,7 +6,6 @@ import dev.cadc.flink.records.DecodedRecord;
 import dev.cadc.flink.records.KafkaRecord;
 import dev.cadc.flink.records.RecordVerdict;
 import dev.cadc.flink.records.RowParcel;
-import dev.cadc.flink.records.SourceRow;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,13 +31,11 @@ final class ValidatorInputs {
     }
 
     /** The influence-source rows the validator let through, in the order of its verdicts. */
-    List<SourceRow> sourceRows(AbstractStreamOperatorTestHarness<?> harness) {
-        List<SourceRow> rows = new ArrayList<>();
+    List<Contribution> sourceRows(AbstractStreamOperatorTestHarness<?> harness) {
+        List<Contribution> rows = new ArrayList<>();
         for (BucketInput input : OperatorTestData.sideOutput(harness, SketchValidator.SOURCE_ROWS)) {
             if (input.verdict != null && input.verdict.isAccepted()) {
-                for (Contribution row : parcelOf(input.verdict).rows(input.verdict.sourceRole)) {
-                    rows.add(new SourceRow(row.runId, row.sampleId, row.checkpoint, row.step, row.learningRate, row.sketch));
-                }
+                rows.addAll(parcelOf(input.verdict).rows(input.verdict.sourceRole));
             }
         }
         return rows;

@@ -141,6 +141,15 @@ public final class CheckpointTracker {
     }
 
     /**
+     * Whether a row (its role code and checkpoint) is an influence-source row of a run whose source is
+     * {@code source}: the rows a checkpoint counts and forwards, and the only ones an accepted batch
+     * must have of open checkpoints.
+     */
+    public static boolean isSourceRow(byte role, int checkpoint, Role source) {
+        return role == source.code() && checkpoint >= 0;
+    }
+
+    /**
      * Counts the rows of one batch, given each row's role code ({@link Role#code()}) and checkpoint: POOL
      * and PROBE rows are what a checkpoint-complete announces; rows of the influence source
      * ({@code trainSource}: TRAIN, else POOL) at a checkpoint {@code >= 0} are what the checkpoint's
@@ -151,11 +160,11 @@ public final class CheckpointTracker {
      */
     public void countBatch(byte[] roles, int[] checkpoints) {
         byte train = Role.TRAIN.code();
-        byte source = trainSource ? train : Role.POOL.code();
+        Role source = trainSource ? Role.TRAIN : Role.POOL;
         Map<Integer, long[]> counts = new TreeMap<>();
         for (int row = 0; row < roles.length; row++) {
             boolean scan = roles[row] != train;
-            boolean sourceRow = roles[row] == source && checkpoints[row] >= 0;
+            boolean sourceRow = isSourceRow(roles[row], checkpoints[row], source);
             if (scan || sourceRow) {
                 long[] count = counts.computeIfAbsent(checkpoints[row], c -> new long[2]);
                 count[0] += scan ? 1 : 0;
