@@ -102,25 +102,8 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
             getRuntimeContext().getMetricGroup().addGroup("run", runId).gauge("capabilities", () -> capabilitiesByRun.getOrDefault(runId, 0));
         }
 
-        VersionPlan update = new VersionPlan();
-        update.runId = run.runId;
-        update.kind = VersionPlan.Kind.CLUSTERING;
-        update.checkpoint = j;
-        update.probeIds = current.probeIds();
-        update.assignment = current.assignment();
-        update.difficulty = StageSequencer.difficulty(current, trajectories);
-        update.sourceRows = closed.sourceRows;
-        int[] sources = previous == null || previous.sourceCheckpoints == null ? new int[0] : previous.sourceCheckpoints;
-        if (closed.sourceRows > 0) {
-            sources = java.util.Arrays.copyOf(sources, sources.length + 1);
-            sources[sources.length - 1] = j;
-        }
-        update.sourceCheckpoints = sources;
-        update.watermark = closed.watermark;
-        update.shortCheckpoint = closed.shortCheckpoint;
-        update.sketchDim = run.sketchDim;
-        update.nextCapabilityId = nextId;
-        update.trainSource = run.influenceSource == dev.cadc.core.format.InfluenceSource.TRAIN;
+        VersionPlan update = VersionPlan.clustering(run, closed, previous, current, nextId,
+                StageSequencer.difficulty(current, trajectories));
         clustering.update(update);
 
         ProbeModel model = new ProbeModel(run.runId, j, run.sketchDim, trajectories.probeIds(), trajectories.unitSketchMatrix(j));
@@ -141,12 +124,7 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
         if (released.expired) {
             ctx.output(PROBE_MODELS, ProbeModel.releaseOf(released.runId, released.watermark));
         }
-        VersionPlan release = new VersionPlan();
-        release.runId = released.runId;
-        release.kind = VersionPlan.Kind.RELEASE;
-        release.checkpoint = released.lastCheckpoint;
-        release.expired = released.expired;
-        release.watermark = released.watermark;
+        VersionPlan release = VersionPlan.release(released);
         toBuckets(release, ctx);
         out.collect(release);
     }

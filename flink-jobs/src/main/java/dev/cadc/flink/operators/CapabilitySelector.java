@@ -1,17 +1,13 @@
 package dev.cadc.flink.operators;
 
-import dev.cadc.core.curriculum.CapabilityPicks;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.flink.config.JobConfig;
-import dev.cadc.core.curriculum.DuplicateGuard;
 import dev.cadc.core.curriculum.WaterFill;
 import dev.cadc.flink.records.CandidateBatch;
 import dev.cadc.flink.records.CapabilityChoice;
 import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.VersionPlan;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -27,14 +23,14 @@ import org.apache.flink.util.Collector;
  * One capability's selection, keyed by (run, capability): the capabilities of a run are selected on
  * different subtasks. At version j it gathers the capability's candidates from every sample bucket and,
  * once it has the batch of every bucket of the run (each answers every version, so it knows by their
- * count, {@link SampleBuckets#COUNT}), orders them with the core {@link CapabilityPicks} (the same call the batch
- * reference makes) up to twice the capability's limit ({@link WaterFill#reach}), and sends the pick
- * order to the run's assembler, which splits the budget ({@link WaterFill.Split#of}). The limit is the
- * capability's part of the budget split over every capability's candidate count
- * ({@link WaterFill#limits}); each bucket's batch carries its counts for every capability, so the
- * selector knows its limit from its own input, orders no further than its reach, and needs nothing
- * back from the assembler. Candidates are held only until their version is decided; their
- * trajectories apart from them, read one by one when the duplicate guard reaches them.
+ * count, {@link SampleBuckets#COUNT}), decides ({@link CapabilityDecision}: the core
+ * {@code CapabilityPicks}, the same call the batch reference makes) up to twice the capability's limit
+ * ({@link WaterFill#reach}), and sends the pick order to the run's assembler, which splits the budget
+ * ({@link WaterFill.Split#of}). The limit is the capability's part of the budget split over every
+ * capability's candidate count ({@link WaterFill#limits}); each bucket's batch carries its counts for
+ * every capability, so the selector knows its limit from its own input, orders no further than its
+ * reach, and needs nothing back from the assembler. Candidates are held only until their version is
+ * decided; their trajectories apart from them, read one by one when the duplicate guard reaches them.
  */
 public final class CapabilitySelector extends KeyedProcessFunction<String, CandidateBatch, CapabilityChoice> {
 
@@ -83,16 +79,13 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         batch.trajectories = new float[0];
         batches.add(batch);
         ctx.timerService().registerEventTimeTimer(readyAt(batch));
-        Integer before = received.get(batch.checkpoint);
-        int count = before == null ? 1 : before + 1;
-        if (count < SampleBuckets.COUNT) {
-            received.put(batch.checkpoint, count);
+        if (ListStates.countOne(received, batch.checkpoint) < SampleBuckets.COUNT) {
             return;
         }
         // Every bucket of the run has sent its batch of this version: decide it.
         received.remove(batch.checkpoint);
         List<CandidateBatch> version = ListStates.take(batches, held -> held.checkpoint == batch.checkpoint);
-        out.collect(choose(version));
+        out.collect(CapabilityDecision.choose(version, config, this::trajectoryOf));
         forgetTrajectories(version);
     }
 
@@ -133,52 +126,5 @@ public final class CapabilitySelector extends KeyedProcessFunction<String, Candi
         } catch (Exception e) {
             throw new IllegalStateException("candidate " + id + ": its trajectory could not be read from state", e);
         }
-    }
-
-    /** The capability's picks at one version, from every bucket's batch. */
-    private CapabilityChoice choose(List<CandidateBatch> parts) {
-        CandidateBatch first = parts.get(0);
-        int slots = first.probeSlots;
-        long sampleCount = 0;
-        long[] candidateCounts = new long[first.candidateCounts.length];
-        List<int[]> entries = new ArrayList<>();
-        for (int b = 0; b < parts.size(); b++) {
-            sampleCount += parts.get(b).sampleCount;
-            for (int c = 0; c < candidateCounts.length; c++) {
-                candidateCounts[c] += parts.get(b).candidateCounts[c];
-            }
-            for (int n = 0; n < parts.get(b).ids.length; n++) {
-                entries.add(new int[] {b, n});
-            }
-        }
-        entries.sort(Comparator.comparingLong(e -> parts.get(e[0]).ids[e[1]]));
-        long[] ids = new long[entries.size()];
-        double[][] influence = new double[entries.size()][];
-        double[] attributed = new double[entries.size()];
-        for (int i = 0; i < entries.size(); i++) {
-            CandidateBatch part = parts.get(entries.get(i)[0]);
-            int n = entries.get(i)[1];
-            ids[i] = part.ids[n];
-            influence[i] = Arrays.copyOfRange(part.influence, n * slots, (n + 1) * slots);
-            attributed[i] = part.attributed[n];
-        }
-        long limit = WaterFill.limits(config.budget().resolve(sampleCount), candidateCounts)[first.capabilityIndex];
-        int checkpoint = first.checkpoint;
-        DuplicateGuard guard = config.duplicateThreshold() >= 1 ? DuplicateGuard.disabled()
-                // Trajectories are read from state only when the guard reaches them (a few candidates per pick).
-                : new DuplicateGuard(i -> trajectoryOf(checkpoint, ids[i]), first.trajectoryCheckpoints, config.duplicateThreshold());
-        CapabilityPicks.Picks picks = CapabilityPicks.pick(config.withinCapability(), slots,
-                CapabilityPicks.of(ids, influence, attributed), guard, WaterFill.reach(limit));
-
-        CapabilityChoice choice = new CapabilityChoice();
-        choice.runId = first.runId;
-        choice.checkpoint = first.checkpoint;
-        choice.capabilityId = first.capabilityId;
-        choice.picks = Arrays.stream(picks.picks()).mapToLong(i -> ids[i]).toArray();
-        choice.influence = Arrays.stream(picks.picks()).mapToDouble(i -> attributed[i]).toArray();
-        choice.exhausted = picks.exhausted();
-        choice.duplicates = Arrays.stream(picks.duplicates()).mapToLong(i -> ids[i]).toArray();
-        choice.duplicateDepths = picks.duplicateDepths();
-        return choice;
     }
 }

@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.MapState;
 
-/** Taking elements out of a keyed list state. */
+/** Taking elements out of a keyed list state; counting parts received per version. */
 final class ListStates {
 
     private ListStates() {}
@@ -27,5 +28,13 @@ final class ListStates {
             state.update(kept);
         }
         return out;
+    }
+
+    /** Adds one to {@code counts}' count of {@code version} and returns the new count. */
+    static int countOne(MapState<Integer, Integer> counts, int version) throws Exception {
+        Integer before = counts.get(version);
+        int count = before == null ? 1 : before + 1;
+        counts.put(version, count);
+        return count;
     }
 }

@@ -1,21 +1,13 @@
 package dev.cadc.flink.operators;
 
-import dev.cadc.core.capability.Clustering;
-import dev.cadc.core.curriculum.CapabilityPicks;
 import dev.cadc.core.curriculum.CurationResult;
 import dev.cadc.core.curriculum.CuratorConfig;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.core.curriculum.CurriculumVersion;
-import dev.cadc.flink.records.CapabilityChoice;
 import dev.cadc.flink.records.OutputRecord;
-import dev.cadc.flink.records.SampleBuckets;
 import dev.cadc.flink.records.VersionPart;
 import dev.cadc.flink.records.VersionPlan;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -32,11 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A run's curriculum versions, keyed by run: for version j it collects the plan (clustering,
  * difficulty), every sample bucket's summary and every capability's picks, and once it has them all
- * (by count: every bucket of the run answers every version, every capability's selector once) splits the budget
- * with the core {@link dev.cadc.core.curriculum.WaterFill.Split#of} (each selector ordered up to its own
- * reach), takes each capability's first picks and lays the version out with
- * {@link CurriculumVersion#assemble} (the batch reference's code). It holds per run only the plans and
- * parts of versions not yet built: the selection, the harmful ids and counts.
+ * (by count, {@link VersionParts#expected}) lays the version out with the core
+ * {@link CurriculumVersion#fromPicks} (the batch reference's split of the budget and stages). It holds
+ * per run only the plans and parts of versions not yet built.
  */
 public final class VersionAssembler extends KeyedCoProcessFunction<String, VersionPlan, VersionPart, OutputRecord> {
 
@@ -57,7 +47,6 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
     private transient ValueState<Integer> releaseAfter;
     private transient ValueState<Long> tombstoneUntilWatermark;
     private transient RunGauges gauges;
-    private transient org.apache.flink.metrics.Counter versionsSent;
 
     public VersionAssembler(JobConfig jobConfig) {
         this.jobConfig = jobConfig;
@@ -73,7 +62,6 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
         releaseAfter = context.getState(new ValueStateDescriptor<>("release-after-version", Types.INT));
         tombstoneUntilWatermark = context.getState(new ValueStateDescriptor<>("tombstone-until-watermark", Types.LONG));
         gauges = new RunGauges(context.getMetricGroup());
-        versionsSent = context.getMetricGroup().counter("curriculumVersionsSent");
     }
 
     @Override
@@ -81,20 +69,18 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
         if (tombstoneUntilWatermark.value() != null) {
             return;
         }
-        if (plan.kind == VersionPlan.Kind.RELEASE) {
-            if (plan.expired) {
-                clearRun(ctx.getCurrentKey());
-                // Parts of closed versions may still be on their way: dropped until the watermark passes the release.
-                tombstoneUntilWatermark.update(plan.watermark);
-                ctx.timerService().registerEventTimeTimer(plan.readyAt());
-                return;
-            }
+        if (plan.kind == VersionPlan.Kind.CLUSTERING) {
+            plans.add(plan);
+            buildWhatIsReady(ctx.getCurrentKey(), out);
+        } else if (plan.expired) {
+            clearRun(ctx.getCurrentKey());
+            // Parts of closed versions may still be on their way: dropped until the watermark passes the release.
+            tombstoneUntilWatermark.update(plan.watermark);
+            ctx.timerService().registerEventTimeTimer(plan.readyAt());
+        } else {
             releaseAfter.update(plan.checkpoint);
             releaseIfDone(ctx.getCurrentKey());
-            return;
         }
-        plans.add(plan);
-        buildWhatIsReady(ctx.getCurrentKey(), out);
     }
 
     @Override
@@ -103,8 +89,7 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
             return;
         }
         parts.add(part);
-        Integer before = received.get(part.checkpoint());
-        received.put(part.checkpoint(), before == null ? 1 : before + 1);
+        ListStates.countOne(received, part.checkpoint());
         buildWhatIsReady(ctx.getCurrentKey(), out);
     }
 
@@ -117,22 +102,16 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
         }
     }
 
-    /**
-     * Builds, in checkpoint order, every held version whose parts are all here: with probes, one summary
-     * from every sample bucket of the run and one choice from every capability's selector (each bucket
-     * answers every version, and each selector once it has every bucket's batch); without probes none.
-     */
+    /** Builds, in checkpoint order, every held version whose parts are all here. */
     private void buildWhatIsReady(String runId, Collector<OutputRecord> out) throws Exception {
         VersionPlan plan;
         while ((plan = plans.first()) != null) {
-            int expected = plan.probeIds.length == 0 ? 0
-                    : SampleBuckets.COUNT + new Clustering(plan.probeIds, plan.assignment).capabilityIds().length;
-            Integer arrived = received.get(plan.checkpoint);
-            if ((arrived == null ? 0 : arrived) < expected) {
+            int checkpoint = plan.checkpoint;
+            Integer arrived = received.get(checkpoint);
+            if ((arrived == null ? 0 : arrived) < VersionParts.expected(plan)) {
                 return;
             }
-            int checkpoint = plan.checkpoint;
-            List<VersionPart> version = expected == 0 ? List.of() : ListStates.take(parts, part -> part.checkpoint() == checkpoint);
+            List<VersionPart> version = ListStates.take(parts, part -> part.checkpoint() == checkpoint);
             received.remove(checkpoint);
             plans.remove(plan);
             build(runId, plan, version, out);
@@ -141,39 +120,14 @@ public final class VersionAssembler extends KeyedCoProcessFunction<String, Versi
     }
 
     private void build(String runId, VersionPlan plan, List<VersionPart> versionParts, Collector<OutputRecord> out) {
-        Clustering clustering = new Clustering(plan.probeIds, plan.assignment);
-        int[] capabilityIds = clustering.capabilityIds();
-        List<CurriculumVersion.Summary> summaries = new ArrayList<>();
-        Map<Integer, CapabilityChoice> choices = new HashMap<>();
-        for (VersionPart part : versionParts) {
-            if (part.bucket != null) {
-                summaries.add(new CurriculumVersion.Summary(part.bucket.sampleCount, part.bucket.attributed, part.bucket.harmful));
-            } else {
-                choices.put(part.choice.capabilityId, part.choice);
-            }
-        }
-        CurriculumVersion.Summary summary = CurriculumVersion.Summary.merge(summaries, capabilityIds.length);
+        CurriculumVersion.Summary summary = VersionParts.summary(plan, versionParts);
         if (summary.sampleCount() == 0 || plan.probeIds.length == 0) {
             LOG.info("run {}: checkpoint {} closed; nothing to curate yet ({} samples, {} probes)", runId, plan.checkpoint,
                     summary.sampleCount(), plan.probeIds.length);
             return;
         }
-        long[][] ids = new long[capabilityIds.length][];
-        double[][] influence = new double[capabilityIds.length][];
-        CapabilityPicks.Picks[] picks = new CapabilityPicks.Picks[capabilityIds.length];
-        for (int c = 0; c < capabilityIds.length; c++) {
-            CapabilityChoice choice = choices.get(capabilityIds[c]);
-            ids[c] = choice == null ? new long[0] : choice.picks;
-            influence[c] = choice == null ? new double[0] : choice.influence;
-            // The choice's picks and duplicates are already in order: local indices are positions.
-            picks[c] = choice == null ? new CapabilityPicks.Picks(new int[0], new int[0], new int[0], true)
-                    : new CapabilityPicks.Picks(IntStream.range(0, choice.picks.length).toArray(),
-                            IntStream.range(0, choice.duplicates.length).toArray(), choice.duplicateDepths, choice.exhausted);
-        }
-        CurationResult result = CurriculumVersion.fromPicks(runId, plan.checkpoint, clustering, plan.difficulty, summary,
-                ids, influence, picks, config);
+        CurationResult result = VersionParts.result(runId, plan, versionParts, summary, config);
         OutputRecord.version(result).forEach(out::collect);
-        versionsSent.inc();
         gauges.versionSent(runId, plan.checkpoint, summary.sampleCount(), plan.watermark);
         LOG.info("run {}: curriculum version {}{}: {} of budget {} from {} samples, {} capabilities", runId, plan.checkpoint,
                 plan.shortCheckpoint ? " (from a short checkpoint: rows were missing)" : "",

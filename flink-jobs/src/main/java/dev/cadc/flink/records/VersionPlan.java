@@ -1,5 +1,9 @@
 package dev.cadc.flink.records;
 
+import dev.cadc.core.capability.Clustering;
+import dev.cadc.core.format.InfluenceSource;
+import java.util.Arrays;
+
 /**
  * What the clusterer tells a run's sample buckets (one copy each, {@code bucket} set) and its
  * assembler, in order: for each closed checkpoint j, the plan of version j (the clustering after j,
@@ -45,6 +49,46 @@ public class VersionPlan {
     public boolean expired;
 
     public VersionPlan() {}
+
+    /**
+     * The plan of version {@code closed.checkpoint} of run {@code run}: the clustering after it
+     * ({@code current}, with the next free capability id), the capabilities' {@code difficulty}, and the
+     * run's influence-source checkpoints through it ({@code previous}'s, plus this one if it had rows).
+     */
+    public static VersionPlan clustering(RunEvent run, RunEvent closed, VersionPlan previous, Clustering current,
+            int nextCapabilityId, double[] difficulty) {
+        VersionPlan plan = new VersionPlan();
+        plan.runId = run.runId;
+        plan.kind = Kind.CLUSTERING;
+        plan.checkpoint = closed.checkpoint;
+        plan.probeIds = current.probeIds();
+        plan.assignment = current.assignment();
+        plan.difficulty = difficulty;
+        plan.sourceRows = closed.sourceRows;
+        int[] sources = previous == null || previous.sourceCheckpoints == null ? new int[0] : previous.sourceCheckpoints;
+        if (closed.sourceRows > 0) {
+            sources = Arrays.copyOf(sources, sources.length + 1);
+            sources[sources.length - 1] = closed.checkpoint;
+        }
+        plan.sourceCheckpoints = sources;
+        plan.watermark = closed.watermark;
+        plan.shortCheckpoint = closed.shortCheckpoint;
+        plan.sketchDim = run.sketchDim;
+        plan.nextCapabilityId = nextCapabilityId;
+        plan.trainSource = run.influenceSource == InfluenceSource.TRAIN;
+        return plan;
+    }
+
+    /** The release of a run ({@code released}: its run-end's last checkpoint, or its TTL expired). */
+    public static VersionPlan release(RunEvent released) {
+        VersionPlan plan = new VersionPlan();
+        plan.runId = released.runId;
+        plan.kind = Kind.RELEASE;
+        plan.checkpoint = released.lastCheckpoint;
+        plan.expired = released.expired;
+        plan.watermark = released.watermark;
+        return plan;
+    }
 
     /** A copy of this plan for sample bucket {@code bucket}. */
     public VersionPlan forBucket(int bucket) {
