@@ -80,9 +80,11 @@ final class BenchCommand implements Runnable {
                 "freshness: the job unbounded on an empty topic at the largest --parallelism while the set is published",
                 "checkpoint by checkpoint; for each checkpoint, the time from sending its checkpoint-complete to a",
                 "read_committed consumer of the curriculum topic seeing its version (p50, p99 against the checkpoint",
-                "interval + 1 s). Prints rows/s, wall time and the process's peak RSS during each stage, the ratios, and",
-                "the job's peak checkpointed state per pool sample (on RocksDB also its peak live state, RocksDB's own",
-                "estimate). Default size: 100,000 pool samples x 4 checkpoints",
+                "interval + 1 s); once the last version is out, before the run-end, the live job's whole state as a",
+                "canonical savepoint (every key and value once, the same for both backends) per pool sample, against",
+                "the bound 8 P + 4 J k + 256 bytes. Prints rows/s, wall time and the process's peak RSS during each stage,",
+                "the ratios, and the job's peak checkpointed state per pool sample (on RocksDB also its peak live state,",
+                "RocksDB's own estimate). Default size: 100,000 pool samples x 4 checkpoints",
                 "x k = 1024, 512 probes. --skip leaves stages out (e.g. --skip consumer,curate,numpy,freshness for a",
                 "large --state-backend rocksdb run of the job alone). The bench's jobs allow a checkpoint 3 hours and tolerate",
                 "expired ones (the job's Kafka transactions still expire after 10 minutes)."
@@ -537,6 +539,7 @@ final class BenchCommand implements Runnable {
             Map<Integer, Long> rowsFrom = new HashMap<>();
             Stage stage = Stage.start();
             long peakState = -1;
+            long savepointBytes = -1;
             int[] published = {0};
             try (SketchPublisher publisher = new SketchPublisher(Map.of("bootstrap.servers", bootstrap),
                     SketchPublisher.DEFAULT_MAX_RECORD_BYTES, topic)) {
@@ -625,6 +628,10 @@ final class BenchCommand implements Runnable {
                     if (!late[0] && current[0] >= 0) {
                         complete.accept(current[0]);
                     }
+                    if (!late[0]) {
+                        // Every checkpoint folded, the run not ended: each pool sample holds its whole state.
+                        savepointBytes = job.canonicalSavepointBytes();
+                    }
                     publisher.endRun(run, current[0]);
                     watcher.interrupt();
                     watcher.join(10_000);
@@ -665,6 +672,15 @@ final class BenchCommand implements Runnable {
             figure.put("target_met", all && p99 < target);
             figure.put("peak_checkpoint_state_bytes", peakState);
             figure.put("state_bytes_per_pool_sample", peakState < 0 ? -1 : (double) peakState / pool);
+            long bound = 8L * probes + 4L * checkpoints * dim + 256;
+            figure.put("canonical_savepoint_bytes", savepointBytes);
+            figure.put("canonical_savepoint_bytes_per_pool_sample", savepointBytes < 0 ? -1 : (double) savepointBytes / pool);
+            figure.put("state_bound_bytes_per_pool_sample", bound);
+            if (savepointBytes >= 0) {
+                out.printf(Locale.ROOT, "  whole state after the last version (a canonical savepoint, %s backend): %d bytes, %.0f bytes per pool"
+                        + " sample; bound 8 P + 4 J k + 256 = %d bytes: %s%n", stateBackend, savepointBytes, (double) savepointBytes / pool,
+                        bound, savepointBytes <= bound * (long) pool ? "met" : "NOT met");
+            }
             out.printf(Locale.ROOT, "  freshness (checkpoint-complete sent -> version visible read_committed), %d of %d versions: p50 %d ms,"
                     + " p99 %d ms (nearest rank; with %d versions p99 is the slowest); target p99 < %d ms (interval %d ms + 1 s): %s%n",
                     sorted.size(), checkpoints, p50, p99, sorted.size(), target, checkpointIntervalMs,

@@ -120,6 +120,25 @@ final class LocalFlinkJob implements AutoCloseable {
     }
 
     /**
+     * The size in bytes of a savepoint of the running job in Flink's canonical format, which writes every
+     * key and value of every state once, the same way for every state backend: the state the job holds,
+     * as Flink sees it, without a backend's own overhead (RocksDB's overwritten values still in files
+     * compaction has not reached, its indexes). The savepoint goes to the job's directory and is deleted
+     * once measured. Nothing is committed by it (savepoints do not commit the sink's transactions).
+     */
+    long canonicalSavepointBytes() throws Exception {
+        Path target = directory.resolve("savepoints");
+        String location = cluster.triggerSavepoint(jobId, target.toUri().toString(), false,
+                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(10, TimeUnit.MINUTES);
+        Path savepoint = Path.of(new org.apache.flink.core.fs.Path(location).toUri().getPath());
+        try (var files = java.nio.file.Files.walk(savepoint)) {
+            return files.filter(java.nio.file.Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+        } finally {
+            TemporaryDirectories.delete(target);
+        }
+    }
+
+    /**
      * The live keyed state RocksDB holds, summed over every operator, subtask and state (RocksDB's
      * {@code estimate-live-data-size}: the newest value of each key, without overwritten or deleted
      * values still in files that compaction has not reached), or -1 when the job reports none (the heap

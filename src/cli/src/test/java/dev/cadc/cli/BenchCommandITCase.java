@@ -56,6 +56,12 @@ class BenchCommandITCase {
                 .isLessThanOrEqualTo(freshness.get("freshness_p99_ms").asLong());
         assertThat(freshness.get("target_p99_ms").asLong()).isEqualTo(3000);
         assertThat(freshness.has("target_met")).isTrue();
+        // The live job's whole state after the last version, before the run-end: at least every pool sample's
+        // influence row and trajectory (8 P + 4 J k bytes each; fixed costs such as the savepoint's metadata weigh
+        // on 300 samples, so the bound itself is for the default size, not asserted here).
+        assertThat(freshness.get("state_bound_bytes_per_pool_sample").asLong()).isEqualTo(8 * 32 + 4 * 2 * 16 + 256);
+        assertThat(freshness.get("canonical_savepoint_bytes").asLong()).isGreaterThanOrEqualTo(300L * (8 * 32 + 4 * 2 * 16));
+        assertThat(out.toString()).contains("whole state after the last version (a canonical savepoint, hashmap backend)");
         assertThat(figures.get("checkpoint_interval_ms").asLong()).isEqualTo(2000);
         assertThat(figures.get("state_backend").asText()).isEqualTo("hashmap");
         assertThat(out.toString()).contains("freshness (checkpoint-complete sent -> version visible read_committed), 2 of 2 versions");
