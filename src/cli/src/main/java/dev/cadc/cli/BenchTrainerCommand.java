@@ -123,6 +123,11 @@ final class BenchTrainerCommand implements Callable<Integer> {
             + " before it had a background pipeline (for comparison; the sketching and encoding are the current ones).")
     boolean synchronous;
 
+    @Option(names = "--sketch-every", defaultValue = "1", paramLabel = "N",
+            description = "Modes (b) and (c) sketch (and publish) every N-th step's batch only, as cadc train --train-sketch-every N"
+                    + " does (default ${DEFAULT-VALUE}: every step); the other steps are plain steps.")
+    int sketchEvery;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
 
@@ -152,6 +157,9 @@ final class BenchTrainerCommand implements Callable<Integer> {
             steps = 30;
             warmup = 10;
             block = 10;
+        }
+        if (sketchEvery < 1) {
+            throw new IllegalArgumentException("--sketch-every must be >= 1; got " + sketchEvery);
         }
         if (steps < 1 || warmup < 0 || block < 1 || sketchDim < 3 || encoderEpochs < 1) {
             throw new IllegalArgumentException("--steps, --block and --encoder-epochs must be >= 1, --warmup >= 0 and --sketch-dim >= 3"
@@ -246,7 +254,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
                         long cpuBefore = PROCESS.getProcessCpuTime();
                         long began = System.nanoTime();
                         List<VqaItem> batch = WarmupStep.drawBatch(warmupItems, random);
-                        if (mode == Mode.TRAIN) {
+                        if (mode == Mode.TRAIN || step % sketchEvery != 0) {
                             t.losses()[step] = WarmupStep.train(model, pool, batch);
                         } else {
                             int index = step;
@@ -299,8 +307,9 @@ final class BenchTrainerCommand implements Callable<Integer> {
     }
 
     private void report(PrintWriter out, Measured measured) throws java.io.IOException {
-        out.printf(Locale.ROOT, "step time per mode: %d timed steps each after %d untimed, modes in turns of %d steps; sketches %s%n",
-                steps, warmup, block, synchronous ? "made and published in the step's thread (--synchronous)"
+        out.printf(Locale.ROOT, "step time per mode: %d timed steps each after %d untimed, modes in turns of %d steps; sketches of %s,"
+                + " %s%n", steps, warmup, block, sketchEvery == 1 ? "every step" : "one step in " + sketchEvery + " (--sketch-every)",
+                synchronous ? "made and published in the step's thread (--synchronous)"
                         : "made and published on a background thread (at most " + SketchPipeline.DEFAULT_CAPACITY
                                 + " steps waiting), drained at the end of each block");
         out.printf(Locale.ROOT, "%-40s %9s %9s %9s %10s   %s%n", "mode", "mean ms", "p50 ms", "p99 ms", "overhead", "sketching per step (mean ms)");
@@ -314,6 +323,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
         root.put("seed", seed);
         root.put("cores", Runtime.getRuntime().availableProcessors());
         root.put("target_overhead_percent", TARGET_OVERHEAD_PERCENT);
+        root.put("sketch_every", sketchEvery);
         root.put("sketch_pipeline", synchronous ? "in the step's thread" : "background");
         root.put("sketch_pipeline_capacity", synchronous ? 0 : SketchPipeline.DEFAULT_CAPACITY);
         ObjectNode modes = root.putObject("modes");

@@ -118,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
                 progress.line("image tower pretrained on " + benchmark.encoderImages().size() + " images outside the pool, frozen");
                 Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
                 LiveTrainer.Settings settings = new LiveTrainer.Settings(runId, sizes.sketchDim(), sizes.warmupSteps(), 4,
-                        sizes.steps(), 1e-3f, Duration.ofSeconds(300), seed);
+                        sizes.steps(), 1e-3f, Duration.ofSeconds(300), seed, 1);
                 try (SketchPublisher publisher = new SketchPublisher(client); CurriculumClient curricula = new CurriculumClient(client)) {
                     curated = new LiveTrainer(settings, publisher, curricula, progress::update, scanned::add).run(benchmark, encoder);
                     finalCurriculum = curricula.latest(runId, Duration.ofSeconds(30)).orElseThrow();

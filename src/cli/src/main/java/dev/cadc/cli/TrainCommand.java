@@ -62,8 +62,17 @@ final class TrainCommand implements Callable<Integer> {
             description = "How long to wait for each curriculum version (default ${DEFAULT-VALUE}).")
     int deadlineSeconds;
 
+    @Option(names = "--train-sketch-every", defaultValue = "1", paramLabel = "N",
+            description = "Publish the TRAIN sketches of every N-th warm-up step only (default ${DEFAULT-VALUE}: every step). The run's"
+                    + " influence source is POOL, so TRAIN rows are counted and shown, never added: the curricula are the same for"
+                    + " every N, and the warm-up's sketching work falls N-fold.")
+    int trainSketchEvery;
+
     @Override
     public Integer call() throws Exception {
+        if (trainSketchEvery < 1) {
+            throw new IllegalArgumentException("--train-sketch-every must be >= 1; got " + trainSketchEvery);
+        }
         DatasetDescriptor descriptor = benchmarkOptions.descriptor();
         LabelledImages[] sets = benchmarkOptions.load();
         VqaBenchmark benchmark = VqaBenchmark.build(descriptor, sets[0], sets[1], benchmarkOptions.config(seed));
@@ -75,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Object> client = kafka.clientConfig(bootstrap);
         LiveTrainer.Settings settings = new LiveTrainer.Settings(runId, warmupOptions.sketchDim, warmupOptions.warmupSteps,
                 warmupOptions.checkpoints, steps, warmupOptions.learningRate,
-                Duration.ofSeconds(deadlineSeconds), seed);
+                Duration.ofSeconds(deadlineSeconds), seed, trainSketchEvery);
         LiveTrainer.Outcome outcome;
         try (SketchPublisher publisher = new SketchPublisher(client,
                 SketchPublisher.DEFAULT_MAX_RECORD_BYTES, dev.cadc.core.topic.CadcTopics.SKETCHES, true, kafka.topicPrefix);

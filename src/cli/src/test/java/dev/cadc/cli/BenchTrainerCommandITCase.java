@@ -66,4 +66,30 @@ class BenchTrainerCommandITCase {
             assertThat(figures.get("modes").get(mode).get("drain_mean_ms").asDouble()).as(mode + " drains").isNotNegative();
         }
     }
+
+    @Test
+    void sketchingOneStepInNTakesTheSameStepsAndSaysSo(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.exists(DatasetDescriptor.FASHION_MNIST.trainImages()),
+                "dataset-fashion-mnist is installed by .ci/run");
+        Path json = dir.resolve("trainer.json");
+        StringWriter out = new StringWriter();
+        picocli.CommandLine commandLine = CadcCommand.commandLine();
+        commandLine.setOut(new PrintWriter(out));
+
+        int exit = commandLine.execute("bench", "trainer", "--quick", "--sketch-every", "3", "--json", json.toString());
+
+        assertThat(exit).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("sketches of one step in 3 (--sketch-every)");
+        JsonNode figures = new ObjectMapper().readTree(json.toFile());
+        assertThat(figures.get("sketch_every").asInt()).isEqualTo(3);
+        // Plain steps and handed-over steps are the same optimiser steps.
+        assertThat(figures.get("same_losses_in_every_mode").asBoolean()).isTrue();
+        assertThat(figures.get("modes").get("train+sketch+publish").get("publish_mean_ms").asDouble()).isPositive();
+
+        StringWriter err = new StringWriter();
+        commandLine = CadcCommand.commandLine();
+        commandLine.setErr(new PrintWriter(err));
+        assertThat(commandLine.execute("bench", "trainer", "--quick", "--sketch-every", "0")).isNotZero();
+        assertThat(err.toString()).contains("--sketch-every must be >= 1");
+    }
 }

@@ -55,6 +55,8 @@ class CommandErrorsTest {
                         List.of("inspect", "--bootstrap", closedPort, "--run", "r", "--timeout", "soon")),
                 Arguments.of("bad subcommand flag", "Unknown option: '--fast'",
                         List.of("sketches", "publish", "--file", missing, "--bootstrap", closedPort, "--fast")),
+                Arguments.of("TRAIN sketches every 0th step", "--train-sketch-every must be >= 1",
+                        List.of("train", "--bootstrap", closedPort, "--run", "r", "--train-sketch-every", "0")),
                 Arguments.of("missing sketch file", "missing.arrows does not exist",
                         List.of("curate", "--sketches", missing, "--out", out)),
                 Arguments.of("sketch file of another format", "does not begin like an Arrow IPC stream",

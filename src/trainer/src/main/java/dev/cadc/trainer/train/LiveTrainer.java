@@ -41,9 +41,22 @@ public final class LiveTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveTrainer.class);
 
-    /** The trainer's settings. */
+    /**
+     * The trainer's settings.
+     *
+     * @param trainSketchEvery the warm-up publishes the TRAIN sketches of every {@code trainSketchEvery}-th
+     *     step (1: every step). The run's influence source is POOL, so its TRAIN rows are counted and
+     *     shown, never added to influence: every value gives the same curricula, and the trainer's
+     *     sketching work per step falls by that factor
+     */
     public record Settings(String runId, int sketchDim, int warmupSteps, int warmupCheckpoints, int trainingSteps,
-            float learningRate, Duration curriculumDeadline, long seed) {}
+            float learningRate, Duration curriculumDeadline, long seed, int trainSketchEvery) {
+        public Settings {
+            if (trainSketchEvery < 1) {
+                throw new IllegalArgumentException("the TRAIN sketches are published every N-th warm-up step, N >= 1; got " + trainSketchEvery);
+            }
+        }
+    }
 
     /**
      * What the run did: the curriculum versions it trained on, the final evaluation, and the model as
@@ -97,7 +110,11 @@ public final class LiveTrainer {
             try (SketchPipeline pipeline = SketchPipeline.background("cadc-train-sketches", SketchPipeline.DEFAULT_CAPACITY)) {
                 for (int c = 0; c < settings.warmupCheckpoints(); c++) {
                     for (int i = 0; i < perCheckpoint; i++, step++) {
-                        trainStepWithTrainSketches(model, pool, warmupItems, random, projection, checkpoint, step, pipeline);
+                        if (step % settings.trainSketchEvery() == 0) {
+                            trainStepWithTrainSketches(model, pool, warmupItems, random, projection, checkpoint, step, pipeline);
+                        } else {
+                            WarmupStep.train(model, pool, WarmupStep.drawBatch(warmupItems, random));
+                        }
                     }
                     // The publisher is the trainer's again only once the window's TRAIN rows are sent.
                     pipeline.flush();
@@ -132,6 +149,9 @@ public final class LiveTrainer {
                     versions.add(curriculum.version());
                 }
             }
+            // Done with the curriculum: the job may release the run's state (its versions stay on the topic).
+            publisher.endRun(settings.runId(), checkpoint);
+            publisher.flush();
             Evaluation evaluation = Evaluation.of(model.weights(), test);
             progress.accept("evaluation: " + evaluation.describe());
             return new Outcome(versions, stages, evaluation, itemsUpTo(curriculum, stages, byId).size(), warmedUp);
