@@ -25,16 +25,9 @@ class BenchTrainerCommandITCase {
 
     @Test
     void everyModeRunsAndReportsItsStepTimes(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(Files.exists(DatasetDescriptor.FASHION_MNIST.trainImages()),
-                "dataset-fashion-mnist is installed by .ci/run");
         Path json = dir.resolve("trainer.json");
-        StringWriter out = new StringWriter();
-        picocli.CommandLine commandLine = CadcCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out));
+        StringWriter out = benchTrainer("--quick", "--json", json.toString());
 
-        int exit = commandLine.execute("bench", "trainer", "--quick", "--json", json.toString());
-
-        assertThat(exit).as(out.toString()).isZero();
         assertThat(out.toString()).contains("(a) train step only", "(b) + TRAIN sketches", "(c) + sketches published to Kafka",
                 "publishing to a local broker at 127.0.0.1:", "CPU time of the whole process per step",
                 "target: trainer overhead (c over a) under 5% of the step time: ");
@@ -69,16 +62,9 @@ class BenchTrainerCommandITCase {
 
     @Test
     void sketchingOneStepInNTakesTheSameStepsAndSaysSo(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(Files.exists(DatasetDescriptor.FASHION_MNIST.trainImages()),
-                "dataset-fashion-mnist is installed by .ci/run");
         Path json = dir.resolve("trainer.json");
-        StringWriter out = new StringWriter();
-        picocli.CommandLine commandLine = CadcCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out));
+        StringWriter out = benchTrainer("--quick", "--sketch-every", "3", "--json", json.toString());
 
-        int exit = commandLine.execute("bench", "trainer", "--quick", "--sketch-every", "3", "--json", json.toString());
-
-        assertThat(exit).as(out.toString()).isZero();
         assertThat(out.toString()).contains("sketches of one step in 3 (--sketch-every)");
         JsonNode figures = new ObjectMapper().readTree(json.toFile());
         assertThat(figures.get("sketch_every").asInt()).isEqualTo(3);
@@ -87,9 +73,25 @@ class BenchTrainerCommandITCase {
         assertThat(figures.get("modes").get("train+sketch+publish").get("publish_mean_ms").asDouble()).isPositive();
 
         StringWriter err = new StringWriter();
-        commandLine = CadcCommand.commandLine();
+        picocli.CommandLine commandLine = CadcCommand.commandLine();
         commandLine.setErr(new PrintWriter(err));
         assertThat(commandLine.execute("bench", "trainer", "--quick", "--sketch-every", "0")).isNotZero();
         assertThat(err.toString()).contains("--sketch-every must be >= 1");
+    }
+
+    /** Runs {@code cadc bench trainer} with {@code args} (the dataset is installed by .ci/run); its output, once it exited 0. */
+    private static StringWriter benchTrainer(String... args) {
+        Assumptions.assumeTrue(Files.exists(DatasetDescriptor.FASHION_MNIST.trainImages()),
+                "dataset-fashion-mnist is installed by .ci/run");
+        StringWriter out = new StringWriter();
+        picocli.CommandLine commandLine = CadcCommand.commandLine();
+        commandLine.setOut(new PrintWriter(out));
+        String[] command = new String[args.length + 2];
+        command[0] = "bench";
+        command[1] = "trainer";
+        System.arraycopy(args, 0, command, 2, args.length);
+        int exit = commandLine.execute(command);
+        assertThat(exit).as(out.toString()).isZero();
+        return out;
     }
 }
