@@ -26,9 +26,10 @@ import picocli.CommandLine.Spec;
         header = "Train the reference VLM on the live curriculum from Kafka.",
         description = {
             "Builds VQA-Fashion, pretrains the frozen image tower, publishes the run-start, warms up on a random 5%%",
-            "(TRAIN sketches per step, PROBE and POOL sketches at each checkpoint), then trains stage by stage on the",
-            "newest committed curriculum, publishing a new checkpoint at each stage boundary and waiting for the",
-            "curriculum version that includes it. Needs the CADC job running against the same broker (./cadc job)."
+            "(TRAIN sketches per step, or of one step in N with --train-sketch-every; PROBE and POOL sketches at each",
+            "checkpoint), then trains stage by stage on the newest committed curriculum, publishing a new checkpoint at",
+            "each stage boundary and waiting for the curriculum version that includes it. Ends with the run's run-end,",
+            "so the job releases its state. Needs the CADC job running against the same broker (./cadc job)."
         },
         sortOptions = false)
 final class TrainCommand implements Callable<Integer> {
