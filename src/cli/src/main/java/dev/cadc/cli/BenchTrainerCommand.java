@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cadc.client.SketchPublisher;
 import dev.cadc.core.format.InfluenceSource;
+import dev.cadc.core.format.Role;
 import dev.cadc.core.format.RunStart;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.sketch.ProjectionKind;
@@ -15,6 +16,7 @@ import dev.cadc.trainer.model.ImageEncoder;
 import dev.cadc.trainer.model.VqaModel;
 import dev.cadc.trainer.train.Encoded;
 import dev.cadc.trainer.train.SketchPipeline;
+import dev.cadc.trainer.train.Sketcher;
 import dev.cadc.trainer.train.TrainingLoop;
 import dev.cadc.trainer.train.WarmupStep;
 import dev.cadc.trainer.vqa.DatasetDescriptor;
@@ -66,7 +68,8 @@ import picocli.CommandLine.Spec;
                 + " (the flush time is reported apart).",
             "Prints each mode's step time (mean, p50, p99), the sketching and publishing time per step (wall and that"
                 + " thread's CPU time, on whichever thread they ran) and the drains, the CPU time of the whole process per step, and the overhead of (b) and (c) over (a) in percent of (a)'s mean step time,"
-                + " against the target of 5%%."
+                + " against the target of 5%%. Then it times one checkpoint's scan as cadc train makes it at every checkpoint (every"
+                + " probe's and pool item's sketch, made on every core, published and flushed), a cost outside the step times."
         },
         sortOptions = false)
 final class BenchTrainerCommand implements Callable<Integer> {
@@ -172,6 +175,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
         VqaBenchmark benchmark = VqaBenchmark.build(descriptor, sets[0], sets[1], benchmarkOptions.config(seed));
         ImageEncoder encoder = ImageEncoder.pretrain(benchmark.encoderImages(), encoderEpochs, seed);
         Encoded pool = new Encoded(benchmark.pool().items(), encoder.encode(benchmark.pool().images()));
+        Encoded probes = new Encoded(benchmark.probes().items(), encoder.encode(benchmark.probes().images()));
         List<VqaItem> warmupItems = WarmupStep.warmupItems(pool.items(), new SplittableRandom(seed));
         out.printf(Locale.ROOT, "VQA-%s: %d pool items, warm-up draws batches of %d from %d; k = %d, %d cores%n", descriptor.name(),
                 pool.items().size(), TrainingLoop.BATCH_SIZE, warmupItems.size(), sketchDim, Runtime.getRuntime().availableProcessors());
@@ -185,7 +189,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
             Map<String, Object> client = kafka.clientConfig(servers);
             try (SketchPublisher publisher = new SketchPublisher(client, SketchPublisher.DEFAULT_MAX_RECORD_BYTES, CadcTopics.SKETCHES,
                     true, kafka.topicPrefix)) {
-                report(out, measure(benchmark, pool, warmupItems, publisher));
+                report(out, measure(benchmark, pool, probes, warmupItems, publisher));
             }
         } finally {
             if (broker != null) {
@@ -210,11 +214,14 @@ final class BenchTrainerCommand implements Callable<Integer> {
         }
     }
 
-    /** The measurement and the flush time of mode (c) that fell outside its steps. */
+    /** The measurement and the flush time of mode (c) that fell outside its steps; then one checkpoint's scan. */
     record Measured(Map<Mode, Timings> timings, double flushSeconds, Map<Mode, Map<String, Long>> threadNanos,
-            Map<Mode, Integer> threadSteps) {}
+            Map<Mode, Integer> threadSteps, Scan scan) {}
 
-    private Measured measure(VqaBenchmark benchmark, Encoded pool, List<VqaItem> warmupItems, SketchPublisher publisher) {
+    /** One checkpoint's scan: its PROBE and POOL rows, sketched and published; wall and process CPU seconds. */
+    record Scan(long rows, double seconds, double cpuSeconds) {}
+
+    private Measured measure(VqaBenchmark benchmark, Encoded pool, Encoded probes, List<VqaItem> warmupItems, SketchPublisher publisher) {
         String runId = "bench-trainer-" + Long.toHexString(System.nanoTime());
         ProjectionSpec projection = new ProjectionSpec(sketchDim, seed, ProjectionKind.KRONECKER);
         publisher.startRun(new RunStart(runId, sketchDim, seed, ProjectionKind.KRONECKER, InfluenceSource.POOL));
@@ -240,6 +247,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
             }
         }
         long flushNanos = 0;
+        Scan scan;
         try {
             for (int start = 0; start < total; start += block) {
                 int end = Math.min(total, start + block);
@@ -299,11 +307,34 @@ final class BenchTrainerCommand implements Callable<Integer> {
                     }
                 }
             }
+            scan = scan(models.get(Mode.PUBLISH), pool, probes, projection, runId, total, publisher);
         } finally {
             pipelines.values().forEach(SketchPipeline::close);
             models.values().forEach(VqaModel::close);
         }
-        return new Measured(timings, flushNanos / 1e9, threadNanos, threadSteps);
+        return new Measured(timings, flushNanos / 1e9, threadNanos, threadSteps, scan);
+    }
+
+    /**
+     * One checkpoint's scan as cadc train makes it at every checkpoint: the PROBE and then the POOL sketches
+     * of every item at {@code model}'s weights ({@link Sketcher#batches}, on every core), published and flushed.
+     */
+    private static Scan scan(VqaModel model, Encoded pool, Encoded probes, ProjectionSpec projection, String runId, long step,
+            SketchPublisher publisher) {
+        long cpuBefore = PROCESS.getProcessCpuTime();
+        long began = System.nanoTime();
+        Sketcher sketcher = new Sketcher(projection, model.weights(), pool);
+        long rows = 0;
+        for (SketchBatch batch : sketcher.batches(runId, probes, probes.items(), Role.PROBE, 0, step, LEARNING_RATE)) {
+            publisher.publish(batch);
+            rows += batch.rowCount();
+        }
+        for (SketchBatch batch : sketcher.batches(runId, pool, pool.items(), Role.POOL, 0, step, LEARNING_RATE)) {
+            publisher.publish(batch);
+            rows += batch.rowCount();
+        }
+        publisher.flush();
+        return new Scan(rows, (System.nanoTime() - began) / 1e9, (PROCESS.getProcessCpuTime() - cpuBefore) / 1e9);
     }
 
     private void report(PrintWriter out, Measured measured) throws java.io.IOException {
@@ -387,6 +418,16 @@ final class BenchTrainerCommand implements Callable<Integer> {
         root.put("target_met", met);
         out.printf(Locale.ROOT, "target: trainer overhead (c over a) under %.0f%% of the step time: %s (%+.1f%%; sketching alone, b over a: %+.1f%%)%n",
                 TARGET_OVERHEAD_PERCENT, met ? "met" : "NOT met", overhead, sketchOverhead);
+        Scan scan = measured.scan();
+        double inSteps = scan.seconds() * 1e9 / baseline;
+        ObjectNode scanFigure = root.putObject("checkpoint_scan");
+        scanFigure.put("rows", scan.rows());
+        scanFigure.put("wall_s", scan.seconds());
+        scanFigure.put("process_cpu_s", scan.cpuSeconds());
+        scanFigure.put("in_mean_steps_of_a", inSteps);
+        out.printf(Locale.ROOT, "a checkpoint's scan (what cadc train publishes at each checkpoint, not in the step times): %d PROBE and POOL"
+                + " sketches made on every core and published in %.2f s (%.2f s of CPU), the time of %.0f mean steps of (a)%n",
+                scan.rows(), scan.seconds(), scan.cpuSeconds(), inSteps);
         if (json != null) {
             Files.writeString(json, mapper.writeValueAsString(root) + "\n");
             out.println("wrote " + json);

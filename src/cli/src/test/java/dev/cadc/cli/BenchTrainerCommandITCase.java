@@ -52,6 +52,12 @@ class BenchTrainerCommandITCase {
                 .isEqualTo(figures.get("modes").get("train+sketch+publish").get("overhead_percent").asDouble());
         assertThat(figures.get("target_met").asBoolean()).isEqualTo(figures.get("overhead_percent").asDouble() < 5);
         assertThat(figures.get("same_losses_in_every_mode").isBoolean()).isTrue();
+        // One checkpoint's scan: every pool item (2,000 with --quick) and every probe, sketched and published.
+        JsonNode scan = figures.get("checkpoint_scan");
+        assertThat(scan.get("rows").asLong()).isGreaterThan(2_000L);
+        assertThat(scan.get("wall_s").asDouble()).isPositive();
+        assertThat(scan.get("in_mean_steps_of_a").asDouble()).isPositive();
+        assertThat(out.toString()).contains("a checkpoint's scan (what cadc train publishes at each checkpoint");
         // As cadc train does: the sketches are made and published on the background pipeline, drained at each block's end.
         assertThat(figures.get("sketch_pipeline").asText()).isEqualTo("background");
         assertThat(out.toString()).contains("in the background: sketch ");
