@@ -65,8 +65,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--train-sketch-every", defaultValue = "1", paramLabel = "N",
             description = "Publish the TRAIN sketches of every N-th warm-up step only (default ${DEFAULT-VALUE}: every step). The run's"
-                    + " influence source is POOL, so TRAIN rows are counted and shown, never added: the curricula are the same for"
-                    + " every N, and the warm-up's sketching work falls N-fold.")
+                    + " influence source is POOL, so TRAIN rows are counted and shown, never added to influence: N changes nothing"
+                    + " the job computes from the POOL and PROBE rows, and the warm-up's sketching work falls N-fold.")
     int trainSketchEvery;
 
     @Override

@@ -46,8 +46,8 @@ public final class LiveTrainer {
      *
      * @param trainSketchEvery the warm-up publishes the TRAIN sketches of every {@code trainSketchEvery}-th
      *     step (1: every step). The run's influence source is POOL, so its TRAIN rows are counted and
-     *     shown, never added to influence: every value gives the same curricula, and the trainer's
-     *     sketching work per step falls by that factor
+     *     shown, never added to influence: the value changes nothing the job computes from the run's
+     *     POOL and PROBE rows, and the trainer's sketching work per step falls by that factor
      */
     public record Settings(String runId, int sketchDim, int warmupSteps, int warmupCheckpoints, int trainingSteps,
             float learningRate, Duration curriculumDeadline, long seed, int trainSketchEvery) {
