@@ -64,22 +64,23 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
 
     @Override
     public void processElement(RunEvent event, Context ctx, Collector<VersionPlan> out) throws Exception {
-        switch (event.kind) {
+        switch (event.kind()) {
             case RUN_START -> runStart.update(event);
             case PROBE_ROW -> probeRows.add(event);
-            case CHECKPOINT_CLOSED -> close(event, ctx, out);
-            case RUN_RELEASED -> release(event, ctx, out);
-            default -> throw new IllegalStateException("unknown run event kind " + event.kind);
+            case CHECKPOINT_CLOSED -> close(event.runId, event.closed, ctx, out);
+            case RUN_RELEASED -> release(event.runId, event.released, ctx, out);
+            default -> throw new IllegalStateException("unknown run event kind " + event.kind());
         }
     }
 
-    private void close(RunEvent closed, Context ctx, Collector<VersionPlan> out) throws Exception {
+    private void close(String runId, RunEvent.Closed closed, Context ctx, Collector<VersionPlan> out) throws Exception {
         long started = System.nanoTime();
-        RunEvent run = runStart.value();
+        RunEvent.Start run = runStart.value().start;
         int j = closed.checkpoint;
         List<ProbeTrajectories.Row> rows = new ArrayList<>();
         boolean probesAtJ = false;
-        for (RunEvent row : probeRows.get()) {
+        for (RunEvent event : probeRows.get()) {
+            RunEvent.ProbeRow row = event.probe;
             if (row.checkpoint <= j) {
                 rows.add(new ProbeTrajectories.Row(row.checkpoint, row.sampleId, row.sketch, row.loss));
                 probesAtJ |= row.checkpoint == j;
@@ -97,34 +98,33 @@ public final class CapabilityClustererFunction extends KeyedProcessFunction<Stri
             current = clusterer.update(trajectories);
             nextId = clusterer.nextCapabilityId();
         }
-        if (capabilitiesByRun.put(run.runId, current.capabilityCount()) == null) {
-            String runId = run.runId;
+        if (capabilitiesByRun.put(runId, current.capabilityCount()) == null) {
             getRuntimeContext().getMetricGroup().addGroup("run", runId).gauge("capabilities", () -> capabilitiesByRun.getOrDefault(runId, 0));
         }
 
-        VersionPlan update = VersionPlan.clustering(run, closed, previous, current, nextId,
+        VersionPlan update = VersionPlan.clustering(runId, run, closed, previous, current, nextId,
                 StageSequencer.difficulty(current, trajectories));
         clustering.update(update);
 
-        ProbeModel model = new ProbeModel(run.runId, j, run.sketchDim, trajectories.probeIds(), trajectories.unitSketchMatrix(j));
+        ProbeModel model = new ProbeModel(runId, j, run.sketchDim, trajectories.probeIds(), trajectories.unitSketchMatrix(j));
         model.freeAfterWatermark = closed.watermark;
         ctx.output(PROBE_MODELS, model);
         toBuckets(update, ctx);
         out.collect(update);
         LOG.info("run {}: checkpoint {} clustered in {} ms: {} capabilities over {} probes; probe model and plan sent to the buckets",
-                run.runId, j, (System.nanoTime() - started) / 1_000_000, current.capabilityCount(), current.probeIds().length);
+                runId, j, (System.nanoTime() - started) / 1_000_000, current.capabilityCount(), current.probeIds().length);
     }
 
     /** Forgets the run; the builder releases after the run's last version, or at once when the TTL expired it. */
-    private void release(RunEvent released, Context ctx, Collector<VersionPlan> out) {
+    private void release(String runId, RunEvent.Released released, Context ctx, Collector<VersionPlan> out) {
         runStart.clear();
         probeRows.clear();
         clustering.clear();
-        capabilitiesByRun.remove(released.runId);
+        capabilitiesByRun.remove(runId);
         if (released.expired) {
-            ctx.output(PROBE_MODELS, ProbeModel.releaseOf(released.runId, released.watermark));
+            ctx.output(PROBE_MODELS, ProbeModel.releaseOf(runId, released.watermark));
         }
-        VersionPlan release = VersionPlan.release(released);
+        VersionPlan release = VersionPlan.release(runId, released);
         toBuckets(release, ctx);
         out.collect(release);
     }

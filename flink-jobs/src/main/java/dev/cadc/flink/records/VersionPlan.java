@@ -51,14 +51,14 @@ public class VersionPlan {
     public VersionPlan() {}
 
     /**
-     * The plan of version {@code closed.checkpoint} of run {@code run}: the clustering after it
+     * The plan of version {@code closed.checkpoint} of run {@code runId} (started as {@code run}): the clustering after it
      * ({@code current}, with the next free capability id), the capabilities' {@code difficulty}, and the
      * run's influence-source checkpoints through it ({@code previous}'s, plus this one if it had rows).
      */
-    public static VersionPlan clustering(RunEvent run, RunEvent closed, VersionPlan previous, Clustering current,
-            int nextCapabilityId, double[] difficulty) {
+    public static VersionPlan clustering(String runId, RunEvent.Start run, RunEvent.Closed closed, VersionPlan previous,
+            Clustering current, int nextCapabilityId, double[] difficulty) {
         VersionPlan plan = new VersionPlan();
-        plan.runId = run.runId;
+        plan.runId = runId;
         plan.kind = Kind.CLUSTERING;
         plan.checkpoint = closed.checkpoint;
         plan.probeIds = current.probeIds();
@@ -80,9 +80,9 @@ public class VersionPlan {
     }
 
     /** The release of a run ({@code released}: its run-end's last checkpoint, or its TTL expired). */
-    public static VersionPlan release(RunEvent released) {
+    public static VersionPlan release(String runId, RunEvent.Released released) {
         VersionPlan plan = new VersionPlan();
-        plan.runId = released.runId;
+        plan.runId = runId;
         plan.kind = Kind.RELEASE;
         plan.checkpoint = released.lastCheckpoint;
         plan.expired = released.expired;

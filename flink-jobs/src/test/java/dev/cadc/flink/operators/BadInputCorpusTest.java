@@ -94,7 +94,7 @@ class BadInputCorpusTest {
             assertThat(deadLetters).as(entry.description()).hasSize(1);
             assertOriginal(deadLetters.get(0), bad, entry.reason());
             assertThat(harness.extractOutputValues()).as("only the run-start reaches the operators after it")
-                    .allMatch(event -> event.kind == RunEvent.Kind.RUN_START);
+                    .allMatch(event -> event.kind() == RunEvent.Kind.RUN_START);
             assertThat(inputs.sourceRows(harness)).isEmpty();
         }
     }
@@ -128,8 +128,8 @@ class BadInputCorpusTest {
                 assertOriginal(letter, sent.get(index), bad.get(index).reason());
             }
             assertThat(inputs.sourceRows(harness)).hasSize(bad.size());
-            assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.Kind.CHECKPOINT_CLOSED)
-                    .singleElement().satisfies(closed -> assertThat(closed.shortCheckpoint).isFalse());
+            assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind() == RunEvent.Kind.CHECKPOINT_CLOSED)
+                    .singleElement().satisfies(closed -> assertThat(closed.closed.shortCheckpoint).isFalse());
         }
     }
 

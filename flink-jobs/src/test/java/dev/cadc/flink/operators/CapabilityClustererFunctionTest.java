@@ -106,7 +106,7 @@ class CapabilityClustererFunctionTest {
                 assertThat(norm(model.unitSketches, p, K)).as("norm of probe row %d", p).isCloseTo(1.0, within(1e-5));
             }
             // Row p is probe p's own sketch, normalised.
-            float[] firstSketch = probes.get(0).sketch;
+            float[] firstSketch = probes.get(0).probe.sketch;
             double firstNorm = norm(firstSketch, 0, K);
             for (int d = 0; d < K; d++) {
                 assertThat((double) model.unitSketches[d]).isCloseTo(firstSketch[d] / firstNorm, within(1e-6));
@@ -122,11 +122,11 @@ class CapabilityClustererFunctionTest {
         }
         harness.processElement(RunEvent.closed(RUN, 0, 0, false, 0L), 0L);
         for (RunEvent probe : probes) {
-            float[] moved = probe.sketch.clone();
+            float[] moved = probe.probe.sketch.clone();
             for (int d = 0; d < moved.length; d++) {
-                moved[d] = moved[d] * 1.01f + 1e-4f * ((d + probe.sampleId) % 3 - 1);
+                moved[d] = moved[d] * 1.01f + 1e-4f * ((d + probe.probe.sampleId) % 3 - 1);
             }
-            harness.processElement(RunEvent.probeRow(RUN, 1, probe.sampleId, probe.loss * 0.9f, moved), 0L);
+            harness.processElement(RunEvent.probeRow(RUN, 1, probe.probe.sampleId, probe.probe.loss * 0.9f, moved), 0L);
         }
         harness.processElement(RunEvent.closed(RUN, 1, 0, false, 0L), 0L);
 

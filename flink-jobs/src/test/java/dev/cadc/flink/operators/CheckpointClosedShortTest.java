@@ -67,8 +67,8 @@ class CheckpointClosedShortTest {
 
             harness.processWatermark(GRACE_MS);
 
-            assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.Kind.CHECKPOINT_CLOSED)
-                    .extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint).containsExactly(tuple(0, 1L, true));
+            assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind() == RunEvent.Kind.CHECKPOINT_CLOSED)
+                    .extracting(e -> e.closed.checkpoint, e -> e.closed.sourceRows, e -> e.closed.shortCheckpoint).containsExactly(tuple(0, 1L, true));
             assertThat(closedShort.getCount()).isEqualTo(1);
             assertThat(warnings).singleElement().asString().contains("run " + RUN).contains("checkpoint 0 closed short")
                     .contains("grace period passed").contains("3 POOL/PROBE rows arrived, 5 announced");

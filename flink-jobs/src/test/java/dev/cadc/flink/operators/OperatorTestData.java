@@ -183,14 +183,7 @@ final class OperatorTestData {
 
     /** A run-start event as the validator emits it. */
     static RunEvent runStartEvent(int sketchDim, InfluenceSource source) {
-        RunEvent event = new RunEvent();
-        event.runId = RUN;
-        event.kind = RunEvent.Kind.RUN_START;
-        event.sketchDim = sketchDim;
-        event.projectionSeed = PROJECTION_SEED;
-        event.projectionKind = ProjectionKind.KRONECKER;
-        event.influenceSource = source;
-        return event;
+        return RunEvent.runStart(RUN, new RunStart(RUN, sketchDim, PROJECTION_SEED, ProjectionKind.KRONECKER, source));
     }
 
     /** The PROBE rows of {@code checkpoint} in a planted set, as validator events. */
@@ -236,7 +229,7 @@ final class OperatorTestData {
         int k = set.config().sketchDim();
         ProbeTrajectories trajectories = new ProbeTrajectories(k);
         for (RunEvent probe : probeEvents(set, 0)) {
-            trajectories.add(0, probe.sampleId, probe.sketch, probe.loss);
+            trajectories.add(0, probe.probe.sampleId, probe.probe.sketch, probe.probe.loss);
         }
         CapabilityClusterer clusterer = new CapabilityClusterer(config, Clustering.empty(), 0);
         Clustering clustering = clusterer.update(trajectories);

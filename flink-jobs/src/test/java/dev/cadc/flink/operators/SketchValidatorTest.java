@@ -76,14 +76,14 @@ class SketchValidatorTest {
         process(records.checkpointComplete(0, 7));
 
         List<RunEvent> events = harness.extractOutputValues();
-        assertThat(events).extracting(e -> e.kind).containsExactly(RunEvent.Kind.RUN_START,
+        assertThat(events).extracting(e -> e.kind()).containsExactly(RunEvent.Kind.RUN_START,
                 RunEvent.Kind.PROBE_ROW, RunEvent.Kind.PROBE_ROW, RunEvent.Kind.PROBE_ROW, RunEvent.Kind.CHECKPOINT_CLOSED);
-        assertThat(events.get(0)).satisfies(start -> {
+        assertThat(events.get(0).start).satisfies(start -> {
             assertThat(start.sketchDim).isEqualTo(SKETCH_DIM);
             assertThat(start.projectionSeed).isEqualTo(PROJECTION_SEED);
             assertThat(start.influenceSource).isEqualTo(InfluenceSource.POOL);
         });
-        assertThat(events.subList(1, 4)).extracting(e -> e.sampleId)
+        assertThat(events.subList(1, 4)).extracting(e -> e.probe.sampleId)
                 .containsExactly(OperatorTestData.probeId(0), OperatorTestData.probeId(1), OperatorTestData.probeId(2));
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 4L, false));
@@ -314,7 +314,7 @@ class SketchValidatorTest {
                 .satisfies(letter -> assertDeadLetter(letter, mismatch, ReasonCode.LAYER_MISMATCH));
         assertThat(deadLetterOf(sideOutput(harness, SketchValidator.DEAD_LETTERS).get(0)).detail())
                 .contains("'2' [10, 32]");
-        List<RunEvent> starts = harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.Kind.RUN_START).toList();
+        List<RunEvent> starts = harness.extractOutputValues().stream().filter(e -> e.kind() == RunEvent.Kind.RUN_START).toList();
         assertThat(starts).as("one run-start event; equal repeats are accepted silently").singleElement()
                 .satisfies(start -> assertThat(start.layers()).isEqualTo(MLP));
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.shortCheckpoint).containsExactly(tuple(0, false));
@@ -336,7 +336,7 @@ class SketchValidatorTest {
         before.processElement(inputs.summary(records.runStart(MLP)), 0L);
         assertThat(sideOutput(before, SketchValidator.DEAD_LETTERS)).isEmpty();
         assertThat(before.extractOutputValues()).singleElement().satisfies(start -> {
-            assertThat(start.kind).isEqualTo(RunEvent.Kind.RUN_START);
+            assertThat(start.kind()).isEqualTo(RunEvent.Kind.RUN_START);
             assertThat(start.hasLayers()).as("the first run-start gave none").isFalse();
         });
         OperatorSubtaskState snapshot = before.snapshot(1L, 1_000L);
@@ -359,10 +359,21 @@ class SketchValidatorTest {
     void runEventIsAPojoWithoutGenericFields() {
         PojoTypeInfo<RunEvent> info = (PojoTypeInfo<RunEvent>) Types.POJO(RunEvent.class);
         for (int i = 0; i < info.getArity(); i++) {
-            assertThat(info.getPojoFieldAt(i).getTypeInformation()).as(info.getPojoFieldAt(i).getField().getName())
-                    .isNotInstanceOf(GenericTypeInfo.class);
+            var field = info.getPojoFieldAt(i);
+            assertThat(field.getTypeInformation()).as(field.getField().getName()).isNotInstanceOf(GenericTypeInfo.class);
+            if (field.getTypeInformation() instanceof PojoTypeInfo<?> part) {
+                // Each typed part (start, probe, closed, released) is a POJO of its own, without generic fields.
+                for (int j = 0; j < part.getArity(); j++) {
+                    assertThat(part.getPojoFieldAt(j).getTypeInformation()).as(field.getField().getName() + "."
+                            + part.getPojoFieldAt(j).getField().getName()).isNotInstanceOf(GenericTypeInfo.class);
+                }
+            }
         }
-        assertThat(info.getFieldIndex("layerNames")).isNotNegative();
+        PojoTypeInfo<?> start = (PojoTypeInfo<?>) info.getTypeAt(info.getFieldIndex("start"));
+        assertThat(start.getFieldIndex("layerNames")).isNotNegative();
+        assertThat(info.getTypeAt(info.getFieldIndex("probe"))).isInstanceOf(PojoTypeInfo.class);
+        assertThat(info.getTypeAt(info.getFieldIndex("closed"))).isInstanceOf(PojoTypeInfo.class);
+        assertThat(info.getTypeAt(info.getFieldIndex("released"))).isInstanceOf(PojoTypeInfo.class);
     }
 
     static Stream<Arguments> invalidRecords() {
@@ -397,7 +408,7 @@ class SketchValidatorTest {
         List<OutputRecord> deadLetters = sideOutput(harness, SketchValidator.DEAD_LETTERS);
         assertThat(deadLetters).hasSize(1);
         assertDeadLetter(deadLetters.get(0), bad, reason);
-        assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind == RunEvent.Kind.PROBE_ROW).hasSize(2);
+        assertThat(harness.extractOutputValues()).filteredOn(e -> e.kind() == RunEvent.Kind.PROBE_ROW).hasSize(2);
         assertThat(closedEvents()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
                 .containsExactly(tuple(0, 3L, false));
         assertThat(inputs.sourceRows(harness)).hasSize(3);
@@ -524,7 +535,7 @@ class SketchValidatorTest {
             after.processElement(inputs.summary(records.checkpointComplete(1, 2)), 0L);
             assertThat(after.extractOutputValues()).isEmpty();
             after.processWatermark(GRACE_MS);
-            assertThat(after.extractOutputValues()).extracting(e -> e.checkpoint, e -> e.sourceRows, e -> e.shortCheckpoint)
+            assertThat(after.extractOutputValues()).extracting(e -> e.closed.checkpoint, e -> e.closed.sourceRows, e -> e.closed.shortCheckpoint)
                     .containsExactly(tuple(0, 2L, true), tuple(1, 1L, false));
             assertThat(sideOutput(after, SketchValidator.DEAD_LETTERS)).isEmpty();
         }
@@ -534,12 +545,12 @@ class SketchValidatorTest {
         harness.processElement(inputs.summary(record), 0L);
     }
 
-    private List<RunEvent> closedEvents() {
-        return harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.Kind.CHECKPOINT_CLOSED).toList();
+    private List<RunEvent.Closed> closedEvents() {
+        return harness.extractOutputValues().stream().filter(e -> e.kind() == RunEvent.Kind.CHECKPOINT_CLOSED).map(e -> e.closed).toList();
     }
 
-    private List<RunEvent> released() {
-        return harness.extractOutputValues().stream().filter(e -> e.kind == RunEvent.Kind.RUN_RELEASED).toList();
+    private List<RunEvent.Released> released() {
+        return harness.extractOutputValues().stream().filter(e -> e.kind() == RunEvent.Kind.RUN_RELEASED).map(e -> e.released).toList();
     }
 
     private MapState<Integer, CheckpointProgress> progress() throws Exception {
