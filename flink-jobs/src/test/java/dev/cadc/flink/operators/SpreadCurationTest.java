@@ -342,9 +342,7 @@ class SpreadCurationTest {
 
         pipeline.buckets.processElement(BucketInput.of(parcel), 0L);
         pipeline.flush();
-        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
-        assertThat(output).hasSize(2);
-        assertSameRecords(output, uninterrupted);
+        assertVersionZero(pipeline, uninterrupted);
     }
 
     /**
@@ -371,9 +369,7 @@ class SpreadCurationTest {
         pipeline.closed(0);
         pipeline.flush();
 
-        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
-        assertThat(output).hasSize(2);
-        assertSameRecords(output, uninterrupted);
+        assertVersionZero(pipeline, uninterrupted);
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).as("the released run's refusal still waits for its parcel")
                 .isEqualTo(1);
 
@@ -405,9 +401,7 @@ class SpreadCurationTest {
         pipeline.closed(0);
         pipeline.flush();
 
-        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
-        assertThat(output).hasSize(2);
-        assertSameRecords(output, uninterrupted);
+        assertVersionZero(pipeline, uninterrupted);
         pipeline.buckets.processElement(BucketInput.of(RecordVerdict.refused(RUN, unjudged.bucket, unjudged.recordKey)), 0L);
         pipeline.plan(release(0, false));
         assertThat(OperatorTestData.keyedStateEntries(pipeline.buckets)).isZero();
@@ -436,9 +430,7 @@ class SpreadCurationTest {
         }
         pipeline.closed(0);
         pipeline.flush();
-        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
-        assertThat(output).hasSize(alone.size());
-        assertSameRecords(output, alone);
+        assertVersionZero(pipeline, alone);
         long waiting = 0;
         for (int bucket = 0; bucket < SampleBuckets.COUNT; bucket++) {
             // The backend's own list state (not the operator's view) is null when empty.
@@ -467,9 +459,7 @@ class SpreadCurationTest {
 
         pipeline.buckets.processBroadcastElement(zero.model(), 0L);
         pipeline.flush();
-        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
-        assertThat(output).hasSize(modelFirst.size());
-        assertSameRecords(output, modelFirst);
+        assertVersionZero(pipeline, modelFirst);
         assertThat(OperatorTestData.keyedState(pipeline.buckets, SampleBuckets.key(RUN, 0), SampleBucket.CLOSED_THROUGH).value())
                 .as("a folded marker is not kept").isNull();
     }
@@ -533,9 +523,7 @@ class SpreadCurationTest {
             }
             resumed.closed(0);
             resumed.flush();
-            List<OutputRecord> output = resumed.assembler.extractOutputValues();
-            assertThat(output).hasSize(2);
-            assertSameRecords(output, uninterrupted);
+            assertVersionZero(resumed, uninterrupted);
         }
     }
 
@@ -555,6 +543,13 @@ class SpreadCurationTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** {@code pipeline}'s assembler has sent version 0 (its curriculum and its capabilities), the records of {@code expected}. */
+    private static void assertVersionZero(Pipeline pipeline, List<OutputRecord> expected) {
+        List<OutputRecord> output = pipeline.assembler.extractOutputValues();
+        assertThat(output).hasSize(2);
+        assertSameRecords(output, expected);
     }
 
     /** {@code output} is {@code expected}: the same records (topic and value), in the same order. */

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cadc.client.SketchPublisher;
 import dev.cadc.core.format.InfluenceSource;
-import dev.cadc.core.format.Role;
 import dev.cadc.core.format.RunStart;
 import dev.cadc.core.format.SketchBatch;
 import dev.cadc.core.sketch.ProjectionKind;
@@ -16,7 +15,7 @@ import dev.cadc.trainer.model.ImageEncoder;
 import dev.cadc.trainer.model.VqaModel;
 import dev.cadc.trainer.train.Encoded;
 import dev.cadc.trainer.train.SketchPipeline;
-import dev.cadc.trainer.train.Sketcher;
+import dev.cadc.trainer.train.LiveTrainer;
 import dev.cadc.trainer.train.TrainingLoop;
 import dev.cadc.trainer.train.WarmupStep;
 import dev.cadc.trainer.vqa.DatasetDescriptor;
@@ -262,7 +261,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
                         long cpuBefore = PROCESS.getProcessCpuTime();
                         long began = System.nanoTime();
                         List<VqaItem> batch = WarmupStep.drawBatch(warmupItems, random);
-                        if (mode == Mode.TRAIN || step % sketchEvery != 0) {
+                        if (mode == Mode.TRAIN || !WarmupStep.sketches(step, sketchEvery)) {
                             t.losses()[step] = WarmupStep.train(model, pool, batch);
                         } else {
                             int index = step;
@@ -317,22 +316,14 @@ final class BenchTrainerCommand implements Callable<Integer> {
 
     /**
      * One checkpoint's scan as cadc train makes it at every checkpoint: the PROBE and then the POOL sketches
-     * of every item at {@code model}'s weights ({@link Sketcher#batches}, on every core), published and flushed.
+     * of every item at {@code model}'s weights ({@link LiveTrainer#publishScan}, cadc train's own code), published and flushed.
      */
     private static Scan scan(VqaModel model, Encoded pool, Encoded probes, ProjectionSpec projection, String runId, long step,
             SketchPublisher publisher) {
         long cpuBefore = PROCESS.getProcessCpuTime();
         long began = System.nanoTime();
-        Sketcher sketcher = new Sketcher(projection, model.weights(), pool);
-        long rows = 0;
-        for (SketchBatch batch : sketcher.batches(runId, probes, probes.items(), Role.PROBE, 0, step, LEARNING_RATE)) {
-            publisher.publish(batch);
-            rows += batch.rowCount();
-        }
-        for (SketchBatch batch : sketcher.batches(runId, pool, pool.items(), Role.POOL, 0, step, LEARNING_RATE)) {
-            publisher.publish(batch);
-            rows += batch.rowCount();
-        }
+        long rows = LiveTrainer.publishScan(publisher, projection, model.weights(), pool, probes, runId, 0, step, LEARNING_RATE,
+                batch -> { });
         publisher.flush();
         return new Scan(rows, (System.nanoTime() - began) / 1e9, (PROCESS.getProcessCpuTime() - cpuBefore) / 1e9);
     }

@@ -110,7 +110,7 @@ public final class LiveTrainer {
             try (SketchPipeline pipeline = SketchPipeline.background("cadc-train-sketches", SketchPipeline.DEFAULT_CAPACITY)) {
                 for (int c = 0; c < settings.warmupCheckpoints(); c++) {
                     for (int i = 0; i < perCheckpoint; i++, step++) {
-                        if (step % settings.trainSketchEvery() == 0) {
+                        if (WarmupStep.sketches(step, settings.trainSketchEvery())) {
                             trainStepWithTrainSketches(model, pool, warmupItems, random, projection, checkpoint, step, pipeline);
                         } else {
                             WarmupStep.train(model, pool, WarmupStep.drawBatch(warmupItems, random));
@@ -170,19 +170,31 @@ public final class LiveTrainer {
     }
 
     private void publishCheckpoint(VqaModel model, Encoded pool, Encoded probes, ProjectionSpec projection, int checkpoint, int step) {
-        ModelWeights weights = model.weights();
-        Sketcher sketcher = new Sketcher(projection, weights, pool);
-        for (SketchBatch batch : sketcher.batches(settings.runId(), probes, probes.items(), Role.PROBE, checkpoint, step,
-                settings.learningRate())) {
-            publisher.publish(batch);
-            scanned.accept(batch);
-        }
-        for (SketchBatch batch : sketcher.batches(settings.runId(), pool, pool.items(), Role.POOL, checkpoint, step,
-                settings.learningRate())) {
-            publisher.publish(batch);
-            scanned.accept(batch);
-        }
+        publishScan(publisher, projection, model.weights(), pool, probes, settings.runId(), checkpoint, step, settings.learningRate(),
+                scanned);
         publisher.completeCheckpoint(settings.runId(), checkpoint);
+    }
+
+    /**
+     * A checkpoint's scan: the PROBE and then the POOL sketches of every item at {@code weights}
+     * ({@link Sketcher#batches}, on every core), each batch published and handed to {@code scanned}.
+     * Returns the rows published. The checkpoint-complete record is the caller's.
+     */
+    public static long publishScan(SketchPublisher publisher, ProjectionSpec projection, ModelWeights weights, Encoded pool,
+            Encoded probes, String runId, int checkpoint, long step, float learningRate, Consumer<SketchBatch> scanned) {
+        Sketcher sketcher = new Sketcher(projection, weights, pool);
+        return publish(publisher, sketcher.batches(runId, probes, probes.items(), Role.PROBE, checkpoint, step, learningRate), scanned)
+                + publish(publisher, sketcher.batches(runId, pool, pool.items(), Role.POOL, checkpoint, step, learningRate), scanned);
+    }
+
+    private static long publish(SketchPublisher publisher, List<SketchBatch> batches, Consumer<SketchBatch> scanned) {
+        long rows = 0;
+        for (SketchBatch batch : batches) {
+            publisher.publish(batch);
+            scanned.accept(batch);
+            rows += batch.rowCount();
+        }
+        return rows;
     }
 
     private Curriculum awaitVersion(int checkpoint) throws TimeoutException {

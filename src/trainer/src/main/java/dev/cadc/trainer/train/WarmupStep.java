@@ -71,6 +71,11 @@ public final class WarmupStep {
         return train(model, pool, items);
     }
 
+    /** Whether warm-up step {@code step} publishes its TRAIN sketches when one step in {@code every} does. */
+    public static boolean sketches(long step, int every) {
+        return step % every == 0;
+    }
+
     /** One optimiser step of {@code model} on {@code batch}; returns the batch's mean loss. */
     public static float train(VqaModel model, Encoded pool, List<VqaItem> batch) {
         float[][] features = batch.stream().map(pool::featuresOf).toArray(float[][]::new);
