@@ -44,6 +44,8 @@ public final class JobConfig implements Serializable {
         param("parallelism", "1", "Job parallelism (>= 1).", (c, v) -> c.parallelism = intAtLeast("parallelism", v, 1));
         param("checkpoint-interval-ms", "2000", "Flink checkpoint interval; the exactly-once sink commits at each checkpoint.",
                 (c, v) -> c.checkpointIntervalMs = longAtLeast("checkpoint-interval-ms", v, 100));
+        param("backlog-checkpoint-interval-ms", "30000", "Flink checkpoint interval while the job catches up after a start or restart, until every source reader has read a record at most source-idle-ms old, found nothing to read for that long, or reached the end of a bounded input; at most 300000 (the sink's transactions time out after 10 minutes); equal to checkpoint-interval-ms, as when that is set larger and this is not: no catching-up mode.",
+                (c, v) -> c.backlogCheckpointIntervalMs = longAtLeast("backlog-checkpoint-interval-ms", v, 100));
         param("state-backend", "hashmap", "Keyed state backend: hashmap (heap) or rocksdb.", (c, v) -> c.stateBackend = oneOf("state-backend", v, "hashmap", "rocksdb"));
         param("grace-ms", "30000", "How long (event time: Kafka record timestamps) missing rows of an announced checkpoint, and records waiting for their run-start, are awaited.",
                 (c, v) -> c.graceMs = longAtLeast("grace-ms", v, 0));
@@ -74,6 +76,7 @@ public final class JobConfig implements Serializable {
     public boolean bounded;
     public int parallelism;
     public long checkpointIntervalMs;
+    public long backlogCheckpointIntervalMs;
     public String stateBackend;
     public long graceMs;
     public long runTtlMs;
@@ -117,7 +120,18 @@ public final class JobConfig implements Serializable {
             param.apply().accept(config, values.getOrDefault(param.name(), param.defaultValue()));
         }
         config.curatorConfig();
+        if (!values.containsKey("backlog-checkpoint-interval-ms")) {
+            config.backlogCheckpointIntervalMs = Math.max(config.backlogCheckpointIntervalMs, config.checkpointIntervalMs);
+        } else if (config.backlogCheckpointIntervalMs < config.checkpointIntervalMs || config.backlogCheckpointIntervalMs > 300_000) {
+            throw new IllegalArgumentException("--backlog-checkpoint-interval-ms must be between --checkpoint-interval-ms ("
+                    + config.checkpointIntervalMs + ") and 300000, got " + config.backlogCheckpointIntervalMs);
+        }
         return config;
+    }
+
+    /** Whether the job checkpoints less often while it catches up ({@code backlog-checkpoint-interval-ms}). */
+    public boolean catchesUp() {
+        return backlogCheckpointIntervalMs > checkpointIntervalMs;
     }
 
     /**

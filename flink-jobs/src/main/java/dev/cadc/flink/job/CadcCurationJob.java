@@ -85,6 +85,10 @@ public final class CadcCurationJob {
         configuration.set(PipelineOptions.MAX_PARALLELISM, MAX_PARALLELISM);
         configuration.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL,
                 java.time.Duration.ofMillis(config.checkpointIntervalMs));
+        if (config.catchesUp()) {
+            configuration.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL_DURING_BACKLOG,
+                    java.time.Duration.ofMillis(config.backlogCheckpointIntervalMs));
+        }
         configuration.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
                 CheckpointingMode.EXACTLY_ONCE);
         return configuration;
@@ -103,7 +107,7 @@ public final class CadcCurationJob {
     static void build(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> source, Sink<OutputRecord> sink,
             JobConfig config, StageTap tap) {
         DataStream<KafkaRecord> records = tap.after("sketch-source",
-                env.fromSource(source, SourceProgressWatermarks.strategy(sourceIdleMs(config)), "cadc.sketches")
+                env.fromSource(catchingUp(source, config), SourceProgressWatermarks.strategy(sourceIdleMs(config)), "cadc.sketches")
                         .uid("sketch-source"));
 
         // Decoded where they were read (chained to the source, no shuffle), so a run's Arrow decoding and
@@ -171,6 +175,23 @@ public final class CadcCurationJob {
                 .sinkTo(sink)
                 .uid("cadc-kafka-sink")
                 .name("cadc.curriculum, cadc.capabilities, cadc.dead-letter");
+    }
+
+    /**
+     * The source, reporting to Flink while it catches up ({@link CatchUpSource}) when the job checkpoints
+     * less often then; a record counts as caught up at most {@code source-idle-ms} old.
+     */
+    @SuppressWarnings("unchecked")
+    private static <S extends org.apache.flink.api.connector.source.SourceSplit, E> Source<KafkaRecord, ?, ?> catchingUp(
+            Source<KafkaRecord, S, E> source, JobConfig config) {
+        if (!config.catchesUp()) {
+            return source;
+        }
+        org.apache.flink.api.common.typeinfo.TypeInformation<KafkaRecord> type =
+                source instanceof org.apache.flink.api.java.typeutils.ResultTypeQueryable<?> typed
+                        ? (org.apache.flink.api.common.typeinfo.TypeInformation<KafkaRecord>) typed.getProducedType()
+                        : org.apache.flink.api.common.typeinfo.TypeInformation.of(KafkaRecord.class);
+        return new CatchUpSource<>(source, type, config.sourceIdleMs, config.backlogCheckpointIntervalMs);
     }
 
     /**

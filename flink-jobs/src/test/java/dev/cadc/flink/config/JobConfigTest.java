@@ -31,12 +31,25 @@ class JobConfigTest {
         assertThat(config.transactionalIdPrefix).isEqualTo("cadc-curation");
         assertThat(config.runTtlMs).isEqualTo(86_400_000L);
         assertThat(config.sourceIdleMs).isEqualTo(5_000L);
+        assertThat(config.backlogCheckpointIntervalMs).isEqualTo(30_000L);
+        assertThat(config.catchesUp()).isTrue();
 
         CuratorConfig curator = config.curatorConfig();
         assertThat(curator).isEqualTo(CuratorConfig.defaults());
         assertThat(curator.budget().toString()).isEqualTo(CuratorConfig.DEFAULT_BUDGET);
         assertThat(curator.clustering()).isEqualTo(ClusteringConfig.defaults());
         assertThat(curator.stages().stages()).isEqualTo(StagePlan.DEFAULT_STAGES);
+    }
+
+    @Test
+    void theBacklogIntervalLiesBetweenTheCheckpointIntervalAndTheTransactionsTimeout() {
+        assertThat(JobConfig.of(Map.of("checkpoint-interval-ms", "30000")).catchesUp()).as("equal: no catching-up mode").isFalse();
+        assertThat(JobConfig.of(Map.of("backlog-checkpoint-interval-ms", "300000")).backlogCheckpointIntervalMs).isEqualTo(300_000L);
+        assertThat(JobConfig.of(Map.of("checkpoint-interval-ms", "60000")).catchesUp()).as("larger, and the backlog's not set").isFalse();
+        assertThatThrownBy(() -> JobConfig.of(Map.of("checkpoint-interval-ms", "60000", "backlog-checkpoint-interval-ms", "30000")))
+                .hasMessage("--backlog-checkpoint-interval-ms must be between --checkpoint-interval-ms (60000) and 300000, got 30000");
+        assertThatThrownBy(() -> JobConfig.of(Map.of("backlog-checkpoint-interval-ms", "300001")))
+                .hasMessageContaining("must be between");
     }
 
     @Test

@@ -135,6 +135,11 @@ final class BenchCommand implements Runnable {
                 description = "The job's Flink checkpoint interval; the freshness target is this + 1 s (default ${DEFAULT-VALUE}).")
         long checkpointIntervalMs;
 
+        @Option(names = "--backlog-checkpoint-interval-ms", paramLabel = "MS",
+                description = "The job's checkpoint interval while it catches up (its backlog-checkpoint-interval-ms; default: the job's,"
+                        + " 30000, or --checkpoint-interval-ms when that is larger; equal to --checkpoint-interval-ms: no catching-up mode).")
+        Long backlogCheckpointIntervalMs;
+
         @Option(names = "--skip", split = ",", paramLabel = "STAGE,...",
                 description = "Stages to leave out: consumer, job, freshness, curate, numpy (publish always runs; without curate the"
                         + " jobs' final curricula are not compared, and NumPy, checked against curate's matrix, is skipped too).")
@@ -262,6 +267,7 @@ final class BenchCommand implements Runnable {
                 root.put("kernel", DotKernels.name());
                 root.put("state_backend", stateBackend);
                 root.put("checkpoint_interval_ms", checkpointIntervalMs);
+                root.put("backlog_checkpoint_interval_ms", backlogIntervalMs());
                 ArrayNode skipped = root.putArray("skipped");
                 skip.forEach(skipped::add);
                 ArrayNode stages = root.putArray("stages");
@@ -383,10 +389,18 @@ final class BenchCommand implements Runnable {
         /** The job's configuration for this bench: its own group and transactional ids, the bench's backend and interval. */
         private JobConfig jobConfig(String bootstrap, String topic, int parallelism, boolean bounded) {
             String suffix = parallelism + "-" + System.nanoTime();
-            return JobConfig.of(Map.of("bootstrap", bootstrap, "sketches-topic", topic, "bounded", Boolean.toString(bounded),
-                    "parallelism", Integer.toString(parallelism), "group-id", "bench-" + suffix,
+            Map<String, String> values = new LinkedHashMap<>(Map.of("bootstrap", bootstrap, "sketches-topic", topic,
+                    "bounded", Boolean.toString(bounded), "parallelism", Integer.toString(parallelism), "group-id", "bench-" + suffix,
                     "transactional-id-prefix", "bench-" + suffix, "state-backend", stateBackend,
                     "checkpoint-interval-ms", Long.toString(checkpointIntervalMs)));
+            if (backlogCheckpointIntervalMs != null) {
+                values.put("backlog-checkpoint-interval-ms", Long.toString(backlogCheckpointIntervalMs));
+            }
+            return JobConfig.of(values);
+        }
+
+        private long backlogIntervalMs() {
+            return jobConfig("127.0.0.1:9092", "t", 1, true).backlogCheckpointIntervalMs;
         }
 
         /**
@@ -751,7 +765,9 @@ final class BenchCommand implements Runnable {
                         consumer == null ? "" : String.format(Locale.ROOT, " / consumer: %.3f", job.get("rows_per_s").asDouble() / consumer.get("rows_per_s").asDouble()),
                         numpy == null ? "" : String.format(Locale.ROOT, "; / NumPy: %.3f", job.get("rows_per_s").asDouble() / numpy.get("rows_per_s").asDouble()));
                 if (job.get("state_bytes_per_pool_sample").asDouble() >= 0) {
-                    out.printf(Locale.ROOT, "    peak checkpointed state %.0f bytes per pool sample%n", job.get("state_bytes_per_pool_sample").asDouble());
+                    out.printf(Locale.ROOT, "    peak checkpointed state %.0f bytes per pool sample (of the checkpoints it took; catching up, it"
+                            + " takes few: the whole state is the freshness phase's savepoint figure)%n",
+                            job.get("state_bytes_per_pool_sample").asDouble());
                 }
                 if (job.has("live_rocksdb_state_bytes_per_pool_sample") && job.get("live_rocksdb_state_bytes_per_pool_sample").asDouble() >= 0) {
                     out.printf(Locale.ROOT, "    peak live RocksDB state %.0f bytes per pool sample (RocksDB's estimate of live data)%n",
