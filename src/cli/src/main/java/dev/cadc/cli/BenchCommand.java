@@ -286,6 +286,14 @@ final class BenchCommand implements Runnable {
             ObjectNode curateFigure = record(out, "cadc curate (batch, whole curation)", curate.stop(), rows);
             CurationResult result = detailed.result();
             curateFigure.put("selected", result.selected().size());
+            Curator.StageTimes times = detailed.analysis().times();
+            curateFigure.put("influence_stage_s", times.influenceNanos() / 1e9);
+            curateFigure.put("clustering_s", times.clusteringNanos() / 1e9);
+            curateFigure.put("scoring_s", times.scoringNanos() / 1e9);
+            curateFigure.put("selection_s", detailed.selectNanos() / 1e9);
+            out.printf(Locale.ROOT, "  (curate: influence stage %.2f s: both reads of the file and the fold, what NumPy's script computes;"
+                    + " clustering %.2f s; scoring %.2f s; selection and staging %.2f s)%n", times.influenceNanos() / 1e9,
+                    times.clusteringNanos() / 1e9, times.scoringNanos() / 1e9, detailed.selectNanos() / 1e9);
             writeInfluence(detailed.analysis().influence(), work.resolve("java_influence.f64"));
             dev.cadc.core.format.Curriculum batch = dev.cadc.core.curriculum.CurriculumJson.toCurriculum(result);
             finals.forEach((name, curriculum) -> {
@@ -780,6 +788,10 @@ final class BenchCommand implements Runnable {
             }
             if (numpy != null && curate != null) {
                 out.printf(Locale.ROOT, "  curate / NumPy: %.3f%n", curate.get("rows_per_s").asDouble() / numpy.get("rows_per_s").asDouble());
+                if (curate.has("influence_stage_s")) {
+                    out.printf(Locale.ROOT, "  the influence matrix alone, curate's influence stage / NumPy's load + compute (rows/s): %.3f%n",
+                            (numpy.get("load_s").asDouble() + numpy.get("compute_s").asDouble()) / curate.get("influence_stage_s").asDouble());
+                }
             }
         }
     }

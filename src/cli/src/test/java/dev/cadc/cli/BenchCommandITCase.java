@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,8 +40,18 @@ class BenchCommandITCase {
             if (stage.get("stage").asText().startsWith("job")) {
                 assertThat(stage.get("equals_curate").asBoolean()).as(stage.get("stage").asText() + " equals cadc curate").isTrue();
             }
+            if (stage.get("stage").asText().startsWith("cadc curate")) {
+                // Its stages, each timed, within the whole curation.
+                double stages = 0;
+                for (String part : List.of("influence_stage_s", "clustering_s", "scoring_s", "selection_s")) {
+                    assertThat(stage.get(part).asDouble()).as(part).isPositive();
+                    stages += stage.get(part).asDouble();
+                }
+                assertThat(stages).isLessThanOrEqualTo(stage.get("wall_s").asDouble());
+            }
         }
-        assertThat(out.toString()).contains("speed-up", "curate / NumPy");
+        assertThat(out.toString()).contains("speed-up", "curate / NumPy", "curate: influence stage",
+                "the influence matrix alone, curate's influence stage / NumPy's load + compute");
 
         // The live phase: one freshness figure per checkpoint's version, and the target it was held to.
         JsonNode freshness = figures.get("freshness");

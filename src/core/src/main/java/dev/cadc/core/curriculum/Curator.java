@@ -79,10 +79,18 @@ public final class Curator {
             CapabilityScorer.Score[] scores,
             int[] influenceCheckpoints,
             int newestCheckpoint,
-            DuplicateGuard.TrajectoryLookup keptTrajectories) {}
+            DuplicateGuard.TrajectoryLookup keptTrajectories,
+            StageTimes times) {}
 
-    /** A curation with what led to it: the analysis and the selection (for explanations). */
-    public record Detailed(Analysis analysis, Selection selection, CurationResult result) {}
+    /**
+     * Where an analysis's time went, in nanoseconds: the influence stage (both reads of the sketches
+     * and the fold: what computes {@code A}, as NumPy's script does in {@code bench pipeline}), the
+     * clustering, and the scoring; for benchmarks and logs.
+     */
+    public record StageTimes(long influenceNanos, long clusteringNanos, long scoringNanos) {}
+
+    /** A curation with what led to it: the analysis and the selection (for explanations); {@code selectNanos}: selection and staging. */
+    public record Detailed(Analysis analysis, Selection selection, CurationResult result, long selectNanos) {}
 
     /** Curates run {@code runId} of {@code source}, using {@code influenceSource} rows for influence. */
     public CurationResult curate(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
@@ -92,9 +100,11 @@ public final class Curator {
     /** {@link #curate}, keeping the analysis and the selection. */
     public Detailed curateInDetail(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
         Analysis analysis = analyse(source, runId, sketchDim, influenceSource);
+        long start = System.nanoTime();
         long budget = config.budget().resolve(analysis.influence().sampleCount());
         Selection selection = select(source, analysis, budget);
-        return new Detailed(analysis, selection, assemble(analysis, selection));
+        CurationResult result = assemble(analysis, selection);
+        return new Detailed(analysis, selection, result, System.nanoTime() - start);
     }
 
     /**
@@ -108,10 +118,12 @@ public final class Curator {
                 analysis.influence().sampleCount(), config);
         Analysis rescored = new Analysis(analysis.runId(), analysis.sketchDim(), analysis.sourceRole(), analysis.trajectories(),
                 analysis.clustering(), analysis.influence(), scores, analysis.influenceCheckpoints(), analysis.newestCheckpoint(),
-                analysis.keptTrajectories());
+                analysis.keptTrajectories(), analysis.times());
+        long start = System.nanoTime();
         long budget = config.budget().resolve(rescored.influence().sampleCount());
         Selection selection = select(source, rescored, budget);
-        return new Detailed(rescored, selection, assemble(rescored, selection));
+        CurationResult result = assemble(rescored, selection);
+        return new Detailed(rescored, selection, result, System.nanoTime() - start);
     }
 
     /**
@@ -138,7 +150,9 @@ public final class Curator {
     /** Everything up to selection: capabilities, per-probe influence, scores. */
     public Analysis analyse(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
         Role sourceRole = influenceSource == InfluenceSource.TRAIN ? Role.TRAIN : Role.POOL;
+        long start = System.nanoTime();
         Survey survey = survey(source, runId, sketchDim, sourceRole);
+        long surveyed = System.nanoTime();
         if (survey.sampleIds.length == 0) {
             throw new IllegalArgumentException("run " + runId + " has no " + sourceRole + " sketches (its influence source is "
                     + influenceSource + "): nothing to curate");
@@ -156,17 +170,20 @@ public final class Curator {
                     clustering.capabilityCount(), clustering.probeCount());
         }
         Clustering clustering = clusterer.current();
+        long clustered = System.nanoTime();
 
         int[] influenceCheckpoints = survey.influenceCheckpoints.stream().mapToInt(Integer::intValue).toArray();
         SampleTrajectories kept = keepsTrajectories(survey.sampleIds.length, influenceCheckpoints.length, sketchDim)
                 ? new SampleTrajectories(survey.sampleIds.length, influenceCheckpoints, sketchDim)
                 : null;
         InfluenceTable influence = accumulateInfluence(source, runId, sketchDim, sourceRole, survey, trajectories, kept);
+        long folded = System.nanoTime();
         CapabilityScorer.Score[] scores = CurriculumVersion.score(clustering, influence::row, influence.sampleCount(), config);
+        StageTimes times = new StageTimes((surveyed - start) + (folded - clustered), clustered - surveyed, System.nanoTime() - folded);
         int newestCheckpoint = Math.max(survey.probesByCheckpoint.lastKey(),
                 survey.influenceCheckpoints.isEmpty() ? -1 : survey.influenceCheckpoints.last());
         return new Analysis(runId, sketchDim, sourceRole, trajectories, clustering, influence, scores,
-                influenceCheckpoints, newestCheckpoint, kept == null ? null : kept.lookup());
+                influenceCheckpoints, newestCheckpoint, kept == null ? null : kept.lookup(), times);
     }
 
     /**
