@@ -138,11 +138,11 @@ final class CatchUpReader<T, SplitT extends SourceSplit> implements SourceReader
         delegate.close();
     }
 
-    /** The reader's output, and each split's, seeing every record's timestamp on its way through. */
-    private class Watching implements ReaderOutput<T> {
-        private final ReaderOutput<T> output;
+    /** A split's output, seeing every record's timestamp on its way through. */
+    private class WatchingSplit implements SourceOutput<T> {
+        private final SourceOutput<T> output;
 
-        Watching(ReaderOutput<T> output) {
+        WatchingSplit(SourceOutput<T> output) {
             this.output = output;
         }
 
@@ -171,37 +171,20 @@ final class CatchUpReader<T, SplitT extends SourceSplit> implements SourceReader
         public void markActive() {
             output.markActive();
         }
+    }
+
+    /** The reader's output, and the outputs it makes for splits, all seeing every record's timestamp. */
+    private final class Watching extends WatchingSplit implements ReaderOutput<T> {
+        private final ReaderOutput<T> output;
+
+        Watching(ReaderOutput<T> output) {
+            super(output);
+            this.output = output;
+        }
 
         @Override
         public SourceOutput<T> createOutputForSplit(String splitId) {
-            SourceOutput<T> split = output.createOutputForSplit(splitId);
-            return new SourceOutput<>() {
-                @Override
-                public void collect(T record) {
-                    split.collect(record);
-                }
-
-                @Override
-                public void collect(T record, long timestamp) {
-                    split.collect(record, timestamp);
-                    saw(timestamp);
-                }
-
-                @Override
-                public void emitWatermark(Watermark watermark) {
-                    split.emitWatermark(watermark);
-                }
-
-                @Override
-                public void markIdle() {
-                    split.markIdle();
-                }
-
-                @Override
-                public void markActive() {
-                    split.markActive();
-                }
-            };
+            return new WatchingSplit(output.createOutputForSplit(splitId));
         }
 
         @Override

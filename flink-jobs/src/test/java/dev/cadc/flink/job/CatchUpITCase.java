@@ -66,11 +66,7 @@ class CatchUpITCase extends FaultTestBase {
 
         JobConfig config = jobConfig(KAFKA.bootstrapServers(), topic, Map.of("bounded", "false", "checkpoint-interval-ms", "100",
                 "backlog-checkpoint-interval-ms", Long.toString(BACKLOG_MS), "source-idle-ms", Long.toString(LAG_MS)));
-        StreamExecutionEnvironment env = environment(config, 0, Duration.ofSeconds(1));
-        KafkaConnectors.createTopics(config);
-        copyStampedAnHourAgo(set, "sketches-staging-live", topic);
-        CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
-        JobClient job = env.executeAsync("cadc-catch-up-live");
+        JobClient job = startOnAnHourOldRun(config, set, "sketches-staging-live");
         try {
             long lastVersion = set.config().checkpoints() - 1;
             waitForUncommittedVersion(run, lastVersion);
@@ -117,11 +113,7 @@ class CatchUpITCase extends FaultTestBase {
 
         JobConfig config = jobConfig(KAFKA.bootstrapServers(), topic, Map.of("bounded", "true",
                 "backlog-checkpoint-interval-ms", Long.toString(BACKLOG_MS), "source-idle-ms", Long.toString(LAG_MS)));
-        StreamExecutionEnvironment env = environment(config, 0, Duration.ofSeconds(1));
-        KafkaConnectors.createTopics(config);
-        copyStampedAnHourAgo(set, "sketches-staging-bounded", topic);
-        CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
-        JobClient job = env.executeAsync("cadc-catch-up-bounded");
+        JobClient job = startOnAnHourOldRun(config, set, "sketches-staging-bounded");
         // Held up by a checkpoint at the backlog interval, it would take 5 minutes, past the test's timeout.
         assertThat(job.getJobExecutionResult().get(100, TimeUnit.SECONDS)).isNotNull();
         assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS)).isEqualTo(JobStatus.FINISHED);
@@ -129,6 +121,15 @@ class CatchUpITCase extends FaultTestBase {
         List<Curriculum> committed = committedCurricula(KAFKA.clientConfig(), run);
         assertThat(committed).extracting(Curriculum::version).containsExactly(0L, 1L, 2L, 3L);
         assertThat(committed.get(3)).isEqualTo(CurriculumJson.toCurriculum(CurationJobTestBase.batchCurate(config, set)));
+    }
+
+    /** Fills the job's topic with {@code set}'s run stamped an hour ago ({@link #copyStampedAnHourAgo}), then starts the job on it. */
+    private static JobClient startOnAnHourOldRun(JobConfig config, PlantedSketches.PlantedSet set, String staging) throws Exception {
+        StreamExecutionEnvironment env = environment(config, 0, Duration.ofSeconds(1));
+        KafkaConnectors.createTopics(config);
+        copyStampedAnHourAgo(set, staging, config.sketchesTopic);
+        CadcCurationJob.build(env, KafkaConnectors.source(config), KafkaConnectors.sink(config), config);
+        return env.executeAsync("cadc-catch-up-" + config.sketchesTopic);
     }
 
     /**
