@@ -557,6 +557,8 @@ final class BenchCommand implements Runnable {
             long timeoutNanos = TimeUnit.SECONDS.toNanos(freshnessTimeoutSeconds);
             Map<Integer, Long> sentAt = new java.util.TreeMap<>();
             Map<Integer, Long> seenAt = new java.util.concurrent.ConcurrentHashMap<>();
+            // The version record's Kafka timestamp: when the job's sink wrote it (the producer stamps it at send).
+            Map<Integer, Long> writtenAt = new java.util.concurrent.ConcurrentHashMap<>();
             Map<Integer, Long> metricAt = new HashMap<>();
             Map<Integer, Long> rowsFrom = new HashMap<>();
             Stage stage = Stage.start();
@@ -580,7 +582,7 @@ final class BenchCommand implements Runnable {
                         }
                         Thread.sleep(100);
                     }
-                    Thread watcher = new Thread(() -> watchVersions(consumer, run, seenAt), "bench-freshness-consumer");
+                    Thread watcher = new Thread(() -> watchVersions(consumer, run, seenAt, writtenAt), "bench-freshness-consumer");
                     watcher.setDaemon(true);
                     watcher.start();
                     long[] peak = {-1};
@@ -674,6 +676,10 @@ final class BenchCommand implements Runnable {
                 Long seen = seenAt.get(checkpoint);
                 version.put("seen_ms", seen == null ? -1 : seen);
                 version.put("freshness_ms", seen == null ? -1 : seen - sent);
+                Long written = writtenAt.get(checkpoint);
+                version.put("written_ms", written == null ? -1 : written);
+                version.put("built_ms", written == null ? -1 : written - sent);
+                version.put("commit_wait_ms", written == null || seen == null ? -1 : seen - written);
                 version.put("job_metric_freshness_ms", metricAt.getOrDefault(checkpoint, -1L));
                 if (seen != null) {
                     latencies.add(seen - sent);
@@ -707,6 +713,13 @@ final class BenchCommand implements Runnable {
                     + " p99 %d ms (nearest rank; with %d versions p99 is the slowest); target p99 < %d ms (interval %d ms + 1 s): %s%n",
                     sorted.size(), checkpoints, p50, p99, sorted.size(), target, checkpointIntervalMs,
                     all && p99 < target ? "met" : (all ? "NOT met" : "NOT met (versions missing within --freshness-timeout)"));
+            if (!writtenAt.isEmpty()) {
+                out.printf(Locale.ROOT, "  where each version's time went: the job built it and its sink wrote it %s ms after the checkpoint-complete"
+                        + " was sent; it became visible %s ms after that (the exactly-once sink commits at the next Flink checkpoint)%n",
+                        sentAt.keySet().stream().map(c -> writtenAt.containsKey(c) ? Long.toString(writtenAt.get(c) - sentAt.get(c)) : "-").toList(),
+                        sentAt.keySet().stream().map(c -> writtenAt.containsKey(c) && seenAt.containsKey(c)
+                                ? Long.toString(seenAt.get(c) - writtenAt.get(c)) : "-").toList());
+            }
             if (!metricAt.isEmpty()) {
                 out.printf(Locale.ROOT, "  the VersionAssembler's run.%s.freshnessMs (version sent, before the sink's commit, minus the watermark"
                         + " when it was planned; -1: no watermark yet) per version: %s ms; measured here: %s ms%n", run,
@@ -744,7 +757,8 @@ final class BenchCommand implements Runnable {
         }
 
         /** Notes the wall-clock time each checkpoint's version of {@code run} is first polled, until interrupted. */
-        private static void watchVersions(KafkaConsumer<byte[], byte[]> consumer, String run, Map<Integer, Long> seenAt) {
+        private static void watchVersions(KafkaConsumer<byte[], byte[]> consumer, String run, Map<Integer, Long> seenAt,
+                Map<Integer, Long> writtenAt) {
             byte[] key = run.getBytes(StandardCharsets.UTF_8);
             while (!Thread.currentThread().isInterrupted()) {
                 try {
@@ -752,6 +766,7 @@ final class BenchCommand implements Runnable {
                         long now = System.currentTimeMillis();
                         if (record.key() != null && java.util.Arrays.equals(key, record.key())) {
                             int checkpoint = dev.cadc.core.format.CurriculumCodec.decode(record.value(), run).checkpoint();
+                            writtenAt.putIfAbsent(checkpoint, record.timestamp());
                             seenAt.putIfAbsent(checkpoint, now);
                         }
                     }

@@ -62,7 +62,11 @@ class BenchCommandITCase {
         assertThat(freshness.get("versions")).hasSize(2).allSatisfy(version -> {
             assertThat(version.get("freshness_ms").asLong()).isNotNegative();
             assertThat(version.get("seen_ms").asLong()).isGreaterThanOrEqualTo(version.get("complete_sent_ms").asLong());
+            // Split at the moment the job's sink wrote the version (its record's timestamp): built, then committed.
+            assertThat(version.get("written_ms").asLong()).isBetween(version.get("complete_sent_ms").asLong(), version.get("seen_ms").asLong());
+            assertThat(version.get("built_ms").asLong() + version.get("commit_wait_ms").asLong()).isEqualTo(version.get("freshness_ms").asLong());
         });
+        assertThat(out.toString()).contains("where each version's time went");
         assertThat(freshness.get("freshness_p50_ms").asLong()).isNotNegative()
                 .isLessThanOrEqualTo(freshness.get("freshness_p99_ms").asLong());
         assertThat(freshness.get("target_p99_ms").asLong()).isEqualTo(3000);
