@@ -20,6 +20,7 @@ import dev.cadc.flink.records.VersionPlan;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -179,19 +180,13 @@ public final class CadcCurationJob {
 
     /**
      * The source, reporting to Flink while it catches up ({@link CatchUpSource}) when the job checkpoints
-     * less often then; a record counts as caught up at most {@code source-idle-ms} old.
+     * less often then; a record counts as caught up at most {@code source-idle-ms} old. Its records are
+     * {@code KafkaRecord} POJOs, as the Kafka source's deserializer declares them.
      */
-    @SuppressWarnings("unchecked")
-    private static <S extends org.apache.flink.api.connector.source.SourceSplit, E> Source<KafkaRecord, ?, ?> catchingUp(
-            Source<KafkaRecord, S, E> source, JobConfig config) {
-        if (!config.catchesUp()) {
-            return source;
-        }
-        org.apache.flink.api.common.typeinfo.TypeInformation<KafkaRecord> type =
-                source instanceof org.apache.flink.api.java.typeutils.ResultTypeQueryable<?> typed
-                        ? (org.apache.flink.api.common.typeinfo.TypeInformation<KafkaRecord>) typed.getProducedType()
-                        : org.apache.flink.api.common.typeinfo.TypeInformation.of(KafkaRecord.class);
-        return new CatchUpSource<>(source, type, config.sourceIdleMs, config.backlogCheckpointIntervalMs);
+    private static <S extends SourceSplit, E> Source<KafkaRecord, ?, ?> catchingUp(Source<KafkaRecord, S, E> source, JobConfig config) {
+        return config.catchesUp()
+                ? new CatchUpSource<>(source, Types.POJO(KafkaRecord.class), config.sourceIdleMs, config.backlogCheckpointIntervalMs)
+                : source;
     }
 
     /**

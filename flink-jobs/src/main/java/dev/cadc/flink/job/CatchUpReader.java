@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.api.connector.source.SourceReaderContext;
@@ -114,7 +115,7 @@ final class CatchUpReader<T, SplitT extends SourceSplit> implements SourceReader
     }
 
     @Override
-    public void handleSourceEvents(org.apache.flink.api.connector.source.SourceEvent event) {
+    public void handleSourceEvents(SourceEvent event) {
         delegate.handleSourceEvents(event);
     }
 

@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cadc.core.curriculum.CurriculumJson;
 import dev.cadc.core.format.Curriculum;
+import dev.cadc.core.format.CurriculumCodec;
 import dev.cadc.core.synth.PlantedSketches;
 import dev.cadc.core.topic.CadcTopics;
 import dev.cadc.flink.config.JobConfig;
 import dev.cadc.testing.KafkaBrokerExtension;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +41,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a live job started on a topic that holds a run stamped an hour ago checkpoints at the backlog interval
  * (5 minutes here, so not at all) while it reads and curates that run, and at its normal interval (100
  * ms) once its readers have had nothing to read for {@code source-idle-ms}; the curriculum is the batch
- * reference's either way. A bounded job with the same settings ends at once after its input, without
- * waiting for a checkpoint at the backlog interval.
+ * reference's either way. A bounded job with the same settings passes every record on and ends with the
+ * batch reference's curriculum, well inside the backlog interval. (Flink 2.2 does not hold a bounded
+ * job's final checkpoint to that interval even if the backlog never ended: removing the enumerator's end
+ * of the backlog leaves that test green. It guards against a Flink that would, and against a wrapper
+ * that loses records.)
  */
 class CatchUpITCase extends FaultTestBase {
 
@@ -106,7 +112,7 @@ class CatchUpITCase extends FaultTestBase {
 
     @Test
     @Timeout(120)
-    void aBoundedJobEndsAsSoonAsItsInputIsRead() throws Exception {
+    void aBoundedJobCatchingUpCuratesAsTheBatchReferenceAndEnds() throws Exception {
         PlantedSketches.PlantedSet set = CurationJobTestBase.planted("catch-up-bounded", 43);
         String run = set.config().runId();
         String topic = "sketches-catch-up-bounded";
@@ -115,6 +121,7 @@ class CatchUpITCase extends FaultTestBase {
                 "backlog-checkpoint-interval-ms", Long.toString(BACKLOG_MS), "source-idle-ms", Long.toString(LAG_MS)));
         JobClient job = startOnAnHourOldRun(config, set, "sketches-staging-bounded");
         // Held up by a checkpoint at the backlog interval, it would take 5 minutes, past the test's timeout.
+        // (Flink 2.2 does not hold it up, whatever the wrapper reports: see the class comment.)
         assertThat(job.getJobExecutionResult().get(100, TimeUnit.SECONDS)).isNotNull();
         assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS)).isEqualTo(JobStatus.FINISHED);
 
@@ -168,7 +175,7 @@ class CatchUpITCase extends FaultTestBase {
     private static void waitForUncommittedVersion(String run, long version) {
         Map<String, Object> consumerConfig = new HashMap<>(KAFKA.clientConfig());
         consumerConfig.put("isolation.level", "read_uncommitted");
-        byte[] key = run.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] key = run.getBytes(StandardCharsets.UTF_8);
         Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
@@ -179,8 +186,7 @@ class CatchUpITCase extends FaultTestBase {
             consumer.seekToBeginning(partitions);
             while (Instant.now().isBefore(deadline)) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (java.util.Arrays.equals(record.key(), key)
-                            && dev.cadc.core.format.CurriculumCodec.decode(record.value(), run).version() == version) {
+                    if (Arrays.equals(record.key(), key) && CurriculumCodec.decode(record.value(), run).version() == version) {
                         return;
                     }
                 }

@@ -397,18 +397,25 @@ final class BenchCommand implements Runnable {
         /** The job's configuration for this bench: its own group and transactional ids, the bench's backend and interval. */
         private JobConfig jobConfig(String bootstrap, String topic, int parallelism, boolean bounded) {
             String suffix = parallelism + "-" + System.nanoTime();
-            Map<String, String> values = new LinkedHashMap<>(Map.of("bootstrap", bootstrap, "sketches-topic", topic,
-                    "bounded", Boolean.toString(bounded), "parallelism", Integer.toString(parallelism), "group-id", "bench-" + suffix,
-                    "transactional-id-prefix", "bench-" + suffix, "state-backend", stateBackend,
-                    "checkpoint-interval-ms", Long.toString(checkpointIntervalMs)));
-            if (backlogCheckpointIntervalMs != null) {
-                values.put("backlog-checkpoint-interval-ms", Long.toString(backlogCheckpointIntervalMs));
-            }
+            Map<String, String> values = checkpointing();
+            values.putAll(Map.of("bootstrap", bootstrap, "sketches-topic", topic, "bounded", Boolean.toString(bounded),
+                    "parallelism", Integer.toString(parallelism), "group-id", "bench-" + suffix,
+                    "transactional-id-prefix", "bench-" + suffix, "state-backend", stateBackend));
             return JobConfig.of(values);
         }
 
+        /** The bench's checkpoint intervals as job parameters (the backlog's only when given: else the job's own rule). */
+        private Map<String, String> checkpointing() {
+            Map<String, String> values = new LinkedHashMap<>(Map.of("checkpoint-interval-ms", Long.toString(checkpointIntervalMs)));
+            if (backlogCheckpointIntervalMs != null) {
+                values.put("backlog-checkpoint-interval-ms", Long.toString(backlogCheckpointIntervalMs));
+            }
+            return values;
+        }
+
+        /** The backlog interval the bench's jobs run with, as the job's configuration resolves it. */
         private long backlogIntervalMs() {
-            return jobConfig("127.0.0.1:9092", "t", 1, true).backlogCheckpointIntervalMs;
+            return JobConfig.of(checkpointing()).backlogCheckpointIntervalMs;
         }
 
         /**
@@ -716,17 +723,22 @@ final class BenchCommand implements Runnable {
             if (!writtenAt.isEmpty()) {
                 out.printf(Locale.ROOT, "  where each version's time went: the job built it and its sink wrote it %s ms after the checkpoint-complete"
                         + " was sent; it became visible %s ms after that (the exactly-once sink commits at the next Flink checkpoint)%n",
-                        sentAt.keySet().stream().map(c -> writtenAt.containsKey(c) ? Long.toString(writtenAt.get(c) - sentAt.get(c)) : "-").toList(),
-                        sentAt.keySet().stream().map(c -> writtenAt.containsKey(c) && seenAt.containsKey(c)
-                                ? Long.toString(seenAt.get(c) - writtenAt.get(c)) : "-").toList());
+                        column(versions, "built_ms"), column(versions, "commit_wait_ms"));
             }
             if (!metricAt.isEmpty()) {
                 out.printf(Locale.ROOT, "  the VersionAssembler's run.%s.freshnessMs (version sent, before the sink's commit, minus the watermark"
                         + " when it was planned; -1: no watermark yet) per version: %s ms; measured here: %s ms%n", run,
                         sentAt.keySet().stream().map(c -> Long.toString(metricAt.getOrDefault(c, -1L))).toList(),
-                        sentAt.keySet().stream().map(c -> seenAt.containsKey(c) ? Long.toString(seenAt.get(c) - sentAt.get(c)) : "-").toList());
+                        column(versions, "freshness_ms"));
             }
             out.flush();
+        }
+
+        /** One figure of every version, in checkpoint order, "-" where it is missing (-1). */
+        private static List<String> column(ArrayNode versions, String field) {
+            List<String> values = new ArrayList<>();
+            versions.forEach(version -> values.add(version.get(field).asLong() < 0 ? "-" : version.get(field).asText()));
+            return values;
         }
 
         /** Nearest-rank percentile of sorted values; -1 for none. */

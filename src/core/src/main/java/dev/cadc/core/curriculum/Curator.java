@@ -99,10 +99,13 @@ public final class Curator {
 
     /** {@link #curate}, keeping the analysis and the selection. */
     public Detailed curateInDetail(SketchSource source, String runId, int sketchDim, InfluenceSource influenceSource) {
-        Analysis analysis = analyse(source, runId, sketchDim, influenceSource);
+        return selectAndAssemble(source, analyse(source, runId, sketchDim, influenceSource));
+    }
+
+    /** The selection within the budget and the staged curriculum of {@code analysis}, timed. */
+    private Detailed selectAndAssemble(SketchSource source, Analysis analysis) {
         long start = System.nanoTime();
-        long budget = config.budget().resolve(analysis.influence().sampleCount());
-        Selection selection = select(source, analysis, budget);
+        Selection selection = select(source, analysis, config.budget().resolve(analysis.influence().sampleCount()));
         CurationResult result = assemble(analysis, selection);
         return new Detailed(analysis, selection, result, System.nanoTime() - start);
     }
@@ -119,11 +122,7 @@ public final class Curator {
         Analysis rescored = new Analysis(analysis.runId(), analysis.sketchDim(), analysis.sourceRole(), analysis.trajectories(),
                 analysis.clustering(), analysis.influence(), scores, analysis.influenceCheckpoints(), analysis.newestCheckpoint(),
                 analysis.keptTrajectories(), analysis.times());
-        long start = System.nanoTime();
-        long budget = config.budget().resolve(rescored.influence().sampleCount());
-        Selection selection = select(source, rescored, budget);
-        CurationResult result = assemble(rescored, selection);
-        return new Detailed(rescored, selection, result, System.nanoTime() - start);
+        return selectAndAssemble(source, rescored);
     }
 
     /**
