@@ -188,8 +188,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static EmbeddedKafkaBroker start(int port, Path dataDir, boolean deleteDataDirOnClose, Security security,
             ClusterMember member) {
-        int clientPort = port == 0 ? freePort() : requireFree(port);
-        int controllerPort = member == null ? freePort() : member.controllerPort();
+        int clientPort;
+        int controllerPort;
+        if (member != null) {
+            controllerPort = member.controllerPort();
+            clientPort = port == 0 ? LoopbackPorts.freeOtherThan(controllerPort) : requireFree(port);
+        } else if (port == 0) {
+            int[] ports = LoopbackPorts.free(2);
+            clientPort = ports[0];
+            controllerPort = ports[1];
+        } else {
+            clientPort = requireFree(port);
+            controllerPort = LoopbackPorts.freeOtherThan(clientPort);
+        }
         try {
             Files.createDirectories(dataDir);
             Path logDir = dataDir.resolve("kafka-logs");
@@ -403,15 +414,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             properties.load(in);
         }
         return properties.getProperty("cluster.id");
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free loopback port", e);
-        }
     }
 
     private static int requireFree(int port) {

@@ -3,8 +3,6 @@ package dev.cadc.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,16 +101,18 @@ public final class LocalKafkaCluster implements AutoCloseable {
     }
 
     private static LocalKafkaCluster startOnce(int size, Path dataDir, Path deleteOnClose) {
+        // Every node's controller port, then its client port: all different (LoopbackPorts).
+        int[] ports = LoopbackPorts.free(2 * size);
         StringBuilder quorum = new StringBuilder();
         for (int nodeId = 1; nodeId <= size; nodeId++) {
-            quorum.append(nodeId == 1 ? "" : ",").append(nodeId).append('@').append(LOOPBACK).append(':').append(freePort());
+            quorum.append(nodeId == 1 ? "" : ",").append(nodeId).append('@').append(LOOPBACK).append(':').append(ports[nodeId - 1]);
         }
         EmbeddedKafkaBroker.ClusterMember first = EmbeddedKafkaBroker.ClusterMember.of(1, quorum.toString());
         List<Node> nodes = new ArrayList<>();
         LocalKafkaCluster cluster = new LocalKafkaCluster(dataDir, deleteOnClose, nodes);
         try {
             for (int nodeId = 1; nodeId <= size; nodeId++) {
-                nodes.add(launch(nodeId, quorum.toString(), first.clusterId(), freePort(), dataDir.resolve("node-" + nodeId)));
+                nodes.add(launch(nodeId, quorum.toString(), first.clusterId(), ports[size + nodeId - 1], dataDir.resolve("node-" + nodeId)));
             }
             cluster.awaitComplete();
         } catch (RuntimeException | IOException e) {
@@ -278,15 +278,6 @@ public final class LocalKafkaCluster implements AutoCloseable {
             return text.substring(Math.max(0, text.length() - 4000));
         } catch (IOException e) {
             return "(cannot read it: " + e.getMessage() + ")";
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free loopback port", e);
         }
     }
 }
